@@ -1,0 +1,88 @@
+"""asiolike: Boost.Asio and Boost.Beast for Python.
+
+Port Asio code by name: ``import asiolike as net`` and write ``net.io_context()``,
+``net.post(ioc, handler)``, ``net.steady_timer(ioc, 5)``, ``net.async_read(...)``.
+"""
+
+from asiolike import error, ip, local, socket_base
+from asiolike._version import __version__
+from asiolike.async_result import async_initiate, use_future, use_future_t
+from asiolike.buffer import (
+    DynamicBuffer,
+    buffer,
+    buffer_copy,
+    buffer_overflow_error,
+    buffer_size,
+    dynamic_buffer,
+    dynamic_vector_buffer,
+    streambuf,
+)
+from asiolike.completion_condition import transfer_all, transfer_at_least, transfer_exactly
+from asiolike.connect import async_connect, connect
+from asiolike.detail.completion import (
+    bind_executor,
+    executor_binder,
+    get_associated_executor,
+)
+from asiolike.error import error_code, error_condition, system_error
+from asiolike.executor import (
+    defer,
+    dispatch,
+    executor_work_guard,
+    make_work_guard,
+    post,
+)
+from asiolike.io_context import io_context, io_context_executor
+from asiolike.read import async_read, read
+from asiolike.read_until import async_read_until, read_until
+from asiolike.steady_timer import steady_timer
+from asiolike.strand import make_strand, strand
+from asiolike.thread_pool import thread_pool
+from asiolike.write import async_write, write
+
+__all__ = [
+    "DynamicBuffer",
+    "__version__",
+    "async_connect",
+    "async_initiate",
+    "async_read",
+    "async_read_until",
+    "async_write",
+    "buffer",
+    "buffer_copy",
+    "buffer_overflow_error",
+    "buffer_size",
+    "connect",
+    "dynamic_buffer",
+    "dynamic_vector_buffer",
+    "ip",
+    "local",
+    "read",
+    "read_until",
+    "socket_base",
+    "streambuf",
+    "transfer_all",
+    "transfer_at_least",
+    "transfer_exactly",
+    "write",
+    "bind_executor",
+    "defer",
+    "dispatch",
+    "error",
+    "error_code",
+    "error_condition",
+    "executor_binder",
+    "executor_work_guard",
+    "get_associated_executor",
+    "io_context",
+    "io_context_executor",
+    "make_strand",
+    "make_work_guard",
+    "post",
+    "steady_timer",
+    "strand",
+    "system_error",
+    "thread_pool",
+    "use_future",
+    "use_future_t",
+]

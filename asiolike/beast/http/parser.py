@@ -1,0 +1,696 @@
+"""Sans-I/O HTTP/1 parsers, as Beast's ``http::basic_parser`` / ``http::parser``.
+
+Theory of operation: :meth:`basic_parser.put` is offered the unconsumed octets of a
+contiguous buffer and answers how many it used. A driver keeps a dynamic buffer::
+
+    p = http.request_parser()
+    p.eager(True)
+    while not p.is_done():
+        used, ec = p.put(buf.data())
+        buf.consume(used)
+        if ec == http.error.need_more:
+            ...  # read more octets into buf (at EOF: ec = p.put_eof())
+        elif ec:
+            return fail(ec)
+    req = p.release()
+
+The header (and, later, each chunk-size line and the trailer section) must be whole in one
+call: until it is, ``put`` consumes nothing and returns ``need_more``, and the driver calls
+again with the same octets followed by more. Body octets are consumed as they come.
+
+``need_more`` means the parser stopped because the input ran out in the middle of something
+it cannot take piecemeal; the count may be non-zero when earlier pieces were consumed in the
+same call (eager mode). ``(n, success)`` with the message not done means "call again with
+the rest": a non-eager parser stops after each step (after the header, after a chunk).
+
+Refused, because they let two parties disagree on where a message ends (request smuggling):
+differing Content-Length values, Content-Length with Transfer-Encoding, a repeated
+``chunked`` or anything after it, a request whose Transfer-Encoding does not end in
+``chunked``, Transfer-Encoding in HTTP/1.0, a bare CR, whitespace before a colon, obs-fold,
+and framing fields in trailers.
+
+Line endings are CRLF only, as in Beast: a bare LF does not end a line but is an invalid
+character of the part it falls in (``bad_version`` right after a request line, ``bad_reason``
+after a status line, ``bad_value`` inside a field value, ``bad_field`` as the empty line).
+Errors are named after the first offending octet, so the code never depends on how the
+input was split.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Final, Generic, TypeVar, overload
+
+from asiolike.beast.http import _grammar, _header, error
+from asiolike.beast.http.fields import fields
+from asiolike.beast.http.message import _UNSET, _Unset, empty_body, request, response, string_body
+from asiolike.beast.http.verb import string_to_verb, verb
+from asiolike.error import error_code, success
+
+__all__ = ["basic_parser", "request_parser", "response_parser"]
+
+_NOTHING_YET: Final = 0
+_HEADER: Final = 1
+_BODY: Final = 2
+_BODY_TO_EOF: Final = 3
+_CHUNK_HEADER: Final = 4
+_CHUNK_BODY: Final = 5
+_TRAILERS: Final = 6
+_COMPLETE: Final = 7
+
+_DEFAULT_HEADER_LIMIT: Final = 8192
+_MAX_CONTENT_LENGTH: Final = (1 << 64) - 1
+
+_CONNECTION_TOKENS: Final = frozenset(("close", "keep-alive", "upgrade"))
+_FRAMING_KEYS: Final = frozenset(
+    ("content-length", "transfer-encoding", "connection", "proxy-connection", "upgrade")
+)
+_Buffer = bytes | bytearray | memoryview
+ChunkHeaderCallback = Callable[[int, str], "error_code | None"]
+ChunkBodyCallback = Callable[[int, memoryview], int]
+
+_M = TypeVar("_M", request, response)
+
+
+_NEEDLES: Final = {b"\r\n": re.compile(b"\r\n"), b"\r\n\r\n": re.compile(b"\r\n\r\n")}
+
+
+def _find(data: _Buffer, needle: bytes, start: int, end: int) -> int:
+    if type(data) is memoryview:
+        # memoryview has no find(), but re searches any buffer without copying it.
+        match = _NEEDLES[needle].search(data, start, end)
+        return -1 if match is None else match.start()
+    return data.find(needle, start, end)
+
+
+def _copy(data: _Buffer, start: int, end: int) -> bytes:
+    if type(data) is bytes:
+        return data[start:end]
+    return bytes(memoryview(data)[start:end])
+
+
+def _text(data: _Buffer, start: int, end: int) -> str:
+    return str(data[start:end], "latin-1")
+
+
+class basic_parser(Generic[_M]):
+    """The HTTP/1 parser common to requests and responses (Beast's ``basic_parser``).
+
+    Use :class:`request_parser` or :class:`response_parser`. A parser reads one message:
+    create a new one for the next message on the connection.
+    """
+
+    __slots__ = (
+        "_body_limit",
+        "_body_size",
+        "_chunked",
+        "_conn_close",
+        "_conn_keep_alive",
+        "_conn_upgrade",
+        "_content_length",
+        "_eager",
+        "_ec",
+        "_empty",
+        "_expect_crlf",
+        "_header_limit",
+        "_http11",
+        "_is_request",
+        "_line_index",
+        "_line_start",
+        "_msg",
+        "_need_eof",
+        "_on_chunk_body",
+        "_on_chunk_header",
+        "_pieces",
+        "_released",
+        "_remain",
+        "_scan",
+        "_seen",
+        "_skip",
+        "_state",
+        "_status",
+        "_te_seen",
+        "_upgrade_field",
+    )
+
+    def __init__(
+        self, msg: _M, body_type: type[string_body] | type[empty_body], body_limit: int
+    ) -> None:
+        if body_type is not string_body and body_type is not empty_body:
+            raise TypeError("body_type must be http.string_body or http.empty_body")
+        self._msg: _M = msg
+        self._is_request = msg.is_request
+        self._ec: error_code = success
+        self._state = _NOTHING_YET
+        self._eager = False
+        self._skip = False
+        self._empty = body_type is empty_body
+        self._released = False
+        self._header_limit = _DEFAULT_HEADER_LIMIT
+        self._body_limit: int | None = body_limit
+        self._scan = 0
+        self._seen = 0
+        self._line_start = 0
+        self._line_index = 0
+        self._remain = 0
+        self._pieces: list[bytes] = []
+        self._body_size = 0
+        self._status = 0
+        self._expect_crlf = False
+        self._http11 = True
+        self._content_length: int | None = None
+        self._te_seen = False
+        self._chunked = False
+        self._conn_close = False
+        self._conn_keep_alive = False
+        self._conn_upgrade = False
+        self._upgrade_field = False
+        self._need_eof = False
+        self._on_chunk_header: ChunkHeaderCallback | None = None
+        self._on_chunk_body: ChunkBodyCallback | None = None
+
+    # -- options ------------------------------------------------------------------------
+
+    @overload
+    def eager(self) -> bool: ...
+    @overload
+    def eager(self, value: bool) -> None: ...
+    def eager(self, value: bool | None = None) -> bool | None:
+        """Get or set eager mode (default off).
+
+        Off, ``put`` stops after each step: after the header (so the caller can look at it
+        before the body is read), after each chunk. On, it goes on as far as the input goes.
+        """
+        if value is None:
+            return self._eager
+        self._eager = bool(value)
+        return None
+
+    @overload
+    def skip(self) -> bool: ...
+    @overload
+    def skip(self, value: bool) -> None: ...
+    def skip(self, value: bool | None = None) -> bool | None:
+        """Get or set whether the message has no body whatever its header says.
+
+        Set it on a response parser reading the answer to a HEAD request (or a 2xx answer
+        to CONNECT): its Content-Length describes a body that is not sent.
+
+        Raises:
+            ValueError: Setting it after the first octet was parsed.
+        """
+        if value is None:
+            return self._skip
+        if self._state != _NOTHING_YET:
+            raise ValueError("skip() must be set before the first put()")
+        self._skip = bool(value)
+        return None
+
+    @overload
+    def header_limit(self) -> int: ...
+    @overload
+    def header_limit(self, value: int) -> None: ...
+    def header_limit(self, value: int | None = None) -> int | None:
+        """Get or set the most octets the header may take, final CRLF included (8192).
+
+        The same limit bounds each chunk-size line and the trailer section. Exceeding it
+        gives ``http.error.header_limit`` as soon as that many octets are buffered without
+        the end in sight.
+
+        Raises:
+            ValueError: A limit below 1.
+        """
+        if value is None:
+            return self._header_limit
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"header_limit must be an int >= 1, not {value!r}")
+        self._header_limit = value
+        return None
+
+    @overload
+    def body_limit(self) -> int | None: ...
+    @overload
+    def body_limit(self, value: int | None) -> None: ...
+    def body_limit(self, value: int | _Unset | None = _UNSET) -> int | None:
+        """Get or set the most octets the body may have, or ``None`` for no limit.
+
+        Defaults: 1 MiB for requests, 8 MiB for responses. A Content-Length above the limit
+        fails at once with ``http.error.body_limit``; chunked and close-delimited bodies
+        fail when the octets announced or received go past it.
+
+        Raises:
+            ValueError: A negative limit.
+        """
+        if value is _UNSET:
+            return self._body_limit
+        bad = isinstance(value, bool) or not isinstance(value, int) or value < 0
+        if value is not None and bad:
+            raise ValueError(f"body_limit must be an int >= 0 or None, not {value!r}")
+        self._body_limit = value
+        return None
+
+    def on_chunk_header(self, callback: ChunkHeaderCallback | None) -> None:
+        """Call ``callback(size, extensions)`` for each chunk-size line of a chunked body.
+
+        ``extensions`` is the raw chunk-ext text (``";name=value"``, already validated;
+        parse it with :meth:`~asiolike.beast.http.chunk_extensions.parse`). The last chunk
+        has size 0. Returning an error code stops parsing with that error.
+        """
+        self._on_chunk_header = callback
+
+    def on_chunk_body(self, callback: ChunkBodyCallback | None) -> None:
+        """Hand chunk data to ``callback(remain, data)`` instead of storing it in the body.
+
+        ``remain`` is how many octets of the chunk are left including ``data``; the callback
+        returns how many of ``data`` it used (the rest is offered again by the next
+        ``put``). ``data`` is a view of the caller's buffer: copy what you keep.
+        """
+        self._on_chunk_body = callback
+
+    # -- state --------------------------------------------------------------------------
+
+    def got_some(self) -> bool:
+        """Whether at least one octet of the message was offered."""
+        return self._state != _NOTHING_YET
+
+    def is_header_done(self) -> bool:
+        """Whether the whole header was parsed."""
+        return self._state > _HEADER
+
+    def is_done(self) -> bool:
+        """Whether the whole message was parsed."""
+        return self._state == _COMPLETE
+
+    def get(self) -> _M:
+        """The message being built (its header is filled in once the header is done)."""
+        if self._released:
+            raise ValueError("the message was released: get() is not available any more")
+        return self._msg
+
+    def release(self) -> _M:
+        """Hand the message over; the parser cannot be used afterwards."""
+        msg = self.get()
+        self._released = True
+        return msg
+
+    def _require_header(self, what: str) -> None:
+        if self._state <= _HEADER:
+            raise ValueError(f"{what}() needs the header: call it once is_header_done() is true")
+
+    def content_length(self) -> int | None:
+        """The Content-Length of the message, or ``None`` if it has none."""
+        self._require_header("content_length")
+        return self._content_length
+
+    def content_length_remaining(self) -> int | None:
+        """How many body octets are still to come, if the message has a Content-Length."""
+        self._require_header("content_length_remaining")
+        if self._content_length is None:
+            return None
+        return self._remain if self._state == _BODY else 0
+
+    def chunked(self) -> bool:
+        """Whether the body uses the chunked transfer coding."""
+        self._require_header("chunked")
+        return self._chunked
+
+    def keep_alive(self) -> bool:
+        """Whether the connection can carry another message after this one."""
+        self._require_header("keep_alive")
+        if self._http11:
+            if self._conn_close:
+                return False
+        elif not self._conn_keep_alive:
+            return False
+        return not self._need_eof
+
+    def need_eof(self) -> bool:
+        """Whether the body ends when the connection closes (a response with no length)."""
+        self._require_header("need_eof")
+        return self._need_eof
+
+    def upgrade(self) -> bool:
+        """Whether the message asks for a protocol upgrade (Connection: upgrade + Upgrade)."""
+        self._require_header("upgrade")
+        return self._conn_upgrade and self._upgrade_field
+
+    # -- input --------------------------------------------------------------------------
+
+    def put(self, data: _Buffer) -> tuple[int, error_code]:
+        """Parse octets from the front of ``data``.
+
+        Args:
+            data: The unconsumed input, contiguous: ``bytes``, ``bytearray`` or a
+                ``memoryview`` of octets. Until the header is complete, pass the same
+                octets again with more appended.
+
+        Returns:
+            ``(used, ec)``: how many octets were consumed (remove them from the buffer), and
+            ``need_more`` (append more input and call again), an error (the parser stays
+            failed: later calls return it again), or success. ``stale_parser`` after the
+            message is done.
+        """
+        ec = self._ec
+        if ec is not success:
+            return 0, ec
+        if self._released:
+            raise ValueError("the parser released its message: use a new parser")
+        state = self._state
+        if state == _COMPLETE:
+            return 0, error.stale_parser
+        if type(data) is memoryview and data.format != "B":
+            data = data.cast("B")
+        n = len(data)
+        if n == 0:
+            return 0, error.need_more
+        used = 0
+        while True:
+            if state <= _HEADER:
+                used, ec = self._put_header(data, n)
+            elif state == _BODY:
+                used, ec = self._put_body(data, used, n)
+            elif state == _CHUNK_BODY:
+                used, ec = self._put_chunk_body(data, used, n)
+            elif state == _CHUNK_HEADER:
+                used, ec = self._put_chunk_header(data, used, n)
+            elif state == _TRAILERS:
+                used, ec = self._put_trailers(data, used, n)
+            else:
+                used, ec = self._put_body_to_eof(data, used, n)
+            state = self._state
+            if ec is not success or state == _COMPLETE or used >= n or not self._eager:
+                break
+        if ec is not success and ec != error.need_more:
+            self._ec = ec
+        return used, ec
+
+    def put_eof(self) -> error_code:
+        """Tell the parser the input ended (the peer closed the connection).
+
+        Returns:
+            Success when that completes the message (a close-delimited body) or it was
+            complete; ``end_of_stream`` if no octet was received; ``partial_message`` if the
+            message was cut short. An error stays, as for :meth:`put`.
+        """
+        if self._ec:
+            return self._ec
+        state = self._state
+        if state == _COMPLETE:
+            return success
+        if state == _BODY_TO_EOF:
+            self._finish()
+            return success
+        self._ec = error.end_of_stream if state == _NOTHING_YET else error.partial_message
+        return self._ec
+
+    # -- header -------------------------------------------------------------------------
+
+    def _put_header(self, data: _Buffer, n: int) -> tuple[int, error_code]:
+        limit = self._header_limit
+        window = n if n < limit else limit
+        if n < self._seen:
+            # Not the previous octets plus more: start the search over.
+            self._scan = self._line_start = self._line_index = 0
+        self._seen = n
+        buf: bytes | bytearray = bytes(data[:window]) if type(data) is memoryview else data
+        end = buf.find(b"\r\n\r\n", self._scan, window)
+        if end < 0:
+            return 0, self._header_incomplete(buf, n, window)
+        self._state = _HEADER
+        ec = self._on_header(str(buf[: end + 2], "latin-1"))
+        return (0, ec) if ec is not success else (end + 4, ec)
+
+    def _header_incomplete(self, buf: bytes | bytearray, n: int, window: int) -> error_code:
+        self._state = _HEADER
+        start = self._line_start
+        ec, consumed, self._line_index = _header.check_incomplete(
+            str(buf[start:window], "latin-1"), self._line_index, self._is_request
+        )
+        if ec is not success:
+            return ec
+        self._line_start = start + consumed
+        if n >= self._header_limit:
+            return error.header_limit
+        self._scan = window - 3 if window > 3 else 0
+        return error.need_more
+
+    def _on_header(self, text: str) -> error_code:
+        eol = text.index("\r\n")
+        start, rest = text[:eol], text[eol + 2 :]
+        if self._is_request:
+            match = _header.REQUEST_LINE.fullmatch(start)
+        else:
+            match = _header.STATUS_LINE.fullmatch(start)
+        parsed = _header.split_fields(rest) if match is not None else None
+        if match is None or parsed is None:
+            return _header.diagnose(text[:-2], self._is_request)
+        names, values = parsed
+        keys = "\n".join(names).lower().split("\n") if names else []
+        msg = self._msg
+        if isinstance(msg, request):
+            method = match.group(1)
+            msg._method = string_to_verb(method)
+            msg._method_string = method if msg._method is verb.unknown else ""
+            msg._target = match.group(2)
+            self._http11 = match.group(3) == "1"
+        else:
+            self._http11 = match.group(1) == "1"
+            msg._result = self._status = int(match.group(2))
+            msg._reason = match.group(3)
+        msg._version = 11 if self._http11 else 10
+        msg._names, msg._keys, msg._values = names, keys, values
+        present = _FRAMING_KEYS.intersection(keys)
+        if present:
+            key = next(iter(present))
+            if len(present) == 1 and keys.count(key) == 1:
+                # The usual case (one Connection or Content-Length): no loop over the fields.
+                ec = self._do_field(key, values[keys.index(key)])
+                if ec is not success:
+                    return ec
+            else:
+                # In order: which of Content-Length / Transfer-Encoding came first picks the
+                # error, as in Beast.
+                for key, value in zip(keys, values, strict=True):
+                    if key in _FRAMING_KEYS:
+                        ec = self._do_field(key, value)
+                        if ec is not success:
+                            return ec
+            if self._te_seen and (not self._http11 or (self._is_request and not self._chunked)):
+                return error.bad_transfer_encoding
+        return self._finish_header()
+
+    def _do_field(self, key: str, value: str) -> error_code:
+        if key == "content-length":
+            if self._te_seen:
+                return error.bad_content_length
+            if value.isdigit() and value.isascii():
+                length = int(value)
+            else:
+                # A list of equal lengths ("42, 42") is what a proxy makes of repeated fields.
+                items = [item.strip(" \t") for item in value.split(",")]
+                if not all(item.isdigit() and item.isascii() for item in items):
+                    return error.bad_content_length
+                lengths = {int(item) for item in items}
+                if len(lengths) > 1:
+                    return error.multiple_content_length
+                length = lengths.pop()
+            if length > _MAX_CONTENT_LENGTH:
+                return error.bad_content_length
+            if self._content_length is not None and self._content_length != length:
+                return error.multiple_content_length
+            self._content_length = length
+        elif key == "transfer-encoding":
+            if self._chunked or self._content_length is not None:
+                return error.bad_transfer_encoding
+            codings = _grammar.transfer_codings(value)
+            if not codings or "chunked" in codings[:-1]:
+                return error.bad_transfer_encoding
+            self._te_seen = True
+            self._chunked = codings[-1] == "chunked"
+        elif key == "upgrade":
+            self._upgrade_field = True
+        else:
+            value = value.lower()
+            if value in _CONNECTION_TOKENS:
+                tokens = [value]
+            else:
+                parsed = _grammar.token_list(value)
+                if parsed is None:
+                    return error.bad_value
+                tokens = parsed
+            for token in tokens:
+                if token == "close":
+                    self._conn_close = True
+                elif token == "keep-alive":
+                    self._conn_keep_alive = True
+                elif token == "upgrade":
+                    self._conn_upgrade = True
+        return success
+
+    def _finish_header(self) -> error_code:
+        length = self._content_length
+        code = self._status
+        if self._skip or (not self._is_request and (100 <= code < 200 or code in (204, 304))):
+            self._finish()
+        elif length is not None:
+            if length == 0:
+                self._finish()
+                return success
+            limit = self._body_limit
+            if limit is not None and length > limit:
+                return error.body_limit
+            self._remain = length
+            self._state = _BODY
+        elif self._chunked:
+            self._state = _CHUNK_HEADER
+        elif self._is_request:
+            self._finish()
+        else:
+            self._need_eof = True
+            self._state = _BODY_TO_EOF
+        return success
+
+    def _finish(self) -> None:
+        pieces = self._pieces
+        if pieces:
+            self._msg.body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+            self._pieces = []
+        self._state = _COMPLETE
+
+    # -- body ---------------------------------------------------------------------------
+
+    def _put_body(self, data: _Buffer, p: int, n: int) -> tuple[int, error_code]:
+        if self._empty:
+            return p, error.unexpected_body
+        remain = self._remain
+        end = n if n - p < remain else p + remain
+        self._pieces.append(_copy(data, p, end))
+        self._remain = remain - (end - p)
+        if self._remain == 0:
+            self._finish()
+        return end, success
+
+    def _put_body_to_eof(self, data: _Buffer, p: int, n: int) -> tuple[int, error_code]:
+        if self._empty:
+            return p, error.unexpected_body
+        size = self._body_size + n - p
+        if self._body_limit is not None and size > self._body_limit:
+            return p, error.body_limit
+        self._body_size = size
+        self._pieces.append(_copy(data, p, n))
+        return n, success
+
+    def _put_chunk_header(self, data: _Buffer, p: int, n: int) -> tuple[int, error_code]:
+        q = p
+        if self._expect_crlf:
+            # The CRLF that ends the previous chunk's data is checked with the next line.
+            if n - q < 2:
+                return p, error.bad_chunk if data[q] != 13 else error.need_more
+            if data[q] != 13 or data[q + 1] != 10:
+                return p, error.bad_chunk
+            q += 2
+        limit = self._header_limit
+        end = _find(data, b"\r\n", q, n if n - q < limit else q + limit)
+        if end < 0:
+            return p, error.header_limit if n - q >= limit else error.need_more
+        ec, size, extensions = _header.parse_chunk_line(_text(data, q, end))
+        if ec is not success:
+            return p, ec
+        total = self._body_size + size
+        if self._body_limit is not None and total > self._body_limit:
+            return p, error.body_limit
+        self._body_size = total
+        if self._on_chunk_header is not None:
+            ec = self._on_chunk_header(size, extensions) or success
+            if ec:
+                return p, ec
+        self._expect_crlf = True
+        if size:
+            self._remain = size
+            self._state = _CHUNK_BODY
+            return end + 2, success
+        self._state = _TRAILERS
+        return self._put_trailers(data, end + 2, n)
+
+    def _put_chunk_body(self, data: _Buffer, p: int, n: int) -> tuple[int, error_code]:
+        remain = self._remain
+        end = n if n - p < remain else p + remain
+        callback = self._on_chunk_body
+        if callback is not None:
+            used = callback(remain, memoryview(data)[p:end])
+            if isinstance(used, bool) or not isinstance(used, int) or not 0 <= used <= end - p:
+                raise ValueError(
+                    f"the on_chunk_body callback must return how many octets it used "
+                    f"(0 to {end - p}), not {used!r}"
+                )
+            end = p + used
+        elif self._empty:
+            return p, error.unexpected_body
+        else:
+            self._pieces.append(_copy(data, p, end))
+        self._remain = remain - (end - p)
+        if self._remain == 0:
+            self._state = _CHUNK_HEADER
+        return end, success
+
+    def _put_trailers(self, data: _Buffer, p: int, n: int) -> tuple[int, error_code]:
+        if n - p < 2:
+            return p, error.need_more
+        if data[p] == 13:
+            if data[p + 1] != 10:
+                return p, error.bad_line_ending
+            self._finish()
+            return p + 2, success
+        limit = self._header_limit
+        end = _find(data, b"\r\n\r\n", p, n if n - p < limit else p + limit)
+        if end < 0:
+            return p, error.header_limit if n - p >= limit else error.need_more
+        text = _text(data, p, end + 2)
+        parsed = _header.split_fields(text)
+        if parsed is None:
+            return p, _header.diagnose(text[:-2], None)
+        names, values = parsed
+        keys = [name.lower() for name in names]
+        if not _grammar.FORBIDDEN_TRAILERS.isdisjoint(keys):
+            return p, error.bad_field
+        msg: fields = self._msg
+        msg._append_trusted(names, keys, values)
+        self._finish()
+        return end + 4, success
+
+
+class request_parser(basic_parser[request]):
+    """A parser for one HTTP request (Beast's ``request_parser``).
+
+    Args:
+        body_type: :class:`~asiolike.beast.http.string_body` (default: the body is stored
+            in ``get().body`` as ``bytes``) or :class:`~asiolike.beast.http.empty_body`
+            (body octets are an error: ``unexpected_body``).
+
+    The body limit defaults to 1 MiB. A request without Content-Length or chunked coding
+    has no body.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, body_type: type[string_body] | type[empty_body] = string_body) -> None:
+        super().__init__(request._blank(), body_type, 1 << 20)
+
+
+class response_parser(basic_parser[response]):
+    """A parser for one HTTP response (Beast's ``response_parser``).
+
+    Args:
+        body_type: :class:`~asiolike.beast.http.string_body` (default) or
+            :class:`~asiolike.beast.http.empty_body`.
+
+    The body limit defaults to 8 MiB. 1xx, 204 and 304 responses (and any response after
+    ``skip(True)``) have no body; a response with neither Content-Length nor chunked coding
+    ends when the connection closes (call :meth:`put_eof`).
+    """
+
+    __slots__ = ()
+
+    def __init__(self, body_type: type[string_body] | type[empty_body] = string_body) -> None:
+        super().__init__(response._blank(), body_type, 8 << 20)

@@ -1,0 +1,255 @@
+"""Sans-I/O message serialization, as Beast's ``http::serializer``.
+
+Theory of operation: the serializer turns a message into a short list of buffers (header,
+chunk framing, body) the first time :meth:`serializer.next` is called, and hands them out one
+at a time: the caller writes what it can and reports it with :meth:`serializer.consume`::
+
+    sr = http.serializer(res)
+    while not sr.is_done():
+        buf = sr.next()
+        n = sock.send(buf)
+        sr.consume(n)
+
+The body is never copied into a bigger buffer unless it is small: a header and a body of up
+to 16 KiB come out as one buffer (one system call), a larger body as a view of itself.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Generic, TypeVar, overload
+
+from asiolike.beast.http.message import _UNSET, _Unset, request, response
+
+__all__ = ["serializer", "request_serializer", "response_serializer", "to_bytes"]
+
+_COALESCE: Final = 16384
+
+_M = TypeVar("_M", request, response)
+
+
+def _header_text(msg: request | response) -> str:
+    version = msg._version
+    if isinstance(msg, request):
+        first = f"{msg.method_string()} {msg._target} HTTP/{version // 10}.{version % 10}\r\n"
+    else:
+        first = f"HTTP/{version // 10}.{version % 10} {msg._result:03d} {msg.reason()}\r\n"
+    if not msg._names:
+        return first + "\r\n"
+    lines = "\r\n".join(map(": ".join, zip(msg._names, msg._values, strict=True)))
+    return first + lines + "\r\n\r\n"
+
+
+def _checked_body(msg: request | response) -> tuple[bytes | bytearray | memoryview, bool]:
+    # The body as octets and whether it is chunked, after checking that the framing fields
+    # describe it: a message whose framing lies would desynchronize the connection.
+    body = msg.body
+    if isinstance(body, str):
+        body = body.encode()
+    elif not isinstance(body, bytes | bytearray | memoryview):
+        raise TypeError(f"the body must be bytes or str, not {type(body).__name__}")
+    size = len(body) if type(body) is bytes else memoryview(body).nbytes
+    keys = msg._keys
+    chunked = "transfer-encoding" in keys and msg.chunked()
+    if "content-length" not in keys:
+        length = None
+    else:
+        length = msg.content_length()
+        if length is None:
+            raise ValueError(
+                f"Content-Length {msg['content-length']!r} is not a number: set it with "
+                "content_length() or prepare_payload()"
+            )
+        if chunked:
+            raise ValueError(
+                "the message has both Content-Length and chunked Transfer-Encoding, which "
+                "recipients may read differently: call content_length() or chunked() to pick one"
+            )
+    if isinstance(msg, request):
+        if size and not chunked and length is None:
+            raise ValueError(
+                "the request has a body but neither Content-Length nor chunked coding, so the "
+                "server would not read it: call prepare_payload()"
+            )
+    elif (100 <= msg._result < 200 or msg._result in (204, 304)) and (size or chunked):
+        raise ValueError(f"a {msg._result} response has no body: clear body and chunked()")
+    if length is not None and size and length != size:
+        raise ValueError(
+            f"Content-Length is {length} but the body has {size} octets: call prepare_payload()"
+        )
+    return body, chunked
+
+
+def _build_pieces(
+    msg: request | response, body: bytes | bytearray | memoryview, chunked: bool, split: bool
+) -> tuple[list[bytes | bytearray | memoryview], int]:
+    head = _header_text(msg).encode("latin-1")
+    size = len(body) if type(body) is bytes else memoryview(body).nbytes
+    if chunked:
+        before = f"{size:x}\r\n".encode() if size else b""
+        after = b"\r\n0\r\n\r\n" if size else b"0\r\n\r\n"
+    elif not size:
+        return [head], len(head)
+    else:
+        before = after = b""
+    if split:
+        pieces = [head, before, body, after]
+    elif size <= _COALESCE:
+        pieces = [b"".join((head, before, body, after))]
+    else:
+        pieces = [head + before, body, after]
+    return [piece for piece in pieces if len(piece)], len(head)
+
+
+class serializer(Generic[_M]):
+    """Produces the octets of one message, piece by piece (Beast's ``serializer``).
+
+    Args:
+        msg: The request or response. It must not change until the serializer is done.
+
+    Raises:
+        ValueError: The framing fields contradict the body (e.g. Content-Length differs from
+            the body size, a request body without Content-Length or chunked coding, both
+            Content-Length and chunked): call ``msg.prepare_payload()``.
+        TypeError: The body is not ``bytes``-like or ``str``.
+    """
+
+    __slots__ = (
+        "_body",
+        "_chunked",
+        "_consumed",
+        "_header_size",
+        "_limit",
+        "_msg",
+        "_offset",
+        "_pieces",
+        "_split",
+    )
+
+    def __init__(self, msg: _M) -> None:
+        if not isinstance(msg, request | response):
+            raise TypeError(f"serializer needs an http.request or http.response, not {msg!r}")
+        self._msg: _M = msg
+        self._body, self._chunked = _checked_body(msg)
+        self._split = False
+        self._limit: int | None = None
+        self._pieces: list[bytes | bytearray | memoryview] | None = None
+        self._offset = 0
+        self._header_size = 0
+        self._consumed = 0
+
+    def get(self) -> _M:
+        """The message being serialized."""
+        return self._msg
+
+    @overload
+    def split(self) -> bool: ...
+    @overload
+    def split(self, value: bool) -> None: ...
+    def split(self, value: bool | None = None) -> bool | None:
+        """Get or set whether the header comes out as a buffer of its own.
+
+        With ``split(True)``, :meth:`next` returns only header octets until
+        :meth:`is_header_done`: write the header, look at the result, then go on with the
+        body (or write chunks yourself). Set it before the first :meth:`next`.
+        """
+        if value is None:
+            return self._split
+        self._split = bool(value)
+        return None
+
+    @overload
+    def limit(self) -> int | None: ...
+    @overload
+    def limit(self, value: int | None) -> None: ...
+    def limit(self, value: int | _Unset | None = _UNSET) -> int | None:
+        """Get or set the most octets one :meth:`next` returns (``None``: no limit)."""
+        if value is _UNSET:
+            return self._limit
+        bad = isinstance(value, bool) or not isinstance(value, int) or value < 1
+        if value is not None and bad:
+            raise ValueError(f"limit must be an int >= 1 or None, not {value!r}")
+        self._limit = value
+        return None
+
+    def is_header_done(self) -> bool:
+        """Whether every header octet was consumed."""
+        return self._pieces is not None and self._consumed >= self._header_size
+
+    def is_done(self) -> bool:
+        """Whether every octet of the message was consumed."""
+        return self._pieces is not None and not self._pieces
+
+    def next(self) -> bytes | memoryview | None:
+        """The next octets to write, or ``None`` when the message is done.
+
+        The same octets are returned until :meth:`consume` reports them written. A buffer
+        may be a view of the message body: do not change the body meanwhile.
+        """
+        pieces = self._pieces
+        if pieces is None:
+            pieces = self._pieces = self._build()
+        if not pieces:
+            return None
+        piece = pieces[0]
+        offset = self._offset
+        limit = self._limit
+        if offset == 0 and type(piece) is bytes and (limit is None or len(piece) <= limit):
+            return piece
+        view = memoryview(piece)[offset:]
+        return view if limit is None else view[:limit]
+
+    def consume(self, n: int) -> None:
+        """Report that ``n`` octets of the last :meth:`next` buffer were written.
+
+        Raises:
+            ValueError: ``n`` is negative or more than that buffer holds.
+        """
+        pieces = self._pieces
+        if pieces is None or not pieces:
+            if n == 0:
+                return
+            raise ValueError("consume() before next() returned octets, or after the end")
+        left = memoryview(pieces[0]).nbytes - self._offset
+        if self._limit is not None:
+            left = min(left, self._limit)
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= left:
+            raise ValueError(f"consume({n!r}): the last next() returned {left} octets")
+        self._consumed += n
+        self._offset += n
+        if self._offset == memoryview(pieces[0]).nbytes:
+            del pieces[0]
+            self._offset = 0
+
+    def _build(self) -> list[bytes | bytearray | memoryview]:
+        pieces, self._header_size = _build_pieces(self._msg, self._body, self._chunked, self._split)
+        return pieces
+
+
+class request_serializer(serializer[request]):
+    """A :class:`serializer` for requests (Beast's ``request_serializer``)."""
+
+    __slots__ = ()
+
+
+class response_serializer(serializer[response]):
+    """A :class:`serializer` for responses (Beast's ``response_serializer``)."""
+
+    __slots__ = ()
+
+
+def to_bytes(msg: request | response) -> bytes:
+    """The whole message as one ``bytes`` object (header, framing and body).
+
+    Convenient for small messages and tests; for large bodies use :class:`serializer`, which
+    does not copy the body.
+
+    Raises:
+        ValueError: As :class:`serializer`, when the framing contradicts the body.
+    """
+    if not isinstance(msg, request | response):
+        raise TypeError(f"to_bytes needs an http.request or http.response, not {msg!r}")
+    body, chunked = _checked_body(msg)
+    pieces, _ = _build_pieces(msg, body, chunked, False)
+    if len(pieces) == 1 and type(pieces[0]) is bytes:
+        return pieces[0]
+    return b"".join(pieces)

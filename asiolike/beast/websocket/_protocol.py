@@ -1,0 +1,627 @@
+"""The WebSocket connection state machine (sans-I/O), under ``websocket.stream``.
+
+Theory of operation
+-------------------
+A :class:`Connection` holds every protocol decision of one WebSocket connection after the
+upgrade handshake; the stream that drives it only moves bytes.
+
+Reading. The driver passes received bytes to :meth:`Connection.feed` and then calls
+:meth:`Connection.next_event` until it returns ``None`` (which means "read more"). Each call
+decodes at most one thing:
+
+* :class:`DataEvent` -- the next piece of the current message's payload (unmasked,
+  inflated, UTF-8 checked for text) and whether it ends the message. A large frame is
+  delivered as it arrives, one piece per call, so a header announcing 2**63 bytes costs
+  nothing until the bytes come; ``read_message_max`` is enforced from the header for
+  plain messages and while inflating for compressed ones.
+* :class:`PingEvent` -- the driver writes ``event.reply`` (the pong) before reading on.
+  Pings that arrive after we sent a close are dropped, as Beast does.
+* :class:`PongEvent` -- for the control callback; nothing to send.
+* :class:`CloseEvent` -- the peer sent a close frame. ``event.reply`` is our echo (empty
+  when we had already sent our close); the driver writes it and tears the connection
+  down. The read that was in progress completes with ``websocket.error.closed``.
+* :class:`ErrorEvent` -- the peer broke the protocol (or a limit was hit): we *fail the
+  WebSocket connection*. ``event.code`` is the close code we send (1002, 1007 or 1009, as
+  Beast chooses them) and ``event.reply`` the close frame, both empty/None when we had
+  already sent a close. The driver writes the reply, tears down and reports
+  ``event.error``.
+
+After a close or an error nothing more is decoded and further input is ignored. Pieces of
+a message delivered before a failure stay delivered (the failing piece is not). Deflate
+data that does not inflate fails the connection with ``bad_frame_payload`` (1007).
+The event classes live in ``_events`` and are re-exported here for the driver.
+
+Control frames are only accepted once their whole payload (at most 125 bytes) is buffered,
+so a control frame between two reads never yields a partial event. Masked payloads are
+unmasked piece by piece with the key rotated by the piece's offset.
+
+Writing. :meth:`Connection.write` returns the frames for (a piece of) a message as a list
+of bytes-like objects for one gather write; it fragments according to ``auto_fragment``
+and ``write_buffer_bytes``, masks with a fresh key per frame on the client, and
+compresses with permessage-deflate when negotiated. :meth:`ping`, :meth:`pong` and
+:meth:`close` return one frame each. The core assumes that every frame it returns (replies
+included) is written, in the order it returned them.
+
+Buffering. The input buffer holds at most the bytes of one unfinished header or control
+frame plus what the driver fed since it last drained :meth:`next_event`; payload is handed
+out as soon as it arrives.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Final
+
+from asiolike.beast.websocket import error
+from asiolike.beast.websocket._deflate import DeflateParams, Deflater, Inflater, permessage_deflate
+from asiolike.beast.websocket._events import (
+    CloseEvent,
+    DataEvent,
+    ErrorEvent,
+    Event,
+    PingEvent,
+    PongEvent,
+)
+from asiolike.beast.websocket._frame import (
+    build_header,
+    check_header,
+    close_payload,
+    is_valid_close_code,
+    parse_close,
+    parse_header,
+)
+from asiolike.beast.websocket._mask import make_key, mask
+from asiolike.beast.websocket._utf8 import Utf8Checker
+from asiolike.beast.websocket.rfc6455 import close_code, close_reason, opcode, ping_data_max
+from asiolike.error import error_code
+
+__all__ = [
+    "Connection",
+    "DataEvent",
+    "PingEvent",
+    "PongEvent",
+    "CloseEvent",
+    "ErrorEvent",
+    "Event",
+    "READ_MESSAGE_MAX",
+    "WRITE_BUFFER_BYTES",
+]
+
+READ_MESSAGE_MAX: Final = 16 * 1024 * 1024
+"""Beast's default limit on a received message (16 MiB)."""
+
+WRITE_BUFFER_BYTES: Final = 4096
+"""Beast's default size of outgoing frames when fragmenting."""
+
+# Largest piece of inflated data per event when the caller sets no limit.
+_INFLATE_CHUNK: Final = 64 * 1024
+# Below this size a frame's header and payload are joined into one bytes object.
+_JOIN_MAX: Final = 1024
+
+_HEADER: Final = 0
+_PAYLOAD: Final = 1
+_STOPPED: Final = 2
+
+_TEXT: Final = 1
+_BINARY: Final = 2
+
+
+class Connection:
+    """The protocol state of one WebSocket connection (either role).
+
+    Args:
+        server: True for the server role (received frames must be masked, sent frames are
+            not), False for the client role (the reverse).
+        deflate: The negotiated permessage-deflate parameters, or ``None``.
+        deflate_options: Our options (compression level, memory level, size threshold);
+            only used when ``deflate`` is set.
+        read_message_max: Largest message accepted, in bytes after inflation; 0 for no
+            limit.
+        auto_fragment: Split outgoing messages into frames of ``write_buffer_bytes``.
+        write_buffer_bytes: Size of outgoing fragments (at least 8).
+    """
+
+    def __init__(
+        self,
+        server: bool,
+        deflate: DeflateParams | None = None,
+        deflate_options: permessage_deflate | None = None,
+        *,
+        read_message_max: int = READ_MESSAGE_MAX,
+        auto_fragment: bool = True,
+        write_buffer_bytes: int = WRITE_BUFFER_BYTES,
+    ) -> None:
+        self._server = server
+        self._buf: bytes | bytearray = b""
+        self._pos = 0
+        self._state = _HEADER
+        # Current data frame.
+        self._rd_fin = False
+        self._rd_key = b""
+        self._rd_remain = 0
+        self._rd_offset = 0
+        self._rd_tail = False
+        # Current message.
+        self._rd_cont = False
+        self._rd_op = _TEXT
+        self._rd_size = 0
+        self._rd_done = True
+        self._rd_compressed = False
+        self._rd_close = False
+        self._utf8 = Utf8Checker()
+        self._reason = close_reason()
+        # Writing.
+        self._wr_close = False
+        self._wr_cont = False
+        self._wr_op = _TEXT
+        self._wr_compress = False
+        self._failed = False
+        self._read_max = 0
+        self._frag = auto_fragment
+        self._wr_size = 0
+        self.read_message_max(read_message_max)
+        self.write_buffer_bytes(write_buffer_bytes)
+        self._deflate = deflate
+        self._inflater: Inflater | None = None
+        self._deflater: Deflater | None = None
+        self._threshold = 0
+        if deflate is not None:
+            opts = deflate_options if deflate_options is not None else permessage_deflate()
+            self._threshold = opts.msg_size_threshold
+            if server:
+                ours, our_nct = deflate.server_max_window_bits, deflate.server_no_context_takeover
+                peer_nct = deflate.client_no_context_takeover
+            else:
+                ours, our_nct = deflate.client_max_window_bits, deflate.client_no_context_takeover
+                peer_nct = deflate.server_no_context_takeover
+            self._inflater = Inflater(peer_nct)
+            self._deflater = Deflater(ours, our_nct, opts.comp_level, opts.mem_level)
+
+    # -- options (Beast's getter/setter pairs) ----------------------------------------------
+
+    def read_message_max(self, amount: int | None = None) -> int:
+        """Get or set the largest incoming message in bytes (0 = no limit).
+
+        Raises:
+            ValueError: ``amount`` is negative.
+        """
+        if amount is not None:
+            if amount < 0:
+                raise ValueError("read_message_max must be >= 0 (0 means no limit)")
+            self._read_max = amount
+        return self._read_max
+
+    def auto_fragment(self, value: bool | None = None) -> bool:
+        """Get or set whether outgoing messages are split into ``write_buffer_bytes`` frames."""
+        if value is not None:
+            self._frag = bool(value)
+        return self._frag
+
+    def write_buffer_bytes(self, amount: int | None = None) -> int:
+        """Get or set the size of outgoing fragments.
+
+        Raises:
+            ValueError: ``amount`` is below 8, as in Beast.
+        """
+        if amount is not None:
+            if amount < 8:
+                raise ValueError("write_buffer_bytes must be at least 8")
+            self._wr_size = amount
+        return self._wr_size
+
+    def text(self, value: bool | None = None) -> bool:
+        """Get or set whether the next outgoing message is text (``False`` = binary)."""
+        if value is not None:
+            self._wr_op = _TEXT if value else _BINARY
+        return self._wr_op == _TEXT
+
+    def binary(self, value: bool | None = None) -> bool:
+        """Get or set whether the next outgoing message is binary (``False`` = text)."""
+        if value is not None:
+            self._wr_op = _BINARY if value else _TEXT
+        return self._wr_op == _BINARY
+
+    # -- state ---------------------------------------------------------------------------
+
+    def got_text(self) -> bool:
+        """Whether the current (or last) received message is text."""
+        return self._rd_op == _TEXT
+
+    def got_binary(self) -> bool:
+        """Whether the current (or last) received message is binary."""
+        return self._rd_op == _BINARY
+
+    def is_message_done(self) -> bool:
+        """Whether the last data delivered completed its message."""
+        return self._rd_done
+
+    def reason(self) -> close_reason:
+        """The close reason the peer sent (falsy until a close frame with a code arrives)."""
+        return self._reason
+
+    @property
+    def server(self) -> bool:
+        """True in the server role."""
+        return self._server
+
+    @property
+    def deflate(self) -> DeflateParams | None:
+        """The negotiated permessage-deflate parameters, or ``None``."""
+        return self._deflate
+
+    @property
+    def close_sent(self) -> bool:
+        """Whether a close frame was produced (by :meth:`close` or as a reply)."""
+        return self._wr_close
+
+    @property
+    def close_received(self) -> bool:
+        """Whether the peer's close frame was decoded."""
+        return self._rd_close
+
+    @property
+    def failed(self) -> bool:
+        """Whether the connection was failed (an :class:`ErrorEvent` was returned)."""
+        return self._failed
+
+    def is_open(self) -> bool:
+        """True until a close frame is sent or received or the connection fails."""
+        return not (self._wr_close or self._rd_close or self._failed)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Append received bytes. Ignored once a close arrived or the connection failed."""
+        if self._state == _STOPPED or not data:
+            return
+        buf = self._buf
+        pos = self._pos
+        if pos >= len(buf):
+            self._buf = data if type(data) is bytes else bytes(data)
+            self._pos = 0
+        elif type(buf) is bytes:
+            grown = bytearray(memoryview(buf)[pos:])
+            grown += data
+            self._buf = grown
+            self._pos = 0
+        else:
+            assert isinstance(buf, bytearray)
+            if pos > 65536 and pos * 2 > len(buf):
+                del buf[:pos]
+                self._pos = 0
+            buf += data
+
+    def _take(self, n: int) -> bytes:
+        """Remove ``n`` payload bytes from the buffer, unmasked."""
+        buf = self._buf
+        pos = self._pos
+        end = pos + n
+        self._pos = end
+        key = self._rd_key
+        if type(buf) is bytes:
+            piece = buf[pos:end] if (pos or end != len(buf)) else buf
+            if key:
+                piece = mask(piece, key, self._rd_offset)
+        elif key:
+            piece = mask(memoryview(buf)[pos:end], key, self._rd_offset)
+        else:
+            piece = bytes(memoryview(buf)[pos:end])
+        self._rd_offset += n
+        return piece
+
+    def next_event(self, limit: int = 0) -> Event | None:
+        """Decode the next event from the buffered input.
+
+        Args:
+            limit: Largest payload piece to return in a :class:`DataEvent` (0 = no limit,
+                pieces of inflated data are then at most 64 KiB).
+
+        Returns:
+            The next event, or ``None`` when more input is needed (or after a close or an
+            error).
+        """
+        while True:
+            state = self._state
+            if state == _PAYLOAD:
+                event = self._inflate(limit) if self._rd_compressed else self._plain(limit)
+                if event is not None or self._state != _HEADER:
+                    return event
+            elif state == _STOPPED:
+                return None
+            fh = parse_header(self._buf, self._pos)
+            if fh is None:
+                return None
+            ec = check_header(fh, self._server, self._deflate is not None, self._rd_cont)
+            if ec:
+                return self._fail(ec, close_code.protocol_error)
+            op = fh.op
+            if op >= 8:
+                end = self._pos + fh.size + fh.length
+                if len(self._buf) < end:
+                    return None  # wait for the whole control frame
+                self._pos += fh.size
+                self._rd_key, self._rd_offset = fh.key, 0
+                payload = self._take(fh.length)
+                control = self._control(op, payload)
+                if control is not None:
+                    return control
+                continue
+            self._pos += fh.size
+            if op:
+                self._rd_op = op
+                self._rd_size = 0
+                self._rd_compressed = fh.rsv1
+                self._utf8.reset()
+            if (
+                not self._rd_compressed
+                and self._read_max
+                and self._rd_size + fh.length > self._read_max
+            ):
+                return self._fail(error.message_too_big, close_code.too_big)
+            self._rd_cont = not fh.fin
+            if fh.length == 0 and not fh.fin:
+                continue  # an empty fragment carries nothing; Beast skips it too
+            self._rd_fin = fh.fin
+            self._rd_key = fh.key
+            self._rd_remain = fh.length
+            self._rd_offset = 0
+            self._rd_tail = False
+            self._rd_done = False
+            self._state = _PAYLOAD
+
+    def _plain(self, limit: int) -> Event | None:
+        remain = self._rd_remain
+        if remain:
+            n = len(self._buf) - self._pos
+            if n <= 0:
+                return None
+            if n > remain:
+                n = remain
+            if limit and n > limit:
+                n = limit
+            data = self._take(n)
+            remain -= n
+            self._rd_remain = remain
+            self._rd_size += n
+        else:
+            data = b""
+        fin = False
+        if not remain:
+            self._state = _HEADER
+            fin = self._rd_fin
+        if self._rd_op == _TEXT and (
+            not self._utf8.write(data) or (fin and not self._utf8.finish())
+        ):
+            return self._fail(error.bad_frame_payload, close_code.bad_payload)
+        if fin:
+            self._rd_done = True
+        return DataEvent(data, fin)
+
+    def _inflate(self, limit: int) -> Event | None:
+        inflater = self._inflater
+        assert inflater is not None
+        ask = limit if limit else _INFLATE_CHUNK
+        if self._read_max:
+            budget = self._read_max - self._rd_size + 1
+            if budget < ask:
+                ask = budget
+        while True:
+            try:
+                if inflater.more:
+                    out = inflater.resume(ask)
+                elif self._rd_remain:
+                    n = len(self._buf) - self._pos
+                    if n <= 0:
+                        return None
+                    if n > self._rd_remain:
+                        n = self._rd_remain
+                    self._rd_remain -= n
+                    out = inflater.inflate(self._take(n), ask)
+                    if not self._rd_remain and self._rd_fin and not inflater.more:
+                        # End the message in this same event when the tail adds nothing.
+                        self._rd_tail = True
+                        tail = inflater.finish(ask - len(out))
+                        if tail:
+                            out += tail
+                elif self._rd_fin and not self._rd_tail:
+                    self._rd_tail = True
+                    out = inflater.finish(ask)
+                else:
+                    self._state = _HEADER  # a non-final frame is used up
+                    return None
+            except zlib.error:
+                return self._fail(error.bad_frame_payload, close_code.bad_payload)
+            size = self._rd_size + len(out)
+            if self._read_max and size > self._read_max:
+                return self._fail(error.message_too_big, close_code.too_big)
+            self._rd_size = size
+            fin = self._rd_tail and not inflater.more
+            if self._rd_op == _TEXT and (
+                not self._utf8.write(out) or (fin and not self._utf8.finish())
+            ):
+                return self._fail(error.bad_frame_payload, close_code.bad_payload)
+            if fin:
+                inflater.end_message()
+                self._state = _HEADER
+                self._rd_done = True
+                return DataEvent(out, True)
+            if out:
+                return DataEvent(out, False)
+
+    def _control(self, op: int, payload: bytes) -> Event | None:
+        if op == opcode.ping:
+            if self._wr_close:
+                return None  # Beast ignores pings once closing
+            return PingEvent(payload, self._control_frame(opcode.pong, payload))
+        if op == opcode.pong:
+            if self._wr_close:
+                return None
+            return PongEvent(payload)
+        cr, ec = parse_close(payload)
+        if ec:
+            return self._fail(ec, close_code.protocol_error)
+        self._reason = cr
+        self._rd_close = True
+        self._state = _STOPPED
+        self._release()
+        if self._wr_close:
+            return CloseEvent(cr, b"")
+        self._wr_close = True
+        echo = close_reason(cr.code if cr.code != close_code.none else close_code.normal)
+        return CloseEvent(cr, self._control_frame(opcode.close, close_payload(echo)))
+
+    def _fail(self, ec: error_code, code: close_code) -> ErrorEvent:
+        self._failed = True
+        self._state = _STOPPED
+        self._release()
+        if self._wr_close:
+            return ErrorEvent(ec, None, b"")
+        self._wr_close = True
+        reply = self._control_frame(opcode.close, close_payload(close_reason(code)))
+        return ErrorEvent(ec, code, reply)
+
+    def _release(self) -> None:
+        self._buf = b""
+        self._pos = 0
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _check_writable(self, what: str) -> None:
+        if self._wr_close:
+            raise RuntimeError(
+                f"websocket: cannot {what} after a close frame was sent; the connection is "
+                "closing (check is_open() first)"
+            )
+
+    def _control_frame(self, op: int, payload: bytes) -> bytes:
+        if self._server:
+            return build_header(True, op, len(payload)) + payload
+        key = make_key()
+        return build_header(True, op, len(payload), key) + mask(payload, key)
+
+    def _frame(
+        self,
+        out: list[bytes | memoryview],
+        fin: bool,
+        op: int,
+        rsv1: bool,
+        payload: bytes | memoryview,
+    ) -> None:
+        n = len(payload)
+        if self._server:
+            head = build_header(fin, op, n, b"", rsv1)
+        else:
+            key = make_key()
+            head = build_header(fin, op, n, key, rsv1)
+            payload = mask(payload, key)
+        if n <= _JOIN_MAX:
+            out.append(head + payload)
+        else:
+            out.append(head)
+            out.append(payload)
+
+    def write(
+        self, data: bytes | bytearray | memoryview | str, fin: bool = True
+    ) -> list[bytes | memoryview]:
+        """The frames carrying the next piece of the current outgoing message.
+
+        ``write(data)`` sends a whole message; ``write(piece, fin=False)`` repeatedly and a
+        last ``write(piece, True)`` stream one message, as Beast's ``write_some``. The
+        message's type is :meth:`text`/:meth:`binary` at its first piece.
+
+        Args:
+            data: The payload piece (a ``str`` is sent as UTF-8).
+            fin: True when this piece ends the message.
+
+        Returns:
+            Bytes-like objects to write in order (one gather write).
+
+        Raises:
+            RuntimeError: A close frame was already sent.
+        """
+        self._check_writable("write a message")
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        elif type(data) is not bytes:
+            data = bytes(data)
+        op: int
+        if self._wr_cont:
+            op = opcode.cont
+            rsv1 = False
+        else:
+            op = self._wr_op
+            deflater = self._deflater
+            self._wr_compress = (
+                deflater is not None and deflater.enabled and len(data) >= self._threshold
+            )
+            rsv1 = self._wr_compress
+        self._wr_cont = not fin
+        payload: bytes = data
+        if self._wr_compress:
+            assert self._deflater is not None
+            payload = self._deflater.compress(data, fin)
+        out: list[bytes | memoryview] = []
+        n = len(payload)
+        step = self._wr_size if self._frag else n
+        if n <= step:
+            self._frame(out, fin, op, rsv1, payload)
+            return out
+        view = memoryview(payload)
+        last = n - step
+        for start in range(0, n, step):
+            self._frame(out, fin and start >= last, op, rsv1, view[start : start + step])
+            op = opcode.cont
+            rsv1 = False
+        return out
+
+    def ping(self, payload: bytes | str = b"") -> bytes:
+        """A ping frame.
+
+        Raises:
+            ValueError: The payload exceeds 125 bytes.
+            RuntimeError: A close frame was already sent.
+        """
+        return self._ping_pong(opcode.ping, payload, "ping")
+
+    def pong(self, payload: bytes | str = b"") -> bytes:
+        """An unsolicited pong frame (replies to pings come with :class:`PingEvent`).
+
+        Raises:
+            ValueError: The payload exceeds 125 bytes.
+            RuntimeError: A close frame was already sent.
+        """
+        return self._ping_pong(opcode.pong, payload, "pong")
+
+    def _ping_pong(self, op: int, payload: bytes | str, what: str) -> bytes:
+        self._check_writable(f"send a {what}")
+        data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
+        if len(data) > ping_data_max:
+            raise ValueError(
+                f"websocket: a {what} payload is at most {ping_data_max} bytes, got {len(data)}"
+            )
+        return self._control_frame(op, data)
+
+    def close(self, cr: close_reason | None = None) -> bytes:
+        """Start the closing handshake: our close frame.
+
+        Afterwards the driver keeps reading until a :class:`CloseEvent` (the peer's answer)
+        or an :class:`ErrorEvent`.
+
+        Args:
+            cr: The code and reason to send; ``close_reason()`` (the default) sends a
+                close frame with no payload.
+
+        Raises:
+            ValueError: The code may not be sent (1004-1006, 1015, below 1000 ...).
+            RuntimeError: A close frame was already sent.
+        """
+        self._check_writable("send a close frame")
+        if cr is None:
+            cr = close_reason()
+        if cr.code != close_code.none and not is_valid_close_code(cr.code):
+            raise ValueError(
+                f"websocket: close code {cr.code} may not be sent; use 1000-1003, 1007-1014 "
+                "or 3000-4999"
+            )
+        self._wr_close = True
+        return self._control_frame(opcode.close, close_payload(cr))

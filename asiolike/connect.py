@@ -1,0 +1,258 @@
+"""``async_connect`` and ``connect`` over a range of endpoints (Asio's ``connect.hpp``).
+
+Theory of operation. The endpoints are tried in order. Before each attempt the optional
+connect condition may skip an endpoint; the socket is closed and reopened for the
+endpoint's protocol (a failed connect leaves a socket that cannot be reused, and the next
+endpoint may be IPv6 after IPv4), then ``socket.async_connect(endpoint, self)`` runs with
+this operation as its handler. The first success completes the operation with that
+endpoint; when every endpoint failed, the error of the last attempt is reported; when no
+endpoint was tried at all (an empty range, or the condition refused them all),
+``asio.misc.not_found``. Closing the socket (or cancelling its connect) during an attempt
+stops the whole operation with ``operation_aborted`` instead of moving on to the next
+endpoint.
+
+Only the socket's documented operations are used: ``close()``, ``open(protocol)``,
+``is_open()``, ``async_connect(endpoint, handler)`` (and ``connect(endpoint)`` for the
+synchronous form), with ``endpoint.protocol()``. The endpoints may be a resolver's results
+(entries with an ``endpoint()`` method), or any iterable of endpoints; the range is copied
+into a list when the operation starts.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Iterable
+from typing import Any, overload
+
+from asiolike.async_result import async_initiate
+from asiolike.detail.completion import Executor, composed_op
+from asiolike.error import (
+    error_code,
+    make_error_code,
+    not_found,
+    operation_aborted,
+    success,
+    system_error,
+)
+from asiolike.read import _NO_TOKEN
+
+__all__ = ["async_connect", "connect", "ConnectCondition"]
+
+ConnectHandler = Callable[[error_code, Any], object]
+
+ConnectCondition = Callable[[error_code, Any], bool]
+"""``condition(last_error, next_endpoint) -> bool``: whether to try ``next_endpoint``."""
+
+
+def _endpoint_list(endpoints: object, who: str) -> list[Any]:
+    if isinstance(endpoints, (str, bytes)) or not isinstance(endpoints, Iterable):
+        raise TypeError(
+            f"{who}: expected a range of endpoints (resolver results or a list of "
+            f"endpoints), not {type(endpoints).__name__}"
+        )
+    result = []
+    for entry in endpoints:
+        get = getattr(entry, "endpoint", None)
+        result.append(get() if callable(get) else entry)
+    return result
+
+
+def _check_socket(socket: object, who: str, method: str) -> None:
+    for name in ("close", "open", "is_open", method):
+        if not callable(getattr(socket, name, None)):
+            raise TypeError(
+                f"{who}: expected a socket with close(), open(), is_open() and {method}() "
+                f"(a tcp.socket), not {type(socket).__name__}"
+            )
+
+
+def _check_connect_condition(condition: object, who: str) -> ConnectCondition | None:
+    if condition is None:
+        return None
+    if not callable(condition):
+        raise TypeError(
+            f"{who}: the connect condition must be callable as condition(ec, endpoint) -> "
+            f"bool, not {condition!r}"
+        )
+    return condition
+
+
+class _connect_op(composed_op):
+    """Tries each endpoint in turn until one connects."""
+
+    __slots__ = ("_condition", "_endpoints", "_index", "_socket")
+
+    def __init__(
+        self,
+        handler: ConnectHandler,
+        io_executor: Executor,
+        socket: Any,
+        endpoints: list[Any],
+        condition: ConnectCondition | None,
+    ) -> None:
+        super().__init__(handler, io_executor)
+        self._socket = socket
+        self._endpoints = endpoints
+        self._condition = condition
+        self._index = -1
+
+    def _next_index(self, ec: error_code, start: int) -> int:
+        """The first endpoint from ``start`` the condition accepts (``len`` if none)."""
+        endpoints = self._endpoints
+        condition = self._condition
+        i = start
+        while i < len(endpoints):
+            if condition is None or condition(ec, endpoints[i]):
+                return i
+            i += 1
+        return i
+
+    def start(self) -> None:
+        self._attempt(success, 0, False)
+
+    def _attempt(self, ec: error_code, start: int, cont: bool) -> None:
+        """Try endpoints from ``start``; ``ec`` is the last attempt's error."""
+        endpoints = self._endpoints
+        socket = self._socket
+        tried = start > 0
+        i = self._next_index(ec, start)
+        while i < len(endpoints):
+            endpoint = endpoints[i]
+            self._index = i
+            try:
+                socket.close()
+            except OSError:
+                pass
+            try:
+                socket.open(endpoint.protocol())
+            except OSError as exc:
+                # As Asio's socket.async_connect reporting its failed open: next endpoint.
+                ec = make_error_code(exc)
+                tried = True
+                i = self._next_index(ec, i + 1)
+                continue
+            socket.async_connect(endpoint, self)
+            return
+        if not tried:
+            ec = not_found
+        self.complete(cont, ec, None)
+
+    def __call__(self, ec: error_code) -> None:
+        # As Asio: a socket closed meanwhile aborts, even if its connect had succeeded.
+        if not self._socket.is_open() or ec == operation_aborted:
+            self.complete(True, operation_aborted, None)
+        elif not ec:
+            self.complete(True, success, self._endpoints[self._index])
+        else:
+            self._attempt(ec, self._index + 1, True)
+
+
+@overload
+def async_connect(
+    socket: Any, endpoints: Iterable[Any], token: ConnectHandler | Any, /
+) -> concurrent.futures.Future[Any] | None: ...
+
+
+@overload
+def async_connect(
+    socket: Any,
+    endpoints: Iterable[Any],
+    connect_condition: ConnectCondition,
+    token: ConnectHandler | Any,
+    /,
+) -> concurrent.futures.Future[Any] | None: ...
+
+
+def async_connect(
+    socket: Any, endpoints: Iterable[Any], a: Any, b: Any = _NO_TOKEN, /
+) -> concurrent.futures.Future[Any] | None:
+    """Connect ``socket`` to the first endpoint of ``endpoints`` that accepts.
+
+    Asio's range ``async_connect``: ``async_connect(socket, endpoints, token)`` or
+    ``async_connect(socket, endpoints, connect_condition, token)``. Each endpoint is tried
+    in order, closing and reopening the socket before each attempt. The handler is never
+    invoked inside this call (an empty range completes through the queue) and runs on its
+    associated executor, by default the socket's.
+
+    Args:
+        socket: A socket (``tcp.socket``) with ``close``, ``open``, ``is_open``,
+            ``async_connect`` and ``get_executor``. It may be closed or open.
+        endpoints: A resolver's results (``async_resolve``'s), or any iterable of
+            endpoints.
+        connect_condition: Optional; ``condition(ec, endpoint) -> bool`` is called before
+            each attempt with the last attempt's error (success before the first) and the
+            endpoint about to be tried; returning False skips it.
+        token: ``handler(ec, endpoint)`` or ``use_future``.
+
+    Handler:
+        ``handler(ec: error_code, endpoint)``: the endpoint connected to, or ``None`` when
+        ``ec`` is an error (Asio passes a default-constructed endpoint).
+
+    Errors:
+        ``not_found``: no endpoint was tried (empty range, or all skipped by the
+        condition). ``operation_aborted``: the socket was closed or its connect cancelled
+        during an attempt. Otherwise the last attempt's error (``connection_refused``,
+        ``timed_out``, ``network_unreachable``...).
+
+    Raises:
+        TypeError: ``socket`` lacks the operations above, ``endpoints`` is not iterable,
+            or the condition is not callable.
+    """
+    if b is _NO_TOKEN:
+        condition, token = None, a
+    else:
+        condition, token = _check_connect_condition(a, "async_connect"), b
+    _check_socket(socket, "async_connect", "async_connect")
+    endpoint_list = _endpoint_list(endpoints, "async_connect")
+    return async_initiate(_initiate_connect, token, socket, endpoint_list, condition)
+
+
+def _initiate_connect(
+    handler: ConnectHandler,
+    socket: Any,
+    endpoints: list[Any],
+    condition: ConnectCondition | None,
+) -> None:
+    get_executor = getattr(socket, "get_executor", None)
+    if not callable(get_executor):
+        raise TypeError(f"async_connect: the socket has no get_executor(): {type(socket).__name__}")
+    _connect_op(handler, get_executor(), socket, endpoints, condition).start()
+
+
+def connect(
+    socket: Any, endpoints: Iterable[Any], connect_condition: ConnectCondition | None = None
+) -> Any:
+    """Connect ``socket`` to the first endpoint that accepts (Asio's synchronous ``connect``).
+
+    Args:
+        socket: A socket with ``close``, ``open``, ``connect(endpoint)``.
+        endpoints: As :func:`async_connect`.
+        connect_condition: Optional, as :func:`async_connect`.
+
+    Returns:
+        The endpoint connected to.
+
+    Raises:
+        system_error: ``not_found`` when no endpoint was tried, else the last error.
+        TypeError: as :func:`async_connect`.
+    """
+    condition = _check_connect_condition(connect_condition, "connect")
+    _check_socket(socket, "connect", "connect")
+    ec = success
+    tried = False
+    for endpoint in _endpoint_list(endpoints, "connect"):
+        if condition is not None and not condition(ec, endpoint):
+            continue
+        tried = True
+        try:
+            socket.close()
+        except OSError:
+            pass
+        try:
+            socket.open(endpoint.protocol())
+            socket.connect(endpoint)
+        except OSError as exc:
+            ec = make_error_code(exc)
+            continue
+        return endpoint
+    raise system_error(ec if tried else not_found, "connect")

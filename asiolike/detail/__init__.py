@@ -1,0 +1,1 @@
+"""Private machinery: the reactor, timer queue and completion helper."""

@@ -1,0 +1,441 @@
+"""The base of every reactive socket (stream sockets and acceptors, TCP and local).
+
+Theory of operation. An object owns at most one Python socket, always in non-blocking mode,
+and while it is open, one :class:`~asiolike.detail.reactor.descriptor_state` registered
+with its io_context's reactor. Asynchronous operations try their system call once at once
+(when nothing of the same direction is queued) and otherwise wait in the reactor; their
+result is always delivered through the io_context (rule R1). Synchronous operations retry
+the call and wait with ``poll(2)`` on the descriptor in between.
+
+``close()`` deregisters the descriptor (pending operations complete with
+``operation_aborted``) and only then closes the socket, so the reactor never polls a closed
+or reused descriptor. An operation started on a closed object completes with
+``bad_descriptor`` (as Asio's do); a synchronous call raises ``system_error`` with it.
+
+Operations run their handler directly from the run loop when the handler has no associated
+executor and the object's executor is its io_context's (``op.executor is None``); else
+through that executor (a strand...). ``_direct`` caches that choice for plain handlers.
+
+Not thread-safe (as Asio's sockets): use one object from one thread at a time, or from a
+strand.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import select
+import socket as _socket
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+from asiolike import socket_base
+from asiolike.async_result import async_initiate
+from asiolike.detail.completion import _PLAIN_CALLABLES, Executor
+from asiolike.detail.reactor import READ, WRITE
+from asiolike.detail.socket_ops import error_of, poll_fd, wait_op
+from asiolike.error import already_open, bad_descriptor, error_code, system_error, would_block
+from asiolike.executor import as_executor
+
+if TYPE_CHECKING:
+    from asiolike.detail.reactor import descriptor_state
+    from asiolike.io_context import io_context
+
+__all__ = ["reactive_socket"]
+
+_O = TypeVar("_O", bound=socket_base.socket_option)
+# Open sockets non-blocking in the socket() call itself where the system allows it.
+_NONBLOCK: int = getattr(_socket, "SOCK_NONBLOCK", 0)
+_POLL_EVENTS = (
+    select.POLLIN,
+    select.POLLOUT,
+    select.POLLPRI | select.POLLERR | select.POLLHUP,
+)
+
+
+class reactive_socket:
+    """What stream sockets and acceptors share: the descriptor, options, endpoints, waits.
+
+    Subclasses set ``protocol_type`` and ``endpoint_type`` and implement
+    ``_default_protocol()``.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_conn_aborted",
+        "_ctx",
+        "_direct",
+        "_executor",
+        "_protocol",
+        "_reactor",
+        "_recv",
+        "_send",
+        "_sock",
+        "_speculate",
+        "_state",
+        "_user_nb",
+    )
+
+    protocol_type: ClassVar[Any]
+    endpoint_type: ClassVar[Any]
+
+    # Asio's socket_base names, reachable from every socket type (tcp::acceptor::reuse_address).
+    wait_type = socket_base.wait_type
+    wait_read = socket_base.wait_read
+    wait_write = socket_base.wait_write
+    wait_error = socket_base.wait_error
+    shutdown_type = socket_base.shutdown_type
+    shutdown_receive = socket_base.shutdown_receive
+    shutdown_send = socket_base.shutdown_send
+    shutdown_both = socket_base.shutdown_both
+    message_flags = socket_base.message_flags
+    message_peek = socket_base.message_peek
+    message_out_of_band = socket_base.message_out_of_band
+    message_do_not_route = socket_base.message_do_not_route
+    message_end_of_record = socket_base.message_end_of_record
+    max_listen_connections = socket_base.max_listen_connections
+    broadcast = socket_base.broadcast
+    debug = socket_base.debug
+    do_not_route = socket_base.do_not_route
+    keep_alive = socket_base.keep_alive
+    reuse_address = socket_base.reuse_address
+    out_of_band_inline = socket_base.out_of_band_inline
+    enable_connection_aborted = socket_base.enable_connection_aborted
+    receive_buffer_size = socket_base.receive_buffer_size
+    send_buffer_size = socket_base.send_buffer_size
+    receive_low_watermark = socket_base.receive_low_watermark
+    send_low_watermark = socket_base.send_low_watermark
+    linger = socket_base.linger
+
+    _sock: _socket.socket | None
+    _state: descriptor_state | None
+    _recv: Callable[[Any], int] | None
+    _send: Callable[[Any], int] | None
+    _ctx: io_context
+    _executor: Executor
+    _direct: Executor | None
+
+    def __init__(
+        self, ctx_or_ex: Any, protocol_or_endpoint: Any = None, native: Any = None
+    ) -> None:
+        executor = as_executor(ctx_or_ex)
+        self._executor = executor
+        self._ctx = ctx = executor.context()
+        self._reactor = ctx._reactor
+        self._direct = None if executor is ctx._executor else executor
+        self._sock = None
+        self._state = None
+        self._recv = None
+        self._send = None
+        self._protocol: Any = None
+        self._user_nb = False
+        self._conn_aborted = False
+        self._speculate = True
+        if native is not None:
+            if protocol_or_endpoint is None:
+                raise TypeError(
+                    "adopting a native socket needs its protocol: socket(ctx, protocol, sock)"
+                )
+            self.assign(protocol_or_endpoint, native)
+        elif protocol_or_endpoint is not None:
+            if isinstance(protocol_or_endpoint, self.endpoint_type):
+                self._open_for_endpoint(protocol_or_endpoint)
+            else:
+                self.open(protocol_or_endpoint)
+
+    def _open_for_endpoint(self, endpoint: Any) -> None:
+        self.open(endpoint.protocol())
+        self.bind(endpoint)
+
+    @staticmethod
+    def _default_protocol() -> Any:
+        raise NotImplementedError
+
+    # -- the executor -----------------------------------------------------------------------
+
+    def get_executor(self) -> Executor:
+        """The executor handlers run on by default (the one the object was made with)."""
+        return self._executor
+
+    def lowest_layer(self) -> Any:
+        """This object (Asio's ``lowest_layer()``: a socket is its own lowest layer)."""
+        return self
+
+    def _op_executor(self, handler: object) -> Executor | None:
+        # None: call the handler straight from the run loop.
+        if type(handler) in _PLAIN_CALLABLES:
+            return self._direct
+        ex: Executor | None = getattr(handler, "associated_executor", None)
+        if ex is None:
+            return self._direct
+        return None if ex is self._ctx._executor else ex
+
+    # -- opening and closing ----------------------------------------------------------------
+
+    def is_open(self) -> bool:
+        """Whether the object holds a socket."""
+        return self._sock is not None
+
+    def open(self, protocol: Any = None) -> None:
+        """Create the socket for ``protocol`` (by default the class's protocol, e.g. ``tcp.v4()``).
+
+        Raises:
+            system_error: ``already_open``, or the system's error.
+        """
+        if self._sock is not None:
+            raise system_error(already_open, "open")
+        if protocol is None:
+            protocol = self._default_protocol()
+        try:
+            sock = _socket.socket(
+                protocol.family(), protocol.type() | _NONBLOCK, protocol.protocol()
+            )
+        except OSError as exc:
+            raise system_error(error_of(exc), "open") from None
+        self._adopt(protocol, sock)
+
+    def assign(self, protocol: Any, native: _socket.socket | int) -> None:
+        """Take ownership of an existing socket (a Python socket or a descriptor).
+
+        The socket is switched to non-blocking mode; ``close()`` will close it.
+
+        Raises:
+            system_error: ``already_open``.
+        """
+        if self._sock is not None:
+            raise system_error(already_open, "assign")
+        if isinstance(native, _socket.socket):
+            sock = native
+        elif isinstance(native, int) and not isinstance(native, bool):
+            sock = _socket.socket(protocol.family(), protocol.type(), protocol.protocol(), native)
+        else:
+            raise TypeError(f"assign() takes a socket.socket or a descriptor, not {native!r}")
+        self._adopt(protocol, sock)
+
+    def _adopt(self, protocol: Any, sock: _socket.socket) -> None:
+        if sock.gettimeout() != 0.0:
+            sock.setblocking(False)
+        self._protocol = protocol
+        self._sock = sock
+        self._recv = sock.recv_into
+        self._send = sock.send
+        self._state = self._reactor.register_descriptor(sock.fileno())
+
+    def _detach_state(self) -> _socket.socket | None:
+        # Forget the socket; its pending operations complete with operation_aborted.
+        sock = self._sock
+        if sock is None:
+            return None
+        state = self._state
+        self._sock = self._state = self._recv = self._send = None
+        if state is not None:
+            self._reactor.deregister_descriptor(state)
+        return sock
+
+    def close(self) -> None:
+        """Close the socket; pending operations complete with ``operation_aborted``.
+
+        Closing a closed object does nothing.
+
+        Raises:
+            system_error: the system reported an error while closing.
+        """
+        sock = self._detach_state()
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError as exc:
+                raise system_error(error_of(exc), "close") from None
+
+    def release(self) -> int:
+        """Give up the descriptor without closing it; returns it.
+
+        Pending operations complete with ``operation_aborted``; the object is closed
+        afterwards, the descriptor belongs to the caller.
+
+        Raises:
+            system_error: ``bad_descriptor``: the object is not open.
+        """
+        sock = self._detach_state()
+        if sock is None:
+            raise system_error(bad_descriptor, "release")
+        return sock.detach()
+
+    def cancel(self) -> None:
+        """Complete every pending operation with ``operation_aborted`` now.
+
+        Raises:
+            system_error: ``bad_descriptor``: the object is not open.
+        """
+        state = self._state
+        if state is None:
+            raise system_error(bad_descriptor, "cancel")
+        self._reactor.cancel_ops(state)
+
+    def _require(self, what: str) -> _socket.socket:
+        sock = self._sock
+        if sock is None:
+            raise system_error(bad_descriptor, what)
+        return sock
+
+    def native_handle(self) -> int:
+        """The socket's descriptor, or -1 when the object is closed."""
+        sock = self._sock
+        return -1 if sock is None else sock.fileno()
+
+    def non_blocking(self, mode: bool | None = None) -> bool:
+        """Get (no argument) or set the user's non-blocking mode; returns the mode.
+
+        In non-blocking mode, synchronous operations that would wait raise
+        ``system_error`` with ``would_block`` instead. Asynchronous operations are not
+        affected (the socket itself is always non-blocking).
+        """
+        if mode is not None:
+            self._require("non_blocking")
+            self._user_nb = bool(mode)
+        return self._user_nb
+
+    def native_non_blocking(self) -> bool:
+        """Whether the descriptor is in non-blocking mode (always True while open)."""
+        return self._sock is not None
+
+    # -- addresses and options --------------------------------------------------------------
+
+    def bind(self, endpoint: Any) -> None:
+        """Bind the socket to a local endpoint.
+
+        Raises:
+            system_error: ``bad_descriptor`` (not open), ``address_in_use``...
+        """
+        sock = self._require("bind")
+        self._check_endpoint(endpoint)
+        try:
+            sock.bind(endpoint._sockaddr())
+        except OSError as exc:
+            raise system_error(error_of(exc), "bind") from None
+
+    def _check_endpoint(self, endpoint: Any) -> None:
+        if not isinstance(endpoint, self.endpoint_type):
+            raise TypeError(f"expected a {self.endpoint_type.__qualname__}, not {endpoint!r}")
+
+    def local_endpoint(self) -> Any:
+        """The endpoint the socket is bound to.
+
+        Raises:
+            system_error: ``bad_descriptor`` (not open), or the system's error.
+        """
+        sock = self._require("local_endpoint")
+        try:
+            name = sock.getsockname()
+        except OSError as exc:
+            raise system_error(error_of(exc), "local_endpoint") from None
+        return self.endpoint_type._from_sockaddr(name)
+
+    def set_option(self, option: socket_base.socket_option) -> None:
+        """Set a socket option (``socket_base.keep_alive(True)``, ``tcp.no_delay(True)``...).
+
+        Raises:
+            system_error: ``bad_descriptor`` (not open), or the system's error
+                (``no_protocol_option``...).
+        """
+        sock = self._require("set_option")
+        if not isinstance(option, socket_base.socket_option):
+            raise TypeError(f"set_option() takes a socket option object, not {option!r}")
+        if type(option) is socket_base.enable_connection_aborted:
+            self._conn_aborted = option.value()
+            return
+        protocol = self._protocol
+        try:
+            sock.setsockopt(option.level(protocol), option.name(protocol), option._to_raw())
+        except OSError as exc:
+            raise system_error(error_of(exc), "set_option") from None
+
+    def get_option(self, option: _O | type[_O]) -> _O:
+        """Read a socket option: pass the option type (or an instance, which is filled in).
+
+        Returns:
+            The option object holding the current value.
+
+        Raises:
+            system_error: ``bad_descriptor`` (not open), or the system's error.
+        """
+        sock = self._require("get_option")
+        opt: _O = option() if isinstance(option, type) else option
+        if not isinstance(opt, socket_base.socket_option):
+            raise TypeError(f"get_option() takes a socket option type, not {option!r}")
+        if type(opt) is socket_base.enable_connection_aborted:
+            opt._from_raw(1 if self._conn_aborted else 0)
+            return opt
+        protocol = self._protocol
+        try:
+            if opt._buflen:
+                raw: int | bytes = sock.getsockopt(
+                    opt.level(protocol), opt.name(protocol), opt._buflen
+                )
+            else:
+                raw = sock.getsockopt(opt.level(protocol), opt.name(protocol))
+        except OSError as exc:
+            raise system_error(error_of(exc), "get_option") from None
+        opt._from_raw(raw)
+        return opt
+
+    # -- waiting for readiness --------------------------------------------------------------
+
+    def wait(self, w: socket_base.wait_type) -> None:
+        """Block until the socket is ready to read, ready to write, or has an error pending.
+
+        Raises:
+            system_error: ``bad_descriptor``: the object is not open.
+        """
+        w = socket_base.wait_type(w)
+        sock = self._require("wait")
+        poll_fd(sock.fileno(), _POLL_EVENTS[w])
+
+    def async_wait(
+        self, w: socket_base.wait_type, token: Any
+    ) -> concurrent.futures.Future[Any] | None:
+        """Wait until the socket is ready to read (``wait_read``) or write (``wait_write``).
+
+        Nothing is read or written: the handler learns that the next non-blocking attempt
+        is likely to make progress. ``wait_error`` waits on the read side and completes
+        when the socket has an error, a hang-up, urgent data, or data to read.
+
+        Handler:
+            ``handler(ec: error_code)``; never invoked from inside this call.
+
+        Errors:
+            ``operation_aborted`` (``cancel()``/``close()``), ``bad_descriptor`` (not open).
+
+        Raises:
+            ValueError: ``w`` is not a ``wait_type``.
+        """
+        w = socket_base.wait_type(w)
+        return async_initiate(self._initiate_wait, token, w)
+
+    def _initiate_wait(self, handler: Callable[[error_code], object], w: int) -> None:
+        op = wait_op(handler, self._op_executor(handler))
+        state = self._state
+        if state is None:
+            op.ec = bad_descriptor
+            self._ctx._enqueue(op)
+            return
+        # Never speculative: readiness is what is asked for, the reactor reports it.
+        self._reactor.start_op(state, WRITE if w == socket_base.wait_write else READ, op)
+
+    def _before_sync_wait(self, what: str) -> None:
+        # A synchronous call is about to wait; in the user's non-blocking mode it fails.
+        if self._user_nb:
+            raise system_error(would_block, what)
+
+    # -- Python conveniences ----------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        sock = self._sock
+        if sock is None:
+            return f"<{type(self).__qualname__} closed>"
+        return f"<{type(self).__qualname__} fd={sock.fileno()}>"

@@ -1,0 +1,306 @@
+"""The reactor: waits for descriptors to become ready and runs their pending operations.
+
+Theory of operation. Every I/O object owns one :class:`descriptor_state` with a queue of
+pending read operations and one of pending write operations (``async_wait`` and accept use
+the read queue, connect the write queue). An operation is an object with ``perform()``,
+which retries the non-blocking system call and returns ``True`` once it has a result, and
+``__call__()``, which delivers that result to the handler.
+
+Initiating functions first try the system call themselves (the "speculative" attempt), and
+only queue the operation here when it would block; so the reactor is not involved at all on
+the fast path. Interest is registered with the poller when an operation starts waiting. For
+reads, the interest stays registered after the queue empties (the next read usually follows
+at once, and re-registering would cost two system calls per message); it is dropped the first
+time the poller reports readiness with nothing waiting. Write interest is dropped as soon as
+the write queue empties, because a writable socket would otherwise wake the poller forever.
+
+Completed operations are appended to the scheduler's queue (they count as queued handlers),
+and only then is the pending operation's work released, so that the io_context never sees
+its work drop to zero in between.
+
+A descriptor's queues are touched both by the thread starting an operation and by the thread
+running the poller, so changes to them happen under the reactor's lock.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Protocol
+
+from asiolike.error import error_code, operation_aborted
+
+if TYPE_CHECKING:
+    from asiolike.io_context import io_context
+
+__all__ = ["reactor", "descriptor_state", "reactor_op", "READ", "WRITE"]
+
+READ = 0
+WRITE = 1
+
+_IN = select.POLLIN | select.POLLPRI
+_OUT = select.POLLOUT
+_ERR = select.POLLERR | select.POLLHUP
+# One 8-byte increment suits an eventfd; a pipe just takes the bytes.
+_WAKE_BYTES = (1).to_bytes(8, "little")
+
+
+class reactor_op(Protocol):
+    """A pending operation as the reactor sees it."""
+
+    ec: error_code
+
+    def perform(self) -> bool: ...
+
+    def __call__(self) -> None: ...
+
+
+class descriptor_state:
+    """The reactor's bookkeeping for one descriptor."""
+
+    __slots__ = ("fd", "interest", "ops", "registered")
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.ops: tuple[deque[reactor_op], deque[reactor_op]] = (deque(), deque())
+        self.interest = 0
+        self.registered = False
+
+
+class _poller:
+    """epoll where there is one, poll(2) elsewhere; timeouts in seconds (None: forever)."""
+
+    __slots__ = ("_impl", "_ms", "modify", "register", "unregister")
+
+    def __init__(self) -> None:
+        impl: select.epoll | select.poll
+        if hasattr(select, "epoll"):
+            impl = select.epoll()
+            self._ms = False
+        else:  # pragma: no cover - exercised on non-Linux systems only
+            impl = select.poll()
+            self._ms = True
+        self._impl = impl
+        self.register = impl.register
+        self.modify = impl.modify
+        self.unregister = impl.unregister
+
+    def poll(self, timeout: float | None) -> list[tuple[int, int]]:
+        if self._ms:  # pragma: no cover
+            return self._impl.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
+        return self._impl.poll(-1 if timeout is None else timeout)
+
+    def close(self) -> None:
+        close = getattr(self._impl, "close", None)
+        if close is not None:
+            close()
+
+
+class reactor:
+    """Descriptor readiness and operation queues for one :class:`io_context`."""
+
+    def __init__(self, ctx: io_context) -> None:
+        self._ctx = ctx
+        self._poller = _poller()
+        self._lock = threading.Lock()
+        self._states: dict[int, descriptor_state] = {}
+        # Descriptors with registered interest; the run loop skips polling when it is zero.
+        self.waiting = 0
+        self._wake_r, self._wake_w = self._make_waker()
+        self._poller.register(self._wake_r, select.POLLIN)
+        self.interrupted = False
+
+    @staticmethod
+    def _make_waker() -> tuple[int, int]:
+        eventfd = getattr(os, "eventfd", None)
+        if eventfd is not None:
+            fd: int = eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+            return fd, fd
+        r, w = os.pipe()
+        os.set_blocking(r, False)
+        os.set_blocking(w, False)
+        return r, w
+
+    # -- descriptors ------------------------------------------------------------------------
+
+    def register_descriptor(self, fd: int) -> descriptor_state:
+        """Start tracking ``fd`` (no poller interest until an operation waits)."""
+        state = descriptor_state(fd)
+        with self._lock:
+            self._states[fd] = state
+        return state
+
+    def deregister_descriptor(self, state: descriptor_state) -> int:
+        """Stop tracking a descriptor about to be closed; its operations end aborted.
+
+        Returns the number of operations cancelled.
+        """
+        count = self.cancel_ops(state)
+        with self._lock:
+            if state.registered:
+                self._unregister(state)
+            if self._states.get(state.fd) is state:
+                del self._states[state.fd]
+        return count
+
+    def _unregister(self, state: descriptor_state) -> None:
+        try:
+            self._poller.unregister(state.fd)
+        except (OSError, KeyError, ValueError):
+            pass  # already closed by the user: the kernel dropped it from the set
+        state.registered = False
+        if state.interest:
+            self.waiting -= 1
+        state.interest = 0
+
+    def _set_interest(self, state: descriptor_state, interest: int) -> None:
+        # Called with the lock held.
+        if interest == state.interest and state.registered:
+            return
+        if interest and not state.interest:
+            self.waiting += 1
+        elif state.interest and not interest:
+            self.waiting -= 1
+        state.interest = interest
+        events = interest | _ERR if interest else 0
+        if state.registered:
+            self._poller.modify(state.fd, events)
+        else:
+            self._poller.register(state.fd, events)
+            state.registered = True
+
+    # -- operations -------------------------------------------------------------------------
+
+    def start_op(self, state: descriptor_state, kind: int, op: reactor_op) -> None:
+        """Queue ``op`` until ``state`` is ready for ``kind`` (READ or WRITE).
+
+        The caller has already tried the operation once and it would block. The pending
+        operation counts as outstanding work until its completion is queued.
+        """
+        ctx = self._ctx
+        ctx._work.append(None)
+        with self._lock:
+            queue = state.ops[kind]
+            queue.append(op)
+            want = _IN if kind == READ else _OUT
+            if not state.interest & want:
+                try:
+                    self._set_interest(state, state.interest | want)
+                except OSError as exc:
+                    queue.remove(op)
+                    op.ec = error_code(exc.errno or errno.EBADF)
+                    ctx._enqueue(op)
+                    ctx._work.pop()
+
+    def cancel_ops(self, state: descriptor_state, ec: error_code = operation_aborted) -> int:
+        """End every pending operation of ``state`` with ``ec``; returns how many."""
+        ctx = self._ctx
+        with self._lock:
+            cancelled = [*state.ops[READ], *state.ops[WRITE]]
+            state.ops[READ].clear()
+            state.ops[WRITE].clear()
+            if state.interest & _OUT and state.registered:
+                self._set_interest(state, state.interest & ~_OUT)
+        for op in cancelled:
+            op.ec = ec
+            ctx._enqueue(op)
+            ctx._work.pop()
+        return len(cancelled)
+
+    def cancel_op(self, state: descriptor_state, kind: int, op: reactor_op) -> bool:
+        """End one pending operation with ``operation_aborted``; False if it already finished."""
+        ctx = self._ctx
+        with self._lock:
+            try:
+                state.ops[kind].remove(op)
+            except ValueError:
+                return False
+        op.ec = operation_aborted
+        ctx._enqueue(op)
+        ctx._work.pop()
+        return True
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    def interrupt(self) -> None:
+        """Wake a thread blocked in :meth:`run` (thread-safe)."""
+        if not self.interrupted:
+            self.interrupted = True
+            try:
+                os.write(self._wake_w, _WAKE_BYTES)
+            except BlockingIOError:
+                pass  # already signalled
+
+    def run(self, timeout: float | None) -> None:
+        """Wait up to ``timeout`` seconds for readiness and queue completed operations."""
+        try:
+            events = self._poller.poll(timeout)
+        except InterruptedError:
+            return
+        if not events:
+            return
+        states = self._states
+        enqueue = self._ctx._enqueue_from_reactor
+        work = self._ctx._work
+        lock = self._lock
+        for fd, ev in events:
+            state = states.get(fd)
+            if state is None:
+                if fd == self._wake_r:
+                    self._drain_waker()
+                continue
+            with lock:
+                if ev & (_IN | _ERR):
+                    queue = state.ops[READ]
+                    idle = not queue
+                    while queue:
+                        op = queue[0]
+                        if not op.perform():
+                            break
+                        queue.popleft()
+                        enqueue(op)
+                        work.pop()
+                    if idle and state.interest & _IN:
+                        # Read interest is dropped lazily: only when readiness finds
+                        # nothing waiting for it.
+                        self._set_interest(state, state.interest & ~_IN)
+                if ev & (_OUT | _ERR):
+                    queue = state.ops[WRITE]
+                    while queue:
+                        op = queue[0]
+                        if not op.perform():
+                            break
+                        queue.popleft()
+                        enqueue(op)
+                        work.pop()
+                    if not queue and state.interest & _OUT:
+                        self._set_interest(state, state.interest & ~_OUT)
+                if ev & _ERR and not state.ops[READ] and not state.ops[WRITE] and state.interest:
+                    # A hung-up descriptor with nothing waiting would wake us forever.
+                    self._set_interest(state, 0)
+
+    def _drain_waker(self) -> None:
+        # Clear the flag only after the read: cleared first, an interrupt() landing between
+        # the two would have its byte consumed here while the flag stays set, and every
+        # later interrupt() would be skipped (a lost wake-up). An interrupt() skipped while
+        # the flag is still set is harmless: whoever called it changed the state first, and
+        # the thread draining here re-checks that state before it blocks again.
+        try:
+            while os.read(self._wake_r, 4096) and self._wake_r != self._wake_w:
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+        self.interrupted = False
+
+    def close(self) -> None:
+        """Release the poller and the waker (the io_context is being destroyed)."""
+        self._poller.close()
+        for fd in {self._wake_r, self._wake_w}:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+

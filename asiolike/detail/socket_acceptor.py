@@ -1,0 +1,270 @@
+"""``basic_socket_acceptor``: listens and accepts connections (Asio's ``basic_socket_acceptor``).
+
+The protocol-specific classes (``tcp.acceptor``, ``local.stream_protocol.acceptor``) bind
+it to their socket, protocol and endpoint types.
+
+A client that connects and goes away before it is accepted makes ``accept(2)`` fail with
+``ECONNABORTED`` (or ``EPROTO``). As Asio does, the acceptor then goes on waiting for the
+next client, unless the ``enable_connection_aborted`` option is set, in which case the
+accept completes with ``connection_aborted``.
+
+The accepted descriptor is wrapped into its socket object when the completion is
+delivered, not in the reactor (which must not re-enter itself to register it).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import errno
+import functools
+import select
+import socket as _socket
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from asiolike import socket_base
+from asiolike.async_result import async_initiate
+from asiolike.detail.reactive_socket import reactive_socket
+from asiolike.detail.reactor import READ
+from asiolike.detail.socket_ops import error_of, poll_fd
+from asiolike.error import (
+    already_open,
+    bad_descriptor,
+    success,
+    system_error,
+)
+from asiolike.executor import as_executor
+
+if TYPE_CHECKING:
+    from asiolike.detail.completion import Executor
+    from asiolike.detail.stream_socket import basic_stream_socket
+
+__all__ = ["basic_socket_acceptor"]
+
+# The client left between connecting and being accepted.
+_ABORTED = frozenset({errno.ECONNABORTED, getattr(errno, "EPROTO", errno.ECONNABORTED)})
+_partial = functools.partial
+
+
+class _accept_op:
+    """One ``async_accept``; ``peer`` is the socket to fill, ``move`` whether to pass it on."""
+
+    __slots__ = (
+        "accept",
+        "conn",
+        "ec",
+        "executor",
+        "handler",
+        "move",
+        "peer",
+        "protocol",
+        "report",
+    )
+
+    def __init__(
+        self,
+        handler: Callable[..., object],
+        executor: Executor | None,
+        peer: basic_stream_socket,
+        move: bool,
+    ) -> None:
+        self.handler = handler
+        self.executor = executor
+        self.peer = peer
+        self.move = move
+        self.ec = success
+        self.conn: _socket.socket | None = None
+        self.accept: Callable[[], tuple[_socket.socket, Any]] | None = None
+        self.protocol: Any = None
+        self.report = False
+
+    def perform(self) -> bool:
+        accept = self.accept
+        assert accept is not None
+        while True:
+            try:
+                self.conn = accept()[0]
+            except (BlockingIOError, InterruptedError):
+                return False
+            except OSError as exc:
+                if exc.errno in _ABORTED and not self.report:
+                    continue  # the next pending client, or wait for one
+                self.ec = error_of(exc)
+            return True
+
+    def __call__(self) -> None:
+        ec = self.ec
+        peer = self.peer
+        conn = self.conn
+        if conn is not None:
+            self.conn = None
+            if ec:
+                conn.close()  # cancelled after the accept went through
+            else:
+                try:
+                    peer.assign(self.protocol, conn)
+                except system_error as exc:
+                    conn.close()
+                    ec = exc.code
+        args = (ec, peer) if self.move else (ec,)
+        ex = self.executor
+        if ex is None:
+            self.handler(*args)
+        else:
+            ex.dispatch(_partial(self.handler, *args))
+
+
+class basic_socket_acceptor(reactive_socket):
+    """Accepts incoming connections on a listening socket.
+
+    Args:
+        ctx_or_ex: the io_context, executor or strand that runs the handlers.
+        endpoint_or_protocol: optional. An endpoint opens the acceptor, sets
+            ``reuse_address`` (see below), binds and listens, as Asio's constructor does;
+            a protocol object only opens it.
+        reuse_address: with an endpoint, whether to set ``SO_REUSEADDR`` before binding.
+    """
+
+    __slots__ = ()
+
+    socket_type: ClassVar[Any]
+
+    def __init__(
+        self, ctx_or_ex: Any, endpoint_or_protocol: Any = None, reuse_address: bool = True
+    ) -> None:
+        super().__init__(ctx_or_ex)
+        if endpoint_or_protocol is None:
+            return
+        if isinstance(endpoint_or_protocol, self.endpoint_type):
+            self.open(endpoint_or_protocol.protocol())
+            try:
+                if reuse_address:
+                    self.set_option(socket_base.reuse_address(True))
+                self.bind(endpoint_or_protocol)
+                self.listen()
+            except BaseException:
+                self.close()
+                raise
+        else:
+            self.open(endpoint_or_protocol)
+
+    def listen(self, backlog: int = socket_base.max_listen_connections) -> None:
+        """Start listening, with a queue of at most ``backlog`` unaccepted connections.
+
+        Raises:
+            system_error: ``bad_descriptor`` (not open), or the system's error.
+        """
+        sock = self._require("listen")
+        try:
+            sock.listen(backlog)
+        except OSError as exc:
+            raise system_error(error_of(exc), "listen") from None
+
+    def _check_peer(self, peer: Any) -> None:
+        if not isinstance(peer, reactive_socket) or isinstance(peer, basic_socket_acceptor):
+            raise TypeError(f"expected a socket to accept into, not {peer!r}")
+
+    def accept(self, peer_or_ctx: Any = None) -> Any:
+        """Accept a connection, blocking until one arrives.
+
+        Args:
+            peer_or_ctx: optional. A closed socket to accept into (then nothing is
+                returned), or an io_context/executor for the new socket (by default the
+                acceptor's executor).
+
+        Returns:
+            The connected socket (``None`` when accepting into ``peer``).
+
+        Raises:
+            system_error: ``already_open`` (``peer`` is open), ``bad_descriptor``,
+                ``would_block`` (user non-blocking mode), or the system's error.
+        """
+        peer, move = self._peer_for(peer_or_ctx)
+        if peer.is_open():
+            raise system_error(already_open, "accept")
+        sock = self._require("accept")
+        while True:
+            try:
+                conn = sock.accept()[0]
+            except BlockingIOError:
+                self._before_sync_wait("accept")
+                poll_fd(sock.fileno(), select.POLLIN)
+                continue
+            except InterruptedError:
+                continue
+            except OSError as exc:
+                if exc.errno in _ABORTED and not self._conn_aborted:
+                    continue
+                raise system_error(error_of(exc), "accept") from None
+            try:
+                peer.assign(self._protocol, conn)
+            except BaseException:
+                conn.close()
+                raise
+            return peer if move else None
+
+    def _peer_for(self, peer_or_ctx: Any) -> tuple[basic_stream_socket, bool]:
+        if peer_or_ctx is None:
+            return self.socket_type(self._executor), True
+        if isinstance(peer_or_ctx, reactive_socket):
+            self._check_peer(peer_or_ctx)
+            return peer_or_ctx, False  # type: ignore[return-value]
+        return self.socket_type(as_executor(peer_or_ctx)), True
+
+    def async_accept(self, *args: Any) -> concurrent.futures.Future[Any] | None:
+        """Start accepting a connection.
+
+        Forms (as Asio's overloads):
+
+        * ``async_accept(handler)``: ``handler(ec, socket)`` gets a new socket that uses
+          the acceptor's executor (closed if ``ec`` is set).
+        * ``async_accept(ctx_or_executor, handler)``: the same, the new socket using
+          ``ctx_or_executor``.
+        * ``async_accept(peer, handler)``: accepts into ``peer``, a closed socket;
+          ``handler(ec)``.
+
+        ``handler`` may be ``use_future`` (the future's result is the socket, or None).
+
+        Handler:
+            ``handler(ec: error_code, peer: socket)`` or ``handler(ec: error_code)``; never
+            invoked from inside this call.
+
+        Errors:
+            ``operation_aborted`` (``cancel()``/``close()``), ``already_open`` (``peer`` is
+            open), ``bad_descriptor`` (the acceptor is not open), ``no_descriptors``
+            (out of file descriptors), ``connection_aborted`` (only with the
+            ``enable_connection_aborted`` option).
+        """
+        if len(args) == 1:
+            peer, move = self._peer_for(None)
+        elif len(args) == 2:
+            peer, move = self._peer_for(args[0])
+        else:
+            raise TypeError(
+                "async_accept(handler), async_accept(peer, handler) or "
+                "async_accept(executor, handler)"
+            )
+        return async_initiate(self._initiate_accept, args[-1], peer, move)
+
+    def _initiate_accept(
+        self, handler: Callable[..., object], peer: basic_stream_socket, move: bool
+    ) -> None:
+        ctx = self._ctx
+        op = _accept_op(handler, self._op_executor(handler), peer, move)
+        sock = self._sock
+        state = self._state
+        if sock is None or state is None:
+            op.ec = bad_descriptor
+            ctx._enqueue(op)
+            return
+        if not move and peer.is_open():
+            op.ec = already_open
+            ctx._enqueue(op)
+            return
+        op.accept = sock.accept
+        op.protocol = self._protocol
+        op.report = self._conn_aborted
+        if not state.ops[READ] and op.perform():
+            ctx._enqueue(op)
+        else:
+            self._reactor.start_op(state, READ, op)

@@ -1,0 +1,396 @@
+"""``basic_stream_socket``: connect, read and write on a reactive stream socket.
+
+The protocol-specific classes (``tcp.socket``, ``local.stream_protocol.socket``) only bind
+it to their protocol and endpoint types.
+
+The read and write paths are the library's hottest code: one operation object per call, a
+speculative system call through a bound method cached when the socket was opened, and a
+completion queued straight onto the io_context. A buffer that is a plain ``bytearray``,
+``bytes`` or ``memoryview`` takes the fast path; a list or tuple of buffers is read with
+``recvmsg_into`` or written with ``sendmsg`` (scatter/gather).
+"""
+
+from __future__ import annotations
+
+import array
+import concurrent.futures
+import errno
+import fcntl
+import select
+import socket as _socket
+import termios
+from collections.abc import Callable
+from typing import Any
+
+from asiolike import socket_base
+from asiolike.async_result import async_initiate
+from asiolike.detail.completion import _PLAIN_CALLABLES
+from asiolike.detail.reactive_socket import reactive_socket
+from asiolike.detail.reactor import READ, WRITE
+from asiolike.detail.socket_ops import (
+    connect_op,
+    const_size,
+    error_of,
+    mutable_size,
+    poll_fd,
+    recv_fn,
+    recv_op,
+    send_fn,
+    send_op,
+    stream_recv_op,
+)
+from asiolike.error import bad_descriptor, eof, error_code, from_errno, system_error
+
+__all__ = ["basic_stream_socket"]
+
+_IN_PROGRESS = frozenset({errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR})
+_SOL_SOCKET = _socket.SOL_SOCKET
+_SO_ERROR = _socket.SO_ERROR
+
+
+class basic_stream_socket(reactive_socket):
+    """A stream-oriented socket (Asio's ``basic_stream_socket``).
+
+    Args:
+        ctx_or_ex: the io_context, executor or strand that runs the handlers.
+        protocol_or_endpoint: optional. A protocol object opens the socket
+            (``tcp.socket(ioc, tcp.v4())``); an endpoint opens it and binds it to that
+            endpoint.
+        native: optional, with a protocol: an existing ``socket.socket`` or descriptor to
+            adopt (it is made non-blocking; the object now owns it).
+
+    Handlers are never invoked from inside the initiating call (even for a zero-size buffer
+    or a closed socket), and run on the handler's associated executor if it has one, else
+    on this socket's executor.
+    """
+
+    __slots__ = ()
+
+    # -- connecting -------------------------------------------------------------------------
+
+    def connect(self, peer: Any) -> None:
+        """Connect to ``peer``, blocking until connected. Opens the socket if it is closed.
+
+        Raises:
+            system_error: ``connection_refused``, ``timed_out``, ``network_unreachable``...
+        """
+        self._check_endpoint(peer)
+        if self._sock is None:
+            self.open(peer.protocol())
+        sock = self._require("connect")
+        err = sock.connect_ex(peer._sockaddr())
+        if err in _IN_PROGRESS:
+            poll_fd(sock.fileno(), select.POLLOUT)
+            err = sock.getsockopt(_SOL_SOCKET, _SO_ERROR)
+        if err:
+            raise system_error(from_errno(err), "connect")
+
+    def async_connect(self, peer: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+        """Start connecting to ``peer``. Opens the socket first if it is closed.
+
+        If the connection fails, a socket opened here stays open.
+
+        Handler:
+            ``handler(ec: error_code)``
+
+        Errors:
+            ``connection_refused`` (nobody listens), ``timed_out``, ``network_unreachable``,
+            ``operation_aborted`` (``cancel()``/``close()``), and any error from opening.
+        """
+        self._check_endpoint(peer)
+        return async_initiate(self._initiate_connect, token, peer)
+
+    def _initiate_connect(self, handler: Callable[[error_code], object], peer: Any) -> None:
+        ctx = self._ctx
+        op = connect_op(handler, self._op_executor(handler), _no_so_error)
+        if self._sock is None:
+            try:
+                self.open(peer.protocol())
+            except system_error as exc:
+                op.ec = exc.code
+                ctx._enqueue(op)
+                return
+        sock = self._sock
+        state = self._state
+        assert sock is not None and state is not None
+        err = sock.connect_ex(peer._sockaddr())
+        if err in _IN_PROGRESS:
+            op.so_error = _so_error_of(sock)
+            self._reactor.start_op(state, WRITE, op)
+            return
+        if err:
+            op.ec = from_errno(err)
+        ctx._enqueue(op)
+
+    def remote_endpoint(self) -> Any:
+        """The endpoint of the connected peer.
+
+        Raises:
+            system_error: ``not_connected``, ``bad_descriptor`` (not open).
+        """
+        sock = self._require("remote_endpoint")
+        try:
+            name = sock.getpeername()
+        except OSError as exc:
+            raise system_error(error_of(exc), "remote_endpoint") from None
+        return self.endpoint_type._from_sockaddr(name)
+
+    def shutdown(self, what: socket_base.shutdown_type) -> None:
+        """Disable sends, receives or both (``socket_base.shutdown_send``...).
+
+        After ``shutdown_send`` the peer reads what was sent, then ``eof``.
+
+        Raises:
+            system_error: ``not_connected``, ``bad_descriptor`` (not open).
+        """
+        what = socket_base.shutdown_type(what)
+        sock = self._require("shutdown")
+        try:
+            sock.shutdown(what)
+        except OSError as exc:
+            raise system_error(error_of(exc), "shutdown") from None
+
+    def available(self) -> int:
+        """How many bytes can be read now without blocking.
+
+        Raises:
+            system_error: ``bad_descriptor`` (not open), or the system's error.
+        """
+        sock = self._require("available")
+        count = array.array("i", [0])
+        try:
+            fcntl.ioctl(sock.fileno(), termios.FIONREAD, count, True)
+        except OSError as exc:
+            raise system_error(error_of(exc), "available") from None
+        return count[0]
+
+    # -- synchronous reads and writes -------------------------------------------------------
+
+    def read_some(self, buffers: Any) -> int:
+        """Read at least one byte into ``buffers``, blocking until some arrive.
+
+        Args:
+            buffers: a writable bytes-like object, or a list of them.
+
+        Returns:
+            The number of bytes read (0 only for an empty buffer).
+
+        Raises:
+            system_error: ``eof`` (the peer closed), ``connection_reset``...
+        """
+        return self.receive(buffers, 0)
+
+    def receive(self, buffers: Any, flags: int = 0) -> int:
+        """As :meth:`read_some`, with ``message_flags`` (``message_peek``...)."""
+        size, sequence = mutable_size(buffers)
+        sock = self._require("receive")
+        if not size:
+            return 0
+        fn = recv_fn(sock, sequence, int(flags))
+        while True:
+            try:
+                n = fn(buffers)
+            except BlockingIOError:
+                self._before_sync_wait("receive")
+                poll_fd(sock.fileno(), select.POLLIN)
+                continue
+            except InterruptedError:
+                continue
+            except OSError as exc:
+                raise system_error(error_of(exc), "receive") from None
+            if not n:
+                raise system_error(eof, "receive")
+            return n
+
+    def write_some(self, buffers: Any) -> int:
+        """Write some of ``buffers``, blocking until at least one byte is sent.
+
+        Args:
+            buffers: a bytes-like object, or a list of them.
+
+        Returns:
+            The number of bytes written (0 only for empty data).
+
+        Raises:
+            system_error: ``broken_pipe``, ``connection_reset``...
+        """
+        return self.send(buffers, 0)
+
+    def send(self, buffers: Any, flags: int = 0) -> int:
+        """As :meth:`write_some`, with ``message_flags``."""
+        size, sequence = const_size(buffers)
+        sock = self._require("send")
+        if not size:
+            return 0
+        fn = send_fn(sock, sequence, int(flags))
+        while True:
+            try:
+                return fn(buffers)
+            except BlockingIOError:
+                self._before_sync_wait("send")
+                poll_fd(sock.fileno(), select.POLLOUT)
+            except InterruptedError:
+                continue
+            except OSError as exc:
+                raise system_error(error_of(exc), "send") from None
+
+    # -- asynchronous reads and writes ------------------------------------------------------
+
+    def async_read_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+        """Start reading at least one byte into ``buffers`` (received in place, no copy).
+
+        Args:
+            buffers: a writable bytes-like object (``bytearray``, writable ``memoryview``)
+                or a list of them; it must stay untouched until the handler runs.
+            token: the completion handler, or ``use_future``.
+
+        Handler:
+            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
+            this call. An empty buffer completes with success and 0.
+
+        Errors:
+            ``eof`` (the peer closed its side), ``connection_reset`` (the peer reset),
+            ``operation_aborted`` (``cancel()``/``close()``), ``bad_descriptor`` (not open).
+
+        Raises:
+            TypeError: ``buffers`` is not a writable buffer.
+        """
+        if type(token) in _PLAIN_CALLABLES:
+            # What async_initiate does for a plain handler, without the extra call.
+            self._initiate_read(token, buffers)
+            return None
+        return async_initiate(self._initiate_read, token, buffers)
+
+    def _initiate_read(self, handler: Callable[[error_code, int], object], buffers: Any) -> None:
+        ex = self._direct if type(handler) in _PLAIN_CALLABLES else self._op_executor(handler)
+        t = type(buffers)
+        op: recv_op
+        if t is bytearray:
+            size = len(buffers)
+            op = stream_recv_op(handler, ex, self._recv, buffers, self, size)  # type: ignore[arg-type]
+        elif t is memoryview and not buffers.readonly and buffers.c_contiguous:
+            size = buffers.nbytes
+            op = stream_recv_op(handler, ex, self._recv, buffers, self, size)  # type: ignore[arg-type]
+        else:
+            size, sequence = mutable_size(buffers)
+            fn = None if self._sock is None else recv_fn(self._sock, sequence, 0)
+            op = recv_op(handler, ex, fn, buffers)  # type: ignore[arg-type]
+        state = self._state
+        if state is not None and size:
+            if self._speculate and not state.ops[0]:
+                if not op.perform():
+                    self._speculate = False
+                    self._reactor.start_op(state, READ, op)
+                    return
+            else:
+                self._reactor.start_op(state, READ, op)
+                return
+        elif state is None:
+            op.ec = bad_descriptor
+        # Done at once (R1: through the queue, never inline).
+        ctx = self._ctx
+        ctx._queue.append(op)
+        if ctx._sleepers:
+            ctx._wake_one()
+
+    def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+        """Start writing some of ``buffers`` (at least one byte, maybe fewer than all).
+
+        Use ``asiolike.async_write`` to write everything.
+
+        Args:
+            buffers: a bytes-like object or a list of them; it must stay unchanged until
+                the handler runs.
+            token: the completion handler, or ``use_future``.
+
+        Handler:
+            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
+            this call. Empty data completes with success and 0.
+
+        Errors:
+            ``broken_pipe``/``connection_reset`` (the peer is gone), ``operation_aborted``
+            (``cancel()``/``close()``), ``bad_descriptor`` (not open).
+
+        Raises:
+            TypeError: ``buffers`` is not bytes-like.
+        """
+        if type(token) in _PLAIN_CALLABLES:
+            self._initiate_write(token, buffers)
+            return None
+        return async_initiate(self._initiate_write, token, buffers)
+
+    def _initiate_write(self, handler: Callable[[error_code, int], object], buffers: Any) -> None:
+        ex = self._direct if type(handler) in _PLAIN_CALLABLES else self._op_executor(handler)
+        t = type(buffers)
+        if t is bytes or t is bytearray:
+            size = len(buffers)
+            fn = self._send
+        elif t is memoryview and buffers.c_contiguous:
+            size = buffers.nbytes
+            fn = self._send
+        else:
+            size, sequence = const_size(buffers)
+            fn = None if self._sock is None else send_fn(self._sock, sequence, 0)
+        op = send_op(handler, ex, fn, buffers)  # type: ignore[arg-type]
+        state = self._state
+        if state is not None and size:
+            if state.ops[1] or not op.perform():
+                self._reactor.start_op(state, WRITE, op)
+                return
+        elif state is None:
+            op.ec = bad_descriptor
+        ctx = self._ctx
+        ctx._queue.append(op)
+        if ctx._sleepers:
+            ctx._wake_one()
+
+    def async_receive(
+        self, buffers: Any, flags_or_token: Any, token: Any = None
+    ) -> concurrent.futures.Future[Any] | None:
+        """As :meth:`async_read_some`; ``async_receive(buffers, flags, token)`` adds flags."""
+        if token is None:
+            return self.async_read_some(buffers, flags_or_token)
+        flags = int(socket_base.message_flags(flags_or_token))
+        if not flags:
+            return self.async_read_some(buffers, token)
+        mutable_size(buffers)
+        return async_initiate(self._initiate_flagged, token, buffers, flags, True)
+
+    def async_send(
+        self, buffers: Any, flags_or_token: Any, token: Any = None
+    ) -> concurrent.futures.Future[Any] | None:
+        """As :meth:`async_write_some`; ``async_send(buffers, flags, token)`` adds flags."""
+        if token is None:
+            return self.async_write_some(buffers, flags_or_token)
+        flags = int(socket_base.message_flags(flags_or_token))
+        if not flags:
+            return self.async_write_some(buffers, token)
+        const_size(buffers)
+        return async_initiate(self._initiate_flagged, token, buffers, flags, False)
+
+    def _initiate_flagged(
+        self, handler: Callable[[error_code, int], object], buffers: Any, flags: int, read: bool
+    ) -> None:
+        size, sequence = mutable_size(buffers) if read else const_size(buffers)
+        sock = self._sock
+        make_fn, op_type = (recv_fn, recv_op) if read else (send_fn, send_op)
+        fn = None if sock is None else make_fn(sock, sequence, flags)
+        op = op_type(handler, self._op_executor(handler), fn, buffers)  # type: ignore[arg-type]
+        state = self._state
+        kind = READ if read else WRITE
+        if state is None:
+            op.ec = bad_descriptor
+            self._ctx._enqueue(op)
+        elif not size or (not state.ops[kind] and op.perform()):
+            self._ctx._enqueue(op)
+        else:
+            self._reactor.start_op(state, kind, op)
+
+
+def _no_so_error() -> int:
+    return 0
+
+
+def _so_error_of(sock: _socket.socket) -> Callable[[], int]:
+    getsockopt = sock.getsockopt
+    return lambda: getsockopt(_SOL_SOCKET, _SO_ERROR)

@@ -1,0 +1,131 @@
+"""Free functions over executors: ``post``, ``dispatch``, ``defer`` and work guards (Asio's)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from typing import Any
+
+from asiolike.async_result import async_initiate
+from asiolike.detail.completion import (
+    _PLAIN_CALLABLES,
+    Executor,
+    associated_executor_of,
+    bind_executor,
+    executor_binder,
+    get_associated_executor,
+)
+from asiolike.io_context import io_context, io_context_executor
+from asiolike.strand import strand
+
+__all__ = [
+    "post",
+    "dispatch",
+    "defer",
+    "executor_work_guard",
+    "make_work_guard",
+    "as_executor",
+    "bind_executor",
+    "executor_binder",
+    "get_associated_executor",
+]
+
+
+def as_executor(ctx_or_ex: Any) -> Executor:
+    """The executor of an io_context, or ``ctx_or_ex`` itself if it is an executor.
+
+    Raises:
+        TypeError: it is neither.
+    """
+    if hasattr(ctx_or_ex, "dispatch") and hasattr(ctx_or_ex, "running_in_this_thread"):
+        return ctx_or_ex  # type: ignore[no-any-return]
+    get_executor = getattr(ctx_or_ex, "get_executor", None)
+    if get_executor is not None:
+        ex = get_executor()
+        if hasattr(ex, "dispatch"):
+            return ex  # type: ignore[no-any-return]
+    raise TypeError(f"expected an io_context or an executor, not {ctx_or_ex!r}")
+
+
+def _submit(how: str, ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    ex = as_executor(ctx_or_ex)
+
+    def initiation(handler: Callable[[], object]) -> None:
+        target = associated_executor_of(handler)
+        if target is None or target == ex:
+            getattr(ex, how)(handler)
+        else:
+            # Submitted to ``ex``, then run where the handler belongs (a strand...).
+            target_ex = target
+            getattr(ex, how)(lambda: target_ex.dispatch(handler))
+
+    return async_initiate(initiation, token)
+
+
+def post(ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    """Submit a handler to run later; never runs it inline. Thread-safe.
+
+    Args:
+        ctx_or_ex: an io_context, its executor, or a strand.
+        token: a callable ``handler()`` or ``use_future``. A handler bound with
+            :func:`bind_executor` runs on its own executor.
+    """
+    # The fast path (a plain function to an io_context) skips the token machinery.
+    if type(token) in _PLAIN_CALLABLES:
+        if type(ctx_or_ex) is io_context:
+            ctx_or_ex._executor.post(token)
+            return None
+        if type(ctx_or_ex) is io_context_executor or type(ctx_or_ex) is strand:
+            ctx_or_ex.post(token)
+            return None
+    return _submit("post", ctx_or_ex, token)
+
+
+def dispatch(ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    """Run a handler now if the caller is already running in the executor, else post it."""
+    return _submit("dispatch", ctx_or_ex, token)
+
+
+def defer(ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    """As :func:`post`, marking the handler as a continuation of the current one."""
+    return _submit("defer", ctx_or_ex, token)
+
+
+class executor_work_guard:
+    """Keeps an executor's context from running out of work while it owns work.
+
+    Asio's ``executor_work_guard``: as long as a guard owns work, ``run()`` keeps waiting
+    for handlers instead of returning.
+    """
+
+    __slots__ = ("_executor", "_owns")
+
+    def __init__(self, executor: Any) -> None:
+        self._executor = as_executor(executor)
+        self._executor.on_work_started()
+        self._owns = True
+
+    def get_executor(self) -> Executor:
+        """The guarded executor."""
+        return self._executor
+
+    def owns_work(self) -> bool:
+        """Whether the guard still holds its work."""
+        return self._owns
+
+    def reset(self) -> None:
+        """Release the work (idempotent). ``run()`` may then return once the rest is done."""
+        if self._owns:
+            self._owns = False
+            self._executor.on_work_finished()
+
+    def __enter__(self) -> executor_work_guard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.reset()
+
+
+def make_work_guard(ctx_or_ex: Any) -> executor_work_guard:
+    """A new :class:`executor_work_guard` for an io_context or executor."""
+    return executor_work_guard(ctx_or_ex)

@@ -1,0 +1,63 @@
+"""``asiolike.ip``: IP addresses, endpoints and TCP (Asio's ``asio::ip``).
+
+``from asiolike.ip import tcp`` gives ``tcp.socket``, ``tcp.acceptor``, ``tcp.resolver``,
+``tcp.endpoint``, ``tcp.v4()``, ``tcp.v6()`` and ``tcp.no_delay``.
+"""
+
+import socket as _socket
+
+from asiolike.ip import tcp
+from asiolike.ip.address import (
+    address,
+    address_v4,
+    address_v6,
+    bad_address_cast,
+    make_address,
+    make_address_v4,
+    make_address_v6,
+    v4_mapped,
+    v4_mapped_t,
+)
+from asiolike.ip.basic_endpoint import basic_endpoint
+from asiolike.ip.basic_resolver import (
+    basic_resolver,
+    basic_resolver_entry,
+    basic_resolver_results,
+    resolver_base,
+    resolver_flags,
+)
+from asiolike.socket_base import _boolean_option
+
+__all__ = [
+    "address",
+    "address_v4",
+    "address_v6",
+    "bad_address_cast",
+    "basic_endpoint",
+    "basic_resolver",
+    "basic_resolver_entry",
+    "basic_resolver_results",
+    "host_name",
+    "make_address",
+    "make_address_v4",
+    "make_address_v6",
+    "resolver_base",
+    "resolver_flags",
+    "tcp",
+    "v4_mapped",
+    "v4_mapped_t",
+    "v6_only",
+]
+
+
+class v6_only(_boolean_option):
+    """``IPV6_V6ONLY``: an IPv6 socket that does not also accept IPv4 (v4-mapped) traffic."""
+
+    __slots__ = ()
+    _level = _socket.IPPROTO_IPV6
+    _name = _socket.IPV6_V6ONLY
+
+
+def host_name() -> str:
+    """The name of this host (Asio's ``ip::host_name()``)."""
+    return _socket.gethostname()

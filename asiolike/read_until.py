@@ -1,0 +1,319 @@
+"""``async_read_until`` and ``read_until``: read until a delimiter (Asio's ``read_until.hpp``).
+
+Theory of operation. The operation works on a dynamic buffer. It first searches what the
+buffer already holds; if the delimiter is there it completes without reading (through
+the queue). Otherwise it ``prepare``\\ s ``min(max(512, capacity() - size()), min(65536,
+max_size() - size()))`` bytes, reads some, ``commit``\\ s them and searches again, until a
+match, an error, or a full buffer. The result ``n`` counts the bytes up to and including
+the delimiter; bytes received after it stay in the buffer for the next operation (consume
+``n`` bytes once handled, then call again: the next call finds its data at once).
+
+The search resumes where it left off: a bytes delimiter is looked for from ``len(delim) -
+1`` bytes before the end of what was already searched, so every byte is examined about
+once. A match function (the *match condition*, below) decides itself where to resume. A
+regular expression is searched again from the start of the buffer after each read: Python's
+``re`` cannot report a partial match, so an earlier position may still begin a match that
+the new bytes complete. Prefer a bytes delimiter or a match function for long inputs.
+
+When the buffer reaches ``max_size()`` without a match the operation completes with
+``asio.misc.not_found`` (Asio's behaviour) and the bytes stay in the buffer. On ``eof``
+(or any read error) it completes with that error, ``n`` = 0, and the bytes read so far in
+the buffer.
+
+The match condition protocol (Asio's ``match_condition``, adapted):
+``match(data: memoryview, start: int) -> tuple[int, bool]``. ``data`` is a read-only view of
+all the readable bytes; ``start`` is where the search should begin (0 on the first call;
+later the position returned last time). Return ``(end, True)`` for a match, ``end`` being
+the index just past it (``n`` will be ``end``); or ``(resume, False)`` for no match yet,
+``resume`` being where the next search should begin (``len(data)`` if no byte seen so far
+can start a match, the start of a possible partial match otherwise). Both values must lie
+in ``[start, len(data)]``. The view is released after the call: do not keep it, copy what
+you need.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+from collections.abc import Callable
+from typing import Any, Final
+
+from asiolike.async_result import async_initiate
+from asiolike.buffer import DynamicBuffer, buffer_overflow_error
+from asiolike.completion_condition import default_max_transfer_size
+from asiolike.detail.completion import Executor, composed_op
+from asiolike.error import (
+    eof,
+    error_code,
+    make_error_code,
+    not_found,
+    success,
+    system_error,
+)
+from asiolike.read import _MIN_PREPARE, _is_dynamic_buffer, _stream_executor
+
+__all__ = ["async_read_until", "read_until", "MatchCondition"]
+
+ReadHandler = Callable[[error_code, int], object]
+
+MatchCondition = Callable[[memoryview, int], tuple[int, bool]]
+"""``match(data, start) -> (end, True)`` on a match, ``(resume, False)`` otherwise."""
+
+Delimiter = bytes | bytearray | str | re.Pattern[bytes] | MatchCondition
+
+
+class _searcher:
+    """Finds a delimiter in the readable bytes; keeps the resume position."""
+
+    __slots__ = ("kind", "length", "match", "pattern")
+
+    LITERAL: Final = 0
+    REGEX: Final = 1
+    FUNCTION: Final = 2
+
+    def __init__(self, delim: object, who: str) -> None:
+        self.length = 0
+        self.match: MatchCondition | None = None
+        self.pattern: re.Pattern[bytes] | None = None
+        if isinstance(delim, str):
+            if not delim.isascii():
+                raise ValueError(
+                    f"{who}: a str delimiter must be ASCII; encode it yourself "
+                    f"(e.g. {delim!r}.encode()) to choose the bytes"
+                )
+            delim = delim.encode("ascii")
+        if isinstance(delim, (bytes, bytearray, memoryview)):
+            literal = bytes(delim)
+            if not literal:
+                raise ValueError(f"{who}: the delimiter is empty; pass at least one byte")
+            self.kind = _searcher.LITERAL
+            self.length = len(literal)
+            # re's literal search works on a memoryview of the buffer; bytes.find would
+            # need a copy of the data for every search.
+            self.pattern = re.compile(re.escape(literal))
+        elif isinstance(delim, re.Pattern):
+            if not isinstance(delim.pattern, bytes):
+                raise TypeError(
+                    f"{who}: the regular expression must be a bytes pattern "
+                    f"(re.compile(rb'...')), not a str pattern"
+                )
+            self.kind = _searcher.REGEX
+            self.pattern = delim
+        elif callable(delim):
+            self.kind = _searcher.FUNCTION
+            self.match = delim
+        else:
+            raise TypeError(
+                f"{who}: the delimiter must be bytes, an ASCII str, a compiled bytes regular "
+                f"expression or a match function, not {type(delim).__name__}"
+            )
+
+    def search(self, data: memoryview, start: int) -> tuple[int, bool]:
+        """``(end, True)`` for a match ending at ``end``; ``(resume, False)`` otherwise."""
+        kind = self.kind
+        if kind == _searcher.LITERAL:
+            assert self.pattern is not None
+            m = self.pattern.search(data, start)
+            if m is not None:
+                return m.end(), True
+            resume = len(data) - self.length + 1
+            return (resume if resume > start else start), False
+        if kind == _searcher.REGEX:
+            assert self.pattern is not None
+            m = self.pattern.search(data, 0)
+            if m is not None:
+                return m.end(), True
+            return 0, False
+        assert self.match is not None
+        with data.toreadonly() as view:
+            result = self.match(view, start)
+        return _check_match(result, start, len(data))
+
+
+def _check_match(result: object, start: int, size: int) -> tuple[int, bool]:
+    if (
+        type(result) is not tuple
+        or len(result) != 2
+        or not isinstance(result[0], int)
+        or not isinstance(result[1], bool)
+    ):
+        raise TypeError(
+            f"read_until: the match function must return (index, matched: bool), not {result!r}"
+        )
+    index, matched = result
+    if not start <= index <= size:
+        raise ValueError(
+            f"read_until: the match function returned index {index}, outside "
+            f"[start={start}, len(data)={size}]"
+        )
+    return index, matched
+
+
+def _read_size(dynbuf: DynamicBuffer) -> int:
+    size = dynbuf.size()
+    room = dynbuf.max_size() - size
+    spare = dynbuf.capacity() - size
+    want = spare if spare > _MIN_PREPARE else _MIN_PREPARE
+    limit = default_max_transfer_size if default_max_transfer_size < room else room
+    return want if want < limit else limit
+
+
+def _search(dynbuf: DynamicBuffer, searcher: _searcher, start: int) -> tuple[int, bool]:
+    with dynbuf.data() as data:
+        return searcher.search(data, start)
+
+
+class _read_until_op(composed_op):
+    __slots__ = ("_dynbuf", "_prepared", "_searcher", "_start", "_stream")
+
+    def __init__(
+        self,
+        handler: ReadHandler,
+        io_executor: Executor,
+        stream: Any,
+        dynbuf: DynamicBuffer,
+        searcher: _searcher,
+    ) -> None:
+        super().__init__(handler, io_executor)
+        self._stream = stream
+        self._dynbuf = dynbuf
+        self._searcher = searcher
+        self._start = 0
+        self._prepared: memoryview | None = None
+
+    def __call__(self, ec: error_code, n: int) -> None:
+        view = self._prepared
+        if view is not None:
+            self._prepared = None
+            view.release()
+        self._dynbuf.commit(n)
+        if ec:
+            self.complete(True, ec, 0)
+        elif n == 0:
+            # A stream that reads nothing into a non-empty buffer has ended.
+            self.complete(True, eof, 0)
+        else:
+            self.step(True)
+
+    def step(self, cont: bool) -> None:
+        """Search; complete on a match or a full buffer, else read more."""
+        dynbuf = self._dynbuf
+        end, matched = _search(dynbuf, self._searcher, self._start)
+        if matched:
+            self.complete(cont, success, end)
+            return
+        self._start = end
+        size = _read_size(dynbuf)
+        if size <= 0:
+            self.complete(cont, not_found, 0)
+            return
+        try:
+            view = self._prepared = dynbuf.prepare(size)
+        except buffer_overflow_error:
+            self.complete(cont, not_found, 0)
+            return
+        self._stream.async_read_some(view, self)
+
+
+def async_read_until(
+    stream: Any, buffers: DynamicBuffer, delim: Delimiter, token: ReadHandler | Any
+) -> concurrent.futures.Future[Any] | None:
+    """Read into a dynamic buffer until it contains ``delim``.
+
+    Asio's ``async_read_until``, made of calls to ``stream.async_read_some``; no other
+    read may be started on the stream until it completes. The handler is never invoked
+    inside this call (a delimiter already in the buffer completes through the queue) and
+    runs on its associated executor, by default the stream's.
+
+    Args:
+        stream: Any stream with ``async_read_some`` and ``get_executor``.
+        buffers: A dynamic buffer (``streambuf``, ``dynamic_buffer(bytearray)``, Beast's
+            ``flat_buffer``); its ``max_size()`` bounds the search.
+        delim: One of: ``bytes`` (one or more bytes; an ASCII ``str`` is encoded); a
+            compiled bytes regular expression (``re.compile(rb"\\r\\n\\r\\n")``), the match
+            ending where the regex match ends; a match function following the match
+            condition protocol of this module.
+        token: ``handler(ec, n)`` or ``use_future``.
+
+    Handler:
+        ``handler(ec: error_code, n: int)``: ``n`` is the number of bytes at the front of
+        the buffer up to and including the delimiter (0 on error). Bytes after it stay in
+        the buffer.
+
+    Errors:
+        ``not_found``: the buffer reached ``max_size()`` without the delimiter (its bytes
+        stay). ``eof``: the stream ended first (the bytes read stay). Any error of the
+        stream's ``async_read_some``.
+
+    Raises:
+        TypeError: ``buffers`` is not a dynamic buffer, ``delim`` is of another type (a
+            str regex...), or ``stream`` has no ``async_read_some``.
+        ValueError: ``delim`` is empty, or a non-ASCII str.
+    """
+    searcher = _checked_args(buffers, delim, "async_read_until")
+    return async_initiate(_initiate_read_until, token, stream, buffers, searcher)
+
+
+def _checked_args(buffers: object, delim: object, who: str) -> _searcher:
+    if not _is_dynamic_buffer(buffers):
+        raise TypeError(
+            f"{who}: the buffer must be a dynamic buffer (streambuf, "
+            f"dynamic_buffer(bytearray), flat_buffer), not {type(buffers).__name__}"
+        )
+    return _searcher(delim, who)
+
+
+def _initiate_read_until(
+    handler: ReadHandler, stream: Any, buffers: DynamicBuffer, searcher: _searcher
+) -> None:
+    io_executor = _stream_executor(stream, "async_read_until", "async_read_some")
+    _read_until_op(handler, io_executor, stream, buffers, searcher).step(False)
+
+
+def read_until(stream: Any, buffers: DynamicBuffer, delim: Delimiter) -> int:
+    """Read into a dynamic buffer until it contains ``delim`` (Asio's sync ``read_until``).
+
+    Made of calls to ``stream.read_some``.
+
+    Args:
+        stream: Any stream with ``read_some(buffer) -> int``.
+        buffers: A dynamic buffer.
+        delim: As :func:`async_read_until`.
+
+    Returns:
+        The number of bytes up to and including the delimiter; bytes after it stay in the
+        buffer.
+
+    Raises:
+        system_error: ``not_found`` (the buffer is full without a match), ``eof`` or
+            another error of the stream; the bytes read stay in the buffer.
+        TypeError, ValueError: as :func:`async_read_until`.
+    """
+    searcher = _checked_args(buffers, delim, "read_until")
+    read_some = getattr(stream, "read_some", None)
+    if not callable(read_some):
+        raise TypeError(
+            f"read_until: expected a stream with read_some(), not {type(stream).__name__}"
+        )
+    start = 0
+    while True:
+        end, matched = _search(buffers, searcher, start)
+        if matched:
+            return end
+        start = end
+        size = _read_size(buffers)
+        if size <= 0:
+            raise system_error(not_found, "read_until")
+        try:
+            view = buffers.prepare(size)
+        except buffer_overflow_error:
+            raise system_error(not_found, "read_until") from None
+        try:
+            with view:
+                n = read_some(view)
+        except OSError as exc:
+            buffers.commit(0)
+            raise system_error(make_error_code(exc), "read_until") from None
+        buffers.commit(n)
+        if n == 0:
+            raise system_error(eof, "read_until")

@@ -1,0 +1,304 @@
+"""``async_write`` and ``write``: send whole buffers to a stream (Asio's ``write.hpp``).
+
+Theory of operation. ``async_write`` is a composed operation over the stream's
+``async_write_some``: it passes itself as the handler and writes again from where the
+last write stopped, until everything is written, the completion condition says stop, or
+an error. Data is never copied to be written: each step passes a ``memoryview`` slice of
+the caller's buffer (so writing 64 MiB costs views, not copies). The one exception is a
+run of *small* buffers in a buffer sequence (an HTTP header block, say): consecutive
+buffers under 16 KiB each are joined into one chunk of at most 64 KiB, so that they go out
+in one ``write_some`` instead of one each; a buffer of 16 KiB or more is always sent from
+the caller's memory.
+
+Asio's steps apply: the condition is asked before the first write (a condition met at once
+completes without writing, through the queue) and after each one; a write that transfers
+nothing without an error ends the operation. The final handler is delivered through
+:meth:`composed_op.complete`, and every step runs on the final handler's associated
+executor (the operation exposes it).
+
+A dynamic buffer is written from its ``data()``, and the bytes written are ``consume``\\ d
+from it when the operation completes (Asio's dynamic-buffer overload).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from typing import Any, Final, overload
+
+from asiolike.async_result import async_initiate
+from asiolike.buffer import DynamicBuffer, _views
+from asiolike.completion_condition import (
+    _TRANSFER_ALL,
+    CompletionCondition,
+    _adapt_result,
+    _check_condition,
+    default_max_transfer_size,
+)
+from asiolike.detail.completion import Executor, composed_op
+from asiolike.error import error_code, make_error_code, success, system_error
+from asiolike.read import _NO_TOKEN, _is_dynamic_buffer, _split_args, _stream_executor
+
+__all__ = ["async_write", "write"]
+
+WriteHandler = Callable[[error_code, int], object]
+
+# Buffers smaller than this, followed by more buffers, are joined (up to _GATHER_MAX bytes).
+_GATHER_MIN: Final = 16384
+_GATHER_MAX: Final = 65536
+_EMPTY: Final = memoryview(b"")
+
+
+class _cursor:
+    """The unwritten part of a buffer sequence: the current chunk, then the rest."""
+
+    __slots__ = ("current", "following", "next")
+
+    def __init__(self, views: list[memoryview]) -> None:
+        self.following = views
+        self.next = 0
+        self.current = _EMPTY
+        self.load()
+
+    def load(self) -> None:
+        """Make ``current`` the next non-empty chunk (``_EMPTY`` at the end)."""
+        views = self.following
+        count = len(views)
+        i = self.next
+        while i < count and views[i].nbytes == 0:
+            i += 1
+        if i == count:
+            self.next = i
+            self.current = _EMPTY
+            return
+        first = views[i]
+        i += 1
+        if first.nbytes >= _GATHER_MIN or i == count or views[i].nbytes >= _GATHER_MIN:
+            self.next = i
+            self.current = first
+            return
+        parts = [first]
+        total = first.nbytes
+        while i < count:
+            view = views[i]
+            if view.nbytes >= _GATHER_MIN or total + view.nbytes > _GATHER_MAX:
+                break
+            parts.append(view)
+            total += view.nbytes
+            i += 1
+        self.next = i
+        self.current = memoryview(b"".join(parts)) if len(parts) > 1 else first
+
+    def chunk(self, limit: int) -> memoryview:
+        """What the next step writes: at most ``limit`` bytes of ``current``."""
+        current = self.current
+        return current if current.nbytes <= limit else current[:limit]
+
+    def advance(self, n: int) -> None:
+        """``n`` bytes of the last chunk were written."""
+        current = self.current
+        if n < current.nbytes:
+            self.current = current[n:]
+        else:
+            self.load()
+
+
+def _source(buffers: object, who: str) -> list[memoryview]:
+    t = type(buffers)
+    if t is bytes or t is bytearray:
+        return [memoryview(buffers)]  # type: ignore[arg-type]
+    if t is str:
+        raise TypeError(f"{who}: a str is not a buffer; encode it first, e.g. text.encode()")
+    return _views(buffers, who)  # type: ignore[arg-type]
+
+
+class _write_op(composed_op):
+    """Writes a buffer sequence (and, for a dynamic buffer, consumes what was written)."""
+
+    __slots__ = ("_chunk", "_condition", "_cursor", "_dynbuf", "_size", "_stream", "_total")
+
+    def __init__(
+        self,
+        handler: WriteHandler,
+        io_executor: Executor,
+        stream: Any,
+        views: list[memoryview],
+        condition: CompletionCondition,
+        dynbuf: DynamicBuffer | None,
+    ) -> None:
+        super().__init__(handler, io_executor)
+        self._stream = stream
+        self._size = sum(view.nbytes for view in views)
+        self._cursor = _cursor(views)
+        self._condition = condition
+        self._total = 0
+        self._dynbuf = dynbuf
+        self._chunk: memoryview | None = None
+
+    def start(self) -> None:
+        limit = _adapt_result(self._condition(success, 0), "async_write")
+        if limit == 0 or self._size == 0:
+            self._finish(False, success)
+            return
+        self._send(self._cursor.chunk(limit))
+
+    def __call__(self, ec: error_code, n: int) -> None:
+        total = self._total = self._total + n
+        if total >= self._size or (n == 0 and not ec):
+            self._finish(True, ec)
+            return
+        condition = self._condition
+        if condition is _TRANSFER_ALL:
+            limit = 0 if ec else default_max_transfer_size
+        else:
+            result = condition(ec, total)
+            limit = (
+                result
+                if type(result) is int and result > 0
+                else _adapt_result(result, "async_write")
+            )
+        if limit == 0:
+            self._finish(True, ec)
+            return
+        cursor = self._cursor
+        cursor.advance(n)
+        self._send(cursor.chunk(limit))
+
+    def _send(self, chunk: memoryview) -> None:
+        self._chunk = chunk
+        self._stream.async_write_some(chunk, self)
+
+    def _finish(self, cont: bool, ec: error_code) -> None:
+        # Release every view of the caller's memory this operation made (the stream may
+        # still hold the last chunk): the handler may then resize or clear its bytearray,
+        # and a dynamic_buffer can consume.
+        cursor = self._cursor
+        chunk = self._chunk
+        if chunk is not None:
+            self._chunk = None
+            chunk.release()
+        if cursor.current is not _EMPTY:
+            cursor.current.release()
+        for view in cursor.following:
+            view.release()
+        dynbuf = self._dynbuf
+        if dynbuf is not None:
+            self._dynbuf = None
+            dynbuf.consume(self._total)
+        self.complete(cont, ec, self._total)
+
+
+@overload
+def async_write(
+    stream: Any, buffers: Any, token: WriteHandler | Any, /
+) -> concurrent.futures.Future[Any] | None: ...
+
+
+@overload
+def async_write(
+    stream: Any,
+    buffers: Any,
+    completion_condition: CompletionCondition,
+    token: WriteHandler | Any,
+    /,
+) -> concurrent.futures.Future[Any] | None: ...
+
+
+def async_write(
+    stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /
+) -> concurrent.futures.Future[Any] | None:
+    """Write all of ``buffers`` to ``stream`` (or until the condition is met, or an error).
+
+    Asio's ``async_write``: ``async_write(stream, buffers, token)`` or
+    ``async_write(stream, buffers, completion_condition, token)``. It is made of calls to
+    ``stream.async_write_some``; no other write may be started on the stream until it
+    completes (queue your messages). The handler is never invoked inside this call, and
+    runs on its associated executor, by default the stream's.
+
+    Args:
+        stream: Any stream with ``async_write_some`` and ``get_executor``.
+        buffers: A bytes-like object, a list (or tuple) of them written in order, or a
+            dynamic buffer (its readable bytes are written, then the bytes written are
+            consumed). The memory is not copied: keep it unchanged until completion.
+        completion_condition: Optional; ``condition(ec, bytes_transferred) -> int``, see
+            :mod:`asiolike.completion_condition`. Default :func:`transfer_all`.
+        token: ``handler(ec, bytes_transferred)`` or ``use_future``.
+
+    Handler:
+        ``handler(ec: error_code, bytes_transferred: int)``: the total written, also when
+        ``ec`` is an error.
+
+    Errors:
+        Any error of the stream's ``async_write_some``: ``broken_pipe`` or
+        ``connection_reset`` (the peer went away), ``operation_aborted`` (cancel/close).
+
+    Raises:
+        TypeError: ``buffers`` is not bytes-like, a sequence of them or a dynamic buffer
+            (a ``str``, say), the condition is not callable, or ``stream`` has no
+            ``async_write_some``.
+    """
+    condition, token = _split_args("async_write", a, b)
+    return async_initiate(_initiate_write, token, stream, buffers, condition)
+
+
+def _initiate_write(
+    handler: WriteHandler, stream: Any, buffers: Any, condition: CompletionCondition
+) -> None:
+    io_executor = _stream_executor(stream, "async_write", "async_write_some")
+    if _is_dynamic_buffer(buffers):
+        dynbuf: DynamicBuffer = buffers
+        views = [dynbuf.data()]
+        _write_op(handler, io_executor, stream, views, condition, dynbuf).start()
+    else:
+        views = _source(buffers, "async_write")
+        _write_op(handler, io_executor, stream, views, condition, None).start()
+
+
+def write(stream: Any, buffers: Any, completion_condition: Any = None) -> int:
+    """Write all of ``buffers`` to ``stream`` (Asio's synchronous ``write``).
+
+    Made of calls to ``stream.write_some``.
+
+    Args:
+        stream: Any stream with ``write_some(buffer) -> int``.
+        buffers: As :func:`async_write`.
+        completion_condition: Optional; default :func:`transfer_all`.
+
+    Returns:
+        The number of bytes written.
+
+    Raises:
+        system_error: the stream failed.
+        TypeError: as :func:`async_write`.
+    """
+    condition = _check_condition(completion_condition, "write")
+    write_some = getattr(stream, "write_some", None)
+    if not callable(write_some):
+        raise TypeError(f"write: expected a stream with write_some(), not {type(stream).__name__}")
+    dynbuf: DynamicBuffer | None = buffers if _is_dynamic_buffer(buffers) else None
+    views = [buffers.data()] if dynbuf is not None else _source(buffers, "write")
+    size = sum(view.nbytes for view in views)
+    cursor = _cursor(views)
+    ec = success
+    total = 0
+    try:
+        while total < size:
+            limit = _adapt_result(condition(ec, total), "write")
+            if limit == 0:
+                break
+            try:
+                n = write_some(cursor.chunk(limit))
+            except OSError as exc:
+                ec, n = make_error_code(exc), 0
+            total += n
+            cursor.advance(n)
+    finally:
+        if cursor.current is not _EMPTY:
+            cursor.current.release()
+        for view in views:
+            view.release()
+        if dynbuf is not None:
+            dynbuf.consume(total)
+    if ec:
+        raise system_error(ec, "write")
+    return total
