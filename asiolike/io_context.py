@@ -293,6 +293,8 @@ class io_context:
                 return n
             if queue:
                 self._poll_reactor()
+            elif self._running == 1 and self._work and not self._timers._heap:
+                self._block_alone()
             elif not self._wait(None, True):
                 return n
 
@@ -331,6 +333,32 @@ class io_context:
                 self._reactor.run(0)
             finally:
                 self._reactor_owner = False
+
+    def _block_alone(self) -> None:
+        """Block in the reactor: the common case of :meth:`_wait`, without its bookkeeping.
+
+        Only for ``run()`` on one thread with operations pending and no timers: then the
+        reactor is the only source of new handlers (besides other threads' posts, which
+        interrupt it), and nothing needs a timeout.
+        """
+        lock = self._lock
+        with lock:
+            if self._reactor_owner:
+                return
+            self._reactor_owner = True
+            self._reactor_sleeping = True
+            self._sleepers += 1
+        try:
+            if not self._queue and not self._stopped:
+                self._reactor.run(None)
+        finally:
+            with lock:
+                self._sleepers -= 1
+                self._reactor_sleeping = False
+                self._reactor_owner = False
+                if self._cond_waiters and self._queue:
+                    # Another thread entered run() meanwhile and waits for handlers.
+                    self._cond.notify(len(self._queue))
 
     def _wait(self, deadline: float | None, block: bool) -> bool:
         """The queue is empty: wait for something to run (only poll, if not ``block``).

@@ -59,9 +59,9 @@ _MIN_PREPARE: Final = 512
 
 def _stream_executor(stream: object, who: str, method: str) -> Executor:
     """The stream's executor; raises at once if ``stream`` is not an async stream."""
-    if not callable(getattr(stream, method, None)) or not callable(
-        getattr(stream, "get_executor", None)
-    ):
+    # Looked up on the type: one cheap check on every composed operation's hot path.
+    cls = type(stream)
+    if not hasattr(cls, method) or not hasattr(cls, "get_executor"):
         raise TypeError(
             f"{who}: expected a stream with {method}() and get_executor() (a tcp.socket, "
             f"beast.tcp_stream, asiolike.testing.stream...), not {type(stream).__name__}"
@@ -177,6 +177,46 @@ class _read_op(composed_op):
         self._stream.async_read_some(view, self)
 
 
+class _read_all_op(composed_op):
+    """The common case: fill one contiguous buffer (``transfer_all``), with less bookkeeping."""
+
+    __slots__ = ("_slice", "_stream", "_total", "_view")
+
+    def __init__(
+        self, handler: ReadHandler, io_executor: Executor, stream: Any, view: memoryview
+    ) -> None:
+        super().__init__(handler, io_executor)
+        self._stream = stream
+        self._view = view
+        self._total = 0
+        size = view.nbytes
+        cap = default_max_transfer_size
+        self._slice = view if size <= cap else view[:cap]
+
+    def start(self) -> None:
+        if self._view.nbytes == 0:
+            self._finish(False, success, 0)
+        else:
+            self._stream.async_read_some(self._slice, self)
+
+    def _finish(self, cont: bool, ec: error_code, total: int) -> None:
+        # As _read_op._finish: the handler may resize its bytearray.
+        self._slice.release()
+        self._view.release()
+        self.complete(cont, ec, total)
+
+    def __call__(self, ec: error_code, n: int) -> None:
+        total = self._total = self._total + n
+        view = self._view
+        size = view.nbytes
+        if ec or total >= size or n == 0:
+            self._finish(True, ec, total)
+            return
+        end = total + default_max_transfer_size
+        self._slice = view[total : end if end < size else size]
+        self._stream.async_read_some(self._slice, self)
+
+
 class _read_dynbuf_op(composed_op):
     """Reads into a dynamic buffer until the condition stops it or the buffer is full."""
 
@@ -288,7 +328,10 @@ def _initiate_read(
         _read_dynbuf_op(handler, io_executor, stream, buffers, condition).start()
     else:
         view = _writable_view(buffers, "async_read")
-        _read_op(handler, io_executor, stream, view, condition).start()
+        if condition is _TRANSFER_ALL:
+            _read_all_op(handler, io_executor, stream, view).start()
+        else:
+            _read_op(handler, io_executor, stream, view, condition).start()
 
 
 def read(stream: Any, buffers: Any, completion_condition: Any = None) -> int:

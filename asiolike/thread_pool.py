@@ -56,6 +56,9 @@ class thread_pool:
     def join(self) -> None:
         """Let the pool finish its outstanding work, then wait for its threads to exit.
 
+        The pool's io_context is then closed (its descriptors released); handlers posted
+        to a joined pool never run, as in Asio.
+
         Exceptions raised by handlers in the pool are re-raised here (the first one).
         """
         if self._guard is not None:
@@ -63,6 +66,7 @@ class thread_pool:
             self._guard = None
         for thread in self._threads:
             thread.join()
+        self._ctx.close()
         if self._errors:
             raise self._errors[0]
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 import pytest
 
-import asiolike
 from asiolike import (
     bind_executor,
     io_context,

@@ -157,20 +157,21 @@ class reactor:
         state.interest = 0
 
     def _set_interest(self, state: descriptor_state, interest: int) -> None:
-        # Called with the lock held.
+        # Called with the lock held. The bookkeeping changes only once the poller accepted
+        # the change: a failure (a closed descriptor) must leave it as it was.
         if interest == state.interest and state.registered:
             return
-        if interest and not state.interest:
-            self.waiting += 1
-        elif state.interest and not interest:
-            self.waiting -= 1
-        state.interest = interest
         events = interest | _ERR if interest else 0
         if state.registered:
             self._poller.modify(state.fd, events)
         else:
             self._poller.register(state.fd, events)
             state.registered = True
+        if interest and not state.interest:
+            self.waiting += 1
+        elif state.interest and not interest:
+            self.waiting -= 1
+        state.interest = interest
 
     # -- operations -------------------------------------------------------------------------
 
@@ -203,7 +204,12 @@ class reactor:
             state.ops[READ].clear()
             state.ops[WRITE].clear()
             if state.interest & _OUT and state.registered:
-                self._set_interest(state, state.interest & ~_OUT)
+                try:
+                    self._set_interest(state, state.interest & ~_OUT)
+                except OSError:
+                    # Closed before deregistration: the kernel dropped it already, and
+                    # the cancelled operations must still be delivered.
+                    self._unregister(state)
         for op in cancelled:
             op.ec = ec
             ctx._enqueue(op)

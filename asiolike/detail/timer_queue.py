@@ -85,9 +85,11 @@ class timer_queue:
                 return False
             op.done = True
             self._cancelled += 1
-            if self._cancelled > _COMPACT_MIN and self._cancelled * 2 > len(self._heap):
-                self._heap = [entry for entry in self._heap if not entry[2].done]
-                heapq.heapify(self._heap)
+            heap = self._heap
+            if self._cancelled > _COMPACT_MIN and self._cancelled * 2 > len(heap):
+                # In place: next_expiry() and run_due() may hold a reference to the list.
+                heap[:] = [entry for entry in heap if not entry[2].done]
+                heapq.heapify(heap)
                 self._cancelled = 0
         op.ec = ec
         ctx = self._ctx

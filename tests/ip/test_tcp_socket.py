@@ -313,12 +313,16 @@ def test_reads_complete_in_order(ioc: asiolike.io_context, tcp_pair: Pair, run_i
     assert got == [b"aa", b"bb", b"cc"]
 
 
-def test_read_and_write_handlers_run_in_their_strand(
+def test_read_write_and_wait_handlers_run_in_their_strand(
     ioc: asiolike.io_context, tcp_pair: Pair, run_ioc: Any
 ) -> None:
     client, server = tcp_pair()
     s = asiolike.strand(ioc)
     seen: list[tuple[str, bool]] = []
+    client.async_wait(
+        socket_base.wait_write,
+        asiolike.bind_executor(s, lambda ec: seen.append(("wait", s.running_in_this_thread()))),
+    )
     client.async_write_some(
         b"hi",
         asiolike.bind_executor(s, lambda ec, n: seen.append(("w", s.running_in_this_thread()))),
@@ -328,7 +332,7 @@ def test_read_and_write_handlers_run_in_their_strand(
         asiolike.bind_executor(s, lambda ec, n: seen.append(("r", s.running_in_this_thread()))),
     )
     run_ioc(ioc)
-    assert sorted(seen) == [("r", True), ("w", True)]
+    assert sorted(seen) == [("r", True), ("w", True), ("wait", True)]
 
 
 def test_socket_made_with_a_strand_runs_plain_handlers_in_it(

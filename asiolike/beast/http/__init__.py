@@ -43,9 +43,22 @@ from asiolike.beast.http.status import (
 from asiolike.beast.http.verb import string_to_verb, to_string, verb
 
 # --- I/O functions (layer L5b) ------------------------------------------------------------
-# The I/O engineer adds here:
-#     from asiolike.beast.http.io import async_read, async_read_header, async_write, read, write
-# and the same names to __all__ below.
+# isort: split
+from asiolike.beast.http.io import (
+    async_read,
+    async_read_header,
+    async_read_some,
+    async_write,
+    async_write_header,
+    async_write_some,
+    read,
+    read_header,
+    read_some,
+    write,
+    write_header,
+    write_some,
+)
+
 # -------------------------------------------------------------------------------------------
 
 __all__ = [
@@ -78,4 +91,16 @@ __all__ = [
     "chunk_crlf",
     "make_chunk",
     "make_chunk_last",
+    "async_read",
+    "async_read_header",
+    "async_read_some",
+    "async_write",
+    "async_write_header",
+    "async_write_some",
+    "read",
+    "read_header",
+    "read_some",
+    "write",
+    "write_header",
+    "write_some",
 ]

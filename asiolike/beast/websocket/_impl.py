@@ -1,0 +1,385 @@
+"""The state every WebSocket operation shares (Beast's ``stream::impl_type``).
+
+Theory of operation
+-------------------
+``websocket.stream`` derives from :class:`stream_impl`; the operations (``_read_op``,
+``_write_op``...) reach into it directly, as Beast's operations use ``impl``. The protocol
+itself (frames, masking, UTF-8, deflate, close codes) lives in the sans-I/O
+:class:`~asiolike.beast.websocket._protocol.Connection`; this layer only moves bytes and
+coordinates the operations that may be pending at once.
+
+*Status* follows Beast: ``handshake`` while the upgrade runs, ``open``, ``closing`` once a
+close frame was sent, then ``closed`` (cleanly) or ``failed``. A stream that never shook
+hands is ``init`` (operations on it are a usage error and raise).
+
+*Locks.* At most one operation writes to the next layer at a time (the *write lock*) and
+at most one reads from it (the *read lock*), as Beast's ``soft_mutex``. An operation that
+finds a lock taken parks itself in a slot and is resumed, by a post to where its handler
+runs, when the owner releases the lock. The write lock goes to the waiters in Beast's
+order: close, idle ping, a read that must answer (pong, close echo), ping/pong, write.
+A parked operation is not work by itself, but the lock's owner has I/O pending and hands
+the lock over (queueing the waiter) before it completes, so ``run()`` never returns while
+an operation waits.
+
+*Who closes.* Whoever holds the read lock decodes the peer's close frame, so it also
+finishes the connection: it writes the echo (if we had not sent a close yet), tears the
+transport down and sets the final status. A ``close`` that waits for the read lock then
+completes with what that operation found.
+
+*Errors* are delivered once, as Beast's ``check_stop_now``: the first failure of a next
+layer operation goes to the operation that saw it and fails the stream; every later or
+still pending operation gets ``operation_aborted``. A timeout is delivered first as
+``beast.error.timeout``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from asiolike.beast.core.error import timeout as _timeout_error
+from asiolike.beast.websocket._deflate import permessage_deflate
+from asiolike.beast.websocket._options import frame_type, stream_base
+from asiolike.beast.websocket._protocol import READ_MESSAGE_MAX, WRITE_BUFFER_BYTES, Connection
+from asiolike.detail.completion import composed_op
+from asiolike.error import error_code, operation_aborted
+from asiolike.write import async_write
+
+if TYPE_CHECKING:
+    from asiolike.detail.completion import Executor
+    from asiolike.io_context import io_context
+    from asiolike.steady_timer import steady_timer
+
+__all__ = [
+    "INIT",
+    "HANDSHAKE",
+    "OPEN",
+    "CLOSING",
+    "CLOSED",
+    "FAILED",
+    "stream_impl",
+    "stream_op",
+    "ControlCallback",
+]
+
+INIT: Final = 0
+HANDSHAKE: Final = 1
+OPEN: Final = 2
+CLOSING: Final = 3
+CLOSED: Final = 4
+FAILED: Final = 5
+
+# The receive buffer starts small (many idle connections cost little) and grows while
+# reads keep filling it (a large transfer then takes fewer system calls).
+_RECV_MIN: Final = 8192
+_RECV_MAX: Final = 262144
+# Frames of a message up to this size are joined into one buffer for one write.
+_JOIN_MAX: Final = 65536
+
+ControlCallback = Callable[[frame_type, bytes], object]
+
+_WRITE_SLOTS: Final = ("_wait_close", "_wait_idle_ping", "_wait_rd", "_wait_ping", "_wait_wr")
+
+
+class stream_op(composed_op):
+    """Base of the stream's composed operations: the stream and the frame being written.
+
+    ``_step`` says which next-layer operation the op waits for, so that one ``__call__``
+    serves as the intermediate handler of all of them. ``_io`` is what is passed to the
+    next layer: the op itself when its handler is bound to an executor (the next layer
+    then runs the steps there), else its bound ``__call__``, a plain callable that the
+    next layer completes by its fastest path, on its own executor, as it would the op.
+    """
+
+    __slots__ = ("_io", "_off", "_out", "_step", "_total", "_ws")
+
+    def __init__(self, handler: Any, ws: stream_impl) -> None:
+        composed_op.__init__(self, handler, ws._executor)
+        self._io: Callable[[error_code, int], None] = (
+            self if self.associated_executor is not None else self.__call__
+        )
+        self._ws = ws
+        self._step = 0
+        self._out: Any = None
+        self._off = 0
+        self._total = 0
+
+    def __call__(self, ec: error_code, n: int) -> None:
+        """The completion of a next-layer operation (each operation defines it)."""
+        raise NotImplementedError
+
+    def _more_to_write(self, ec: error_code, n: int) -> bool:
+        """Account for ``n`` bytes written; True when the rest was sent off (wait again)."""
+        off = self._off + n
+        if ec or off >= self._total:
+            return False
+        self._off = off
+        self._ws._next.async_write_some(memoryview(self._out)[off:], self._io)
+        return True
+
+    def _post(self, fn: Callable[[], object]) -> None:
+        """Queue ``fn`` where this operation's handler runs (a resumption after a wait)."""
+        ex = self.associated_executor
+        (self.io_executor if ex is None else ex).post(fn)
+
+
+class stream_impl(stream_base):
+    """The shared state of a ``websocket.stream``; see the module's theory of operation."""
+
+    __slots__ = (
+        "__weakref__",
+        "_auto_frag",
+        "_conn",
+        "_ctrl_cb",
+        "_ctx",
+        "_decorator",
+        "_ec_delivered",
+        "_executor",
+        "_idle",
+        "_idle_counter",
+        "_last_rx",
+        "_next",
+        "_pending",
+        "_ping_at",
+        "_pmd",
+        "_rbuf",
+        "_rd_lock",
+        "_rd_msg_max",
+        "_role_server",
+        "_rview",
+        "_status",
+        "_text",
+        "_timed_out",
+        "_timeout_opt",
+        "_timer",
+        "_timer_gen",
+        "_user_close",
+        "_user_hs",
+        "_user_ping",
+        "_user_rd",
+        "_user_wr",
+        "_wait_close",
+        "_wait_idle_ping",
+        "_wait_ping",
+        "_wait_r_close",
+        "_wait_r_rd",
+        "_wait_rd",
+        "_wait_wr",
+        "_wr_buf_size",
+        "_wr_lock",
+        "_wr_waiters",
+    )
+
+    def __init__(self, next_layer: Any) -> None:
+        for method in ("async_read_some", "async_write_some", "get_executor"):
+            if not callable(getattr(next_layer, method, None)):
+                raise TypeError(
+                    f"websocket.stream needs a next layer with async_read_some, "
+                    f"async_write_some and get_executor (a tcp.socket, beast.tcp_stream, "
+                    f"testing.stream...), not {type(next_layer).__name__}"
+                )
+        ex: Executor = next_layer.get_executor()
+        self._next: Any = next_layer
+        self._executor = ex
+        self._ctx: io_context = ex.context()
+        self._status = INIT
+        self._conn: Connection | None = None
+        self._role_server = False
+        self._rbuf = bytearray(_RECV_MIN)
+        self._rview = memoryview(self._rbuf)
+        self._pending = b""
+        self._rd_lock: stream_op | None = None
+        self._wr_lock: stream_op | None = None
+        self._wr_waiters = 0
+        self._wait_close: stream_op | None = None
+        self._wait_idle_ping: stream_op | None = None
+        self._wait_rd: stream_op | None = None
+        self._wait_ping: stream_op | None = None
+        self._wait_wr: stream_op | None = None
+        self._wait_r_close: stream_op | None = None
+        self._wait_r_rd: stream_op | None = None
+        self._user_rd: stream_op | None = None
+        self._user_wr: stream_op | None = None
+        self._user_ping: stream_op | None = None
+        self._user_close: stream_op | None = None
+        self._user_hs: stream_op | None = None
+        self._ec_delivered = False
+        self._timed_out = False
+        self._ctrl_cb: ControlCallback | None = None
+        self._decorator: Callable[[Any], object] | None = None
+        self._pmd = permessage_deflate()
+        self._timeout_opt = stream_base.timeout()
+        self._rd_msg_max = READ_MESSAGE_MAX
+        self._auto_frag = True
+        self._wr_buf_size = WRITE_BUFFER_BYTES
+        self._text = True
+        self._timer: steady_timer | None = None
+        self._timer_gen = 0
+        self._idle = False
+        self._idle_counter = 0
+        self._last_rx = 0.0
+        self._ping_at = 0.0
+
+    # -- status -----------------------------------------------------------------------------
+
+    def _check_stop(self, ec: error_code) -> error_code | None:
+        """Beast's ``check_stop_now``: the error to finish with, or None to go on."""
+        if self._timed_out:
+            self._timed_out = False
+            return _timeout_error
+        if self._status >= CLOSED:
+            return operation_aborted
+        if not ec:
+            return None
+        if self._ec_delivered:
+            return operation_aborted
+        self._ec_delivered = True
+        self._set_final(FAILED)
+        return ec
+
+    def _set_final(self, status: int) -> None:
+        """Enter ``closed`` or ``failed``: no timer may outlive the connection."""
+        self._status = status
+        self._idle = False
+        if self._timer is not None:
+            self._timer_gen += 1
+            self._timer.cancel()
+
+    def _require_open(self, what: str) -> None:
+        """Raise for an operation started before the handshake finished (R6)."""
+        status = self._status
+        if status == INIT:
+            raise RuntimeError(
+                f"websocket.stream.{what}: the stream is not open; complete handshake() "
+                "(client) or accept() (server) first"
+            )
+        if status == HANDSHAKE:
+            raise RuntimeError(
+                f"websocket.stream.{what}: the handshake is still in progress; start "
+                "it from the handshake's completion handler"
+            )
+
+    def _begin_handshake(self, what: str) -> None:
+        """Reset the per-connection state for a new opening handshake (Beast's ``reset``)."""
+        if self._user_hs is not None:
+            raise RuntimeError(f"websocket.stream.{what}: a handshake is already in progress")
+        status = self._status
+        if status in (OPEN, CLOSING):
+            raise RuntimeError(
+                f"websocket.stream.{what}: the stream is already open; close it first"
+            )
+        if (
+            self._rd_lock is not None
+            or self._wr_lock is not None
+            or self._user_rd is not None
+            or self._user_wr is not None
+            or self._user_close is not None
+        ):
+            raise RuntimeError(
+                f"websocket.stream.{what}: operations of the previous connection are "
+                "still pending; wait for their handlers first"
+            )
+        self._status = HANDSHAKE
+        self._conn = None
+        self._pending = b""
+        self._ec_delivered = False
+        self._timed_out = False
+
+    def _open(self, server: bool, deflate: Any) -> None:
+        """Enter ``open`` with a new protocol state; bytes read past the handshake go in."""
+        conn = Connection(
+            server,
+            deflate,
+            self._pmd,
+            read_message_max=self._rd_msg_max,
+            auto_fragment=self._auto_frag,
+            write_buffer_bytes=self._wr_buf_size,
+        )
+        conn.text(self._text)
+        self._conn = conn
+        self._role_server = server
+        self._status = OPEN
+        if self._pending:
+            conn.feed(self._pending)
+            self._pending = b""
+
+    # -- I/O helpers --------------------------------------------------------------------------
+
+    def _send(self, op: stream_op, out: Any) -> None:
+        """Write ``out`` (bytes, or the core's list of buffers) whole; ``op`` is called."""
+        if type(out) is list:
+            if len(out) == 1:
+                out = out[0]
+            else:
+                total = 0
+                for piece in out:
+                    total += len(piece)
+                if total > _JOIN_MAX:
+                    op._out = None
+                    op._off = 0
+                    op._total = total
+                    async_write(self._next, out, op)
+                    return
+                out = b"".join(out)
+        op._out = out
+        op._off = 0
+        op._total = len(out)
+        self._next.async_write_some(out, op._io)
+
+    def _read(self, op: Callable[[error_code, int], object]) -> None:
+        """Read some bytes from the next layer into the receive buffer; ``op`` is called."""
+        self._next.async_read_some(self._rview, op)
+
+    def _received(self, n: int) -> memoryview:
+        """The ``n`` bytes just read (valid until the next read); grows the buffer if full."""
+        view = self._rview
+        data = view[:n]
+        if n == len(view) and n < _RECV_MAX:
+            self._rbuf = bytearray(n * 4)
+            self._rview = memoryview(self._rbuf)
+        return data
+
+    # -- locks --------------------------------------------------------------------------------
+
+    def _wr_release(self) -> None:
+        """Give up the write lock, handing it to the first waiter in Beast's order."""
+        self._wr_lock = None
+        if not self._wr_waiters:
+            return
+        for slot in _WRITE_SLOTS:
+            op: stream_op | None = getattr(self, slot)
+            if op is not None:
+                setattr(self, slot, None)
+                self._wr_waiters -= 1
+                self._wr_lock = op
+                op._post(op._on_write_lock)  # type: ignore[attr-defined]
+                return
+
+    def _rd_release(self) -> None:
+        """Give up the read lock, handing it to a waiting close (or read)."""
+        self._rd_lock = None
+        op = self._wait_r_close
+        if op is not None:
+            self._wait_r_close = None
+        else:
+            op = self._wait_r_rd
+            if op is None:
+                return
+            self._wait_r_rd = None
+        self._rd_lock = op
+        op._post(op._on_read_lock)  # type: ignore[attr-defined]
+
+    def _wr_wait(self, op: stream_op, slot: str) -> None:
+        """Park ``op`` until the write lock is free (see ``_WRITE_SLOTS``)."""
+        setattr(self, slot, op)
+        self._wr_waiters += 1
+
+    # -- used by the synchronous operations ----------------------------------------------------
+
+    def _sync_read(self) -> int:
+        """Block until some bytes arrive in the receive buffer; returns how many.
+
+        Raises:
+            system_error: the next layer's error (``eof``...).
+        """
+        return int(self._next.read_some(self._rview))

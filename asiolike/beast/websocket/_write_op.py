@@ -1,0 +1,130 @@
+"""Writing a message or a piece of one (Beast's ``impl/write.hpp``).
+
+The core turns the payload into frames (fragmented by ``auto_fragment`` and
+``write_buffer_bytes``, masked on the client, compressed with permessage-deflate); this
+operation takes the write lock and sends them in one go: small messages as one buffer, large
+ones as one gathered ``async_write``. Frames are built only once the lock is held, so they
+go out in the order the core made them. Unlike Beast, the lock is not given up between the
+fragments of one message: a control frame waiting meanwhile goes out right after it.
+
+After a close frame was sent (by ``close``, or as the answer to the peer's close) nothing
+more may be written: the operation completes with ``operation_aborted``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import Buffer
+
+from asiolike.beast.websocket._impl import CLOSED, stream_op
+from asiolike.error import error_code, operation_aborted, success, system_error
+from asiolike.write import write
+
+if TYPE_CHECKING:
+    from asiolike.beast.websocket._impl import stream_impl
+
+__all__ = ["write_op", "write_payload", "write_sync"]
+
+
+def write_payload(data: str | Buffer, what: str) -> bytes | bytearray | memoryview:
+    """Check the payload of a write at once (a ``str`` is encoded as UTF-8).
+
+    Raises:
+        TypeError: ``data`` is neither bytes-like nor a ``str``.
+    """
+    t = type(data)
+    if t is bytes or t is bytearray:
+        return data  # type: ignore[return-value]
+    if t is str:
+        return data.encode("utf-8")  # type: ignore[union-attr]
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"websocket.stream.{what}: the payload is bytes-like or a str, not {t.__name__}"
+        ) from None
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+
+
+class write_op(stream_op):
+    """Frames one message (or a piece of it) and writes them."""
+
+    __slots__ = ("_data", "_fin", "_size")
+
+    def __init__(
+        self, handler: Any, ws: stream_impl, data: bytes | bytearray | memoryview, fin: bool
+    ) -> None:
+        stream_op.__init__(self, handler, ws)
+        self._data = data
+        self._fin = fin
+        self._size = len(data)
+
+    def start(self) -> None:
+        ws = self._ws
+        if ws._timed_out or ws._status >= CLOSED:
+            self._finish(False, ws._check_stop(success) or operation_aborted)
+        elif ws._wr_lock is None:
+            ws._wr_lock = self
+            self._write(False)
+        else:
+            ws._wr_wait(self, "_wait_wr")
+
+    def _on_write_lock(self) -> None:
+        stop = self._ws._check_stop(success)
+        if stop is not None:
+            self._finish(True, stop)
+        else:
+            self._write(True)
+
+    def _write(self, cont: bool) -> None:
+        ws = self._ws
+        conn = ws._conn
+        assert conn is not None
+        if conn.close_sent:
+            self._finish(cont, operation_aborted)
+            return
+        ws._send(self, conn.write(self._data, self._fin))
+
+    def __call__(self, ec: error_code, n: int) -> None:
+        off = self._off + n
+        if not ec and off < self._total:
+            self._off = off
+            self._ws._next.async_write_some(memoryview(self._out)[off:], self._io)
+            return
+        ws = self._ws
+        if ec or ws._timed_out or ws._status >= CLOSED:
+            stop = ws._check_stop(ec)
+            if stop is not None:
+                self._finish(True, stop)
+                return
+        self._finish(True, success)
+
+    def _finish(self, cont: bool, ec: error_code) -> None:
+        ws = self._ws
+        if ws._wr_lock is self:
+            ws._wr_release()
+        ws._user_wr = None
+        self.complete(cont, ec, 0 if ec else self._size)
+
+
+def write_sync(ws: stream_impl, data: bytes | bytearray | memoryview, fin: bool) -> int:
+    """The blocking write; returns the payload size.
+
+    Raises:
+        system_error: ``operation_aborted`` (closed, or a close frame was sent), or the
+            next layer's error.
+    """
+    stop = ws._check_stop(success)
+    if stop is not None:
+        raise system_error(stop, "write")
+    conn = ws._conn
+    assert conn is not None
+    if conn.close_sent:
+        raise system_error(operation_aborted, "write")
+    try:
+        write(ws._next, conn.write(data, fin))
+    except system_error as exc:
+        stop = ws._check_stop(exc.code)
+        raise system_error(exc.code if stop is None else stop, "write") from None
+    return len(data)
