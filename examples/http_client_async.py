@@ -87,7 +87,7 @@ class session:
             return fail(ec, "read")
 
         # Write the message to standard out.
-        print(beast.make_printable(http.to_bytes(self.res)))
+        print(self.res)
 
         # Gracefully close the socket.
         try:

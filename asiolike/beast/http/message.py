@@ -228,6 +228,20 @@ class message(fields):
         """Whether the end of this message is signalled by closing the connection."""
         return not self.keep_alive()
 
+    def __str__(self) -> str:
+        """The message as it goes on the wire, decoded as UTF-8 (Beast's ``operator<<``).
+
+        ``print(res)`` shows the start line, the fields and the body.
+        """
+        # Imported here: the serializer imports this module.
+        from asiolike.beast.http.serializer import to_bytes
+
+        try:
+            data = to_bytes(self)  # type: ignore[arg-type]
+        except ValueError as exc:
+            return f"{self!r} (cannot be serialized: {exc})"
+        return data.decode("utf-8", "replace")
+
     def prepare_payload(self) -> None:
         """Set the framing fields from the body, as Beast's ``prepare_payload``.
 

@@ -9,7 +9,8 @@ then tears the transport down: the server closes first, the client waits for the
 server's end of file (see ``_teardown``).
 
 If the peer's close (or a protocol violation) was decoded before our frame went out, the
-read that decoded it sends the answer instead and the close just waits for it to finish.
+read that decoded it sends the answer instead; the close waits for it to finish and
+completes with success when that completed the closing handshake.
 With a ``handshake_timeout`` the closing handshake is bounded by it
 (``beast.error.timeout``).
 """
