@@ -11,6 +11,7 @@ import concurrent.futures
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from asiolike.detail import handler_tracking as _tracking
 from asiolike.error import error_code, system_error
 
 __all__ = ["use_future_t", "use_future", "async_initiate", "CompletionToken"]
@@ -77,12 +78,18 @@ def async_initiate(
     if type(token) is use_future_t:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         future.set_running_or_notify_cancel()
-        initiation(_future_handler(future), *args)
+        handler: Callable[..., object] = _future_handler(future)
+        if _tracking.active:
+            handler = _tracking.track_initiation(handler, initiation, args)
+        initiation(handler, *args)
         return future
     if not callable(token):
         raise TypeError(
             f"the last argument must be a completion handler (a callable) or "
             f"asiolike.use_future, not {token!r}"
         )
+    if _tracking.active:
+        # Handler tracking is on for some io_context: maybe this operation's.
+        token = _tracking.track_initiation(token, initiation, args)
     initiation(token, *args)
     return None

@@ -5,7 +5,7 @@ algorithms call it before the first transfer (with success and 0) and after ever
 ``read_some``/``write_some`` (with that step's error and the running total). It returns
 the most bytes the next step may transfer; 0 means the operation is complete. As in Asio,
 a ``bool`` result is also accepted: ``True`` means complete, ``False`` means go on with up
-to :data:`default_max_transfer_size` bytes.
+to :data:`~asiolike.completion_condition.default_max_transfer_size` bytes.
 
 The three conditions Asio provides stop on the first error, so ``eof`` after a partial
 read completes the operation with that error and the bytes read so far.
@@ -91,7 +91,8 @@ def transfer_all() -> transfer_all_t:
     """The default condition: transfer until the buffer is done or an error occurs.
 
     Returns:
-        A condition that returns :data:`default_max_transfer_size` while ``ec`` is
+        A condition that returns
+        :data:`~asiolike.completion_condition.default_max_transfer_size` while ``ec`` is
         success, and 0 on any error.
     """
     return _TRANSFER_ALL

@@ -18,6 +18,10 @@ checks one integer (``_sleepers``) and wakes a sleeper only when there is one. T
 race-free because both sides write before they read: the poster appends, then reads
 ``_sleepers``; a sleeper raises ``_sleepers``, then re-reads the queue.
 
+*Handler tracking* (Asio's ``ASIO_ENABLE_HANDLER_TRACKING``, see
+:mod:`asiolike.detail.handler_tracking`) costs nothing here when off: a context that tracks
+gets an executor subclass that wraps what it is given, and the loop runs what it finds.
+
 *Fairness.* The reactor is polled (without blocking) after every ``_POLL_BATCH`` handlers when
 descriptors are waiting or timers are pending, and whenever the queue runs dry; never once
 per handler, which is what makes chained posts cheap.
@@ -25,18 +29,22 @@ per handler, which is what makes chained posts cheap.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Final
 
+from asiolike.detail.handler_tracking import TextSink, make_tracker, tracker
 from asiolike.detail.reactor import reactor
 from asiolike.detail.timer_queue import timer_queue
 
 __all__ = ["io_context", "io_context_executor"]
 
 _POLL_BATCH: Final = 64
+_log = logging.getLogger(__name__)
+_DEBUG: Final = logging.DEBUG
 _get_ident = threading.get_ident
 _monotonic = time.monotonic
 
@@ -108,6 +116,27 @@ class io_context_executor:
         return f"<io_context_executor of {self._ctx!r}>"
 
 
+class _tracked_executor(io_context_executor):
+    """The executor of a context that tracks handlers: each submitted handler gets an id."""
+
+    __slots__ = ()
+
+    def _track(self, f: Callable[[], object], operation: str) -> Callable[[], object]:
+        ctx = self._ctx
+        t: tracker | None = ctx._tracker
+        assert t is not None
+        return t.wrap(f, ctx, operation)
+
+    def post(self, f: Callable[[], object]) -> None:
+        io_context_executor.post(self, self._track(f, "post"))
+
+    def defer(self, f: Callable[[], object]) -> None:
+        io_context_executor.defer(self, self._track(f, "defer"))
+
+    def dispatch(self, f: Callable[[], object]) -> None:
+        io_context_executor.dispatch(self, self._track(f, "dispatch"))
+
+
 class io_context:
     """The core of asiolike: runs handlers, timers and socket operations.
 
@@ -119,9 +148,22 @@ class io_context:
     Args:
         concurrency_hint: accepted for Asio compatibility; asiolike always allows several
             threads to call ``run()``.
+        handler_tracking: write every handler's creation, invocation, completion and
+            destruction in Asio's handler-tracking format (readable by Asio's
+            ``handlerviz.pl`` and by ``python -m asiolike.handlerviz``). ``None`` (the
+            default) follows the ``ASIOLIKE_HANDLER_TRACKING`` environment variable;
+            ``True`` writes to the file named by ``ASIOLIKE_HANDLER_TRACKING_FILE``, else
+            to standard error; a text stream (anything with ``write(str)``) receives the
+            lines; ``False`` turns tracking off.
+
+    Raises:
+        TypeError: ``handler_tracking`` is none of those.
+        OSError: the tracking file cannot be opened.
     """
 
-    def __init__(self, concurrency_hint: int = -1) -> None:
+    def __init__(
+        self, concurrency_hint: int = -1, handler_tracking: bool | TextSink | None = None
+    ) -> None:
         self._queue: deque[Callable[[], object]] = deque()
         self._work: list[None] = []
         self._stopped = False
@@ -136,7 +178,10 @@ class io_context:
         self._reactor_owner = False
         self._reactor = reactor(self)
         self._timers = timer_queue(self)
-        self._executor = io_context_executor(self)
+        self._tracker = make_tracker(handler_tracking)
+        self._executor = (
+            io_context_executor(self) if self._tracker is None else _tracked_executor(self)
+        )
         self._closed = False
 
     # -- public API -------------------------------------------------------------------------
@@ -210,8 +255,20 @@ class io_context:
             return
         self._closed = True
         self._stopped = True
+        if _log.isEnabledFor(_DEBUG):
+            _log.debug("%r: closed, %d queued handlers dropped", self, len(self._queue))
+        # Dropping the queue destroys its handlers: with tracking on, each writes "~id".
         self._queue.clear()
         self._reactor.close()
+
+    def __del__(self) -> None:
+        # As Asio's destructor: the poller and the waker are released even without close().
+        if not getattr(self, "_closed", True):
+            self._closed = True
+            try:
+                self._reactor.close()
+            except Exception:  # nothing can be reported from a destructor
+                pass
 
     def __enter__(self) -> io_context:
         return self
@@ -268,6 +325,10 @@ class io_context:
             if limit is None and block and deadline is None:
                 return self._run_all()
             return self._run_limited(limit, deadline, block)
+        except BaseException as exc:
+            if _log.isEnabledFor(_DEBUG):
+                _log.debug("%r: a handler raised %r; it propagates out of run()", self, exc)
+            raise
         finally:
             with self._lock:
                 self._running -= 1
@@ -327,8 +388,12 @@ class io_context:
         timers = self._timers
         if timers._heap:
             timers.run_due(_monotonic())
-        if self._reactor.waiting and not self._reactor_owner:
-            self._reactor_owner = True
+        if self._reactor.waiting:
+            # Claimed under the lock: another thread may be about to block in the reactor.
+            with self._lock:
+                if self._reactor_owner:
+                    return
+                self._reactor_owner = True
             try:
                 self._reactor.run(0)
             finally:
@@ -349,7 +414,9 @@ class io_context:
             self._reactor_sleeping = True
             self._sleepers += 1
         try:
-            if not self._queue and not self._stopped:
+            # Re-checked now that the flags are up: the last work released, or a wait
+            # enqueued, since the caller looked saw no sleeper to interrupt.
+            if not self._queue and not self._stopped and self._work and not self._timers._heap:
                 self._reactor.run(None)
         finally:
             with lock:

@@ -92,6 +92,9 @@ class steady_timer:
         if waits is None:
             return 0
         self._waits = None
+        tracker = self._timers._ctx._tracker
+        if tracker is not None:
+            tracker.operation(self, "cancel")
         cancel = self._timers.cancel
         if isinstance(waits, wait_op):
             return 1 if cancel(waits) else 0
@@ -102,6 +105,9 @@ class steady_timer:
         waits = self._waits
         if waits is None:
             return 0
+        tracker = self._timers._ctx._tracker
+        if tracker is not None:
+            tracker.operation(self, "cancel_one")
         if isinstance(waits, wait_op):
             self._waits = None
             return 1 if self._timers.cancel(waits) else 0

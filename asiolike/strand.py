@@ -7,6 +7,9 @@ marks the strand idle. Only one invoker exists at a time, so the handlers never 
 run in order, however many threads run the io_context; and posting it again after each batch
 lets other work interleave. A handler that raises leaves the strand consistent: the invoker's
 ``finally`` still re-posts or releases it before the exception leaves ``run()``.
+
+On a context that tracks handlers, ``post``/``dispatch`` give each handler its tracking id
+(``strand@0x....post``); the invoker, posted to the inner executor, gets one of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asiolike.detail.completion import Executor
+from asiolike.detail.handler_tracking import tracker
 from asiolike.io_context import io_context
 
 __all__ = ["strand", "make_strand"]
@@ -32,7 +36,16 @@ class strand:
             executor, or an io_context).
     """
 
-    __slots__ = ("__weakref__", "_busy", "_inner", "_invoker", "_lock", "_owner", "_queue")
+    __slots__ = (
+        "__weakref__",
+        "_busy",
+        "_inner",
+        "_invoker",
+        "_lock",
+        "_owner",
+        "_queue",
+        "_tracker",
+    )
 
     def __init__(self, inner: Any) -> None:
         if isinstance(inner, io_context):
@@ -47,6 +60,8 @@ class strand:
         self._busy = False
         self._owner = 0
         self._invoker = self._invoke
+        ctx = getattr(inner, "context", None)
+        self._tracker: tracker | None = None if ctx is None else getattr(ctx(), "_tracker", None)
 
     def get_inner_executor(self) -> Executor:
         """The executor the strand runs its handlers on."""
@@ -62,6 +77,8 @@ class strand:
 
     def post(self, f: Callable[[], object]) -> None:
         """Queue ``f`` on the strand; it runs after every handler queued before it. Thread-safe."""
+        if self._tracker is not None:
+            f = self._tracker.wrap(f, self, "post")
         with self._lock:
             self._queue.append(f)
             if self._busy:
@@ -73,6 +90,8 @@ class strand:
 
     def dispatch(self, f: Callable[[], object]) -> None:
         """Run ``f`` now if the caller is inside this strand, else :meth:`post` it."""
+        if self._tracker is not None:
+            f = self._tracker.wrap(f, self, "dispatch")
         if self._owner == _get_ident():
             f()
         else:

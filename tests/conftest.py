@@ -1,12 +1,14 @@
 """Shared fixtures for the asiolike tests.
 
 ``ioc`` gives a fresh :class:`asiolike.io_context` that must end the test with no work left;
-``run_ioc`` runs a context the bounded way every test should (``run_for``, never ``run()``)
-and fails the test when the bound was hit.
+``run_ioc`` runs a context the bounded way every test should (``run_for``, never a bare
+``run()``) and fails the test when the bound was hit; ``run_threads`` does the same on
+several threads at once.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +49,17 @@ def run_until_done(ctx: asiolike.io_context, timeout: float = RUN_TIMEOUT) -> in
 
 
 @pytest.fixture
+def fast_switching() -> Iterator[None]:
+    """Switch threads every microsecond during the test, so that races show up quickly."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)
+
+
+@pytest.fixture
 def run_ioc() -> Callable[..., int]:
     """The :func:`run_until_done` helper: ``run_ioc(ioc)`` runs to completion or fails.
 
@@ -56,12 +69,19 @@ def run_ioc() -> Callable[..., int]:
 
 
 def run_on_threads(
-    ctx: asiolike.io_context, threads: int, timeout: float = RUN_TIMEOUT
+    ctx: asiolike.io_context,
+    threads: int,
+    timeout: float = RUN_TIMEOUT,
+    *,
+    unbounded: bool = False,
 ) -> list[int]:
     """Run ``ctx.run_for(timeout)`` on ``threads`` new threads at once and join them.
 
-    Fails the test if any thread returned only because the bound passed (a lost wake-up),
-    or if the context still had work; re-raises the first exception a thread's run raised.
+    With ``unbounded=True`` the threads call ``ctx.run()`` instead (the loop users call);
+    a thread still inside it after ``timeout`` is stopped with ``ctx.stop()``.
+
+    Fails the test if any thread returned only because of the bound (a lost wake-up), or
+    if the context still had work; re-raises the first exception a thread's run raised.
 
     Returns:
         The number of handlers each thread ran.
@@ -73,7 +93,7 @@ def run_on_threads(
     def worker(i: int) -> None:
         try:
             deadline = time.monotonic() + timeout
-            counts[i] = ctx.run_until(deadline)
+            counts[i] = ctx.run() if unbounded else ctx.run_until(deadline)
             timed_out[i] = time.monotonic() >= deadline
         except BaseException as exc:
             errors.append(exc)
@@ -81,14 +101,19 @@ def run_on_threads(
     workers = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(threads)]
     for t in workers:
         t.start()
+    deadline = time.monotonic() + timeout
     for t in workers:
-        t.join(timeout + 5.0)
+        t.join(max(0.0, deadline - time.monotonic()))
+    if unbounded and any(t.is_alive() for t in workers):
+        ctx.stop()
+    for t in workers:
+        t.join(5.0)
     if any(t.is_alive() for t in workers):
-        pytest.fail(f"a thread was still inside run_for({timeout}) after {timeout + 5.0} s")
+        pytest.fail(f"a thread was still running the context {timeout + 5.0} s later")
     if errors:
         raise errors[0]
     if any(timed_out):
-        pytest.fail(f"threads {timed_out} returned from run_for({timeout}) only at the bound")
+        pytest.fail(f"threads {timed_out} returned only at the {timeout} s bound")
     if not ctx.stopped():
         pytest.fail(f"io_context still had work after run_for({timeout}) on threads: {ctx!r}")
     return counts
@@ -98,6 +123,7 @@ def run_on_threads(
 def run_threads() -> Callable[..., list[int]]:
     """The :func:`run_on_threads` helper: ``run_threads(ioc, 4)`` runs it on 4 threads.
 
-    Returns the per-thread handler counts; fails on a hang or leftover work.
+    Returns the per-thread handler counts; fails on a hang or leftover work. Pass
+    ``unbounded=True`` to test ``run()`` itself.
     """
     return run_on_threads

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -40,17 +39,6 @@ class Counter:
 
 def raise_error() -> None:
     raise ValueError("handler failed")
-
-
-@pytest.fixture
-def fast_switching() -> Iterator[None]:
-    """Switch threads every microsecond, so that races show up in short tests."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(old)
 
 
 def wait_until_blocked(ctx: io_context, threads: int = 1) -> None:
@@ -378,7 +366,10 @@ def test_running_in_this_thread(ioc: io_context) -> None:
 # -- work and wake-ups from other threads ---------------------------------------------------
 
 
-def test_work_guard_keeps_run_alive_until_reset_from_another_thread(ioc: io_context) -> None:
+@pytest.mark.parametrize("unbounded", [False, True], ids=["run_for", "run"])
+def test_work_guard_keeps_run_alive_until_reset_from_another_thread(
+    ioc: io_context, run_threads: Callable[..., list[int]], unbounded: bool
+) -> None:
     guard = make_work_guard(ioc)
     started = threading.Event()
     post(ioc, started.set)
@@ -390,22 +381,31 @@ def test_work_guard_keeps_run_alive_until_reset_from_another_thread(ioc: io_cont
 
     thread = threading.Thread(target=releaser)
     thread.start()
-    assert ioc.run_for(5.0) == 1
+    assert run_threads(ioc, 1, unbounded=unbounded) == [1]
     thread.join(5.0)
     assert ioc.stopped()  # ran out of work, did not time out
     assert not guard.owns_work()
 
 
+@pytest.mark.parametrize("unbounded", [False, True], ids=["run_for", "run"])
 @pytest.mark.parametrize("how", ["post", "dispatch", "defer", "executor.post", "stop"])
-def test_other_thread_wakes_blocked_run(ioc: io_context, how: str) -> None:
+def test_other_thread_wakes_blocked_run(
+    ioc: io_context, run_threads: Callable[..., list[int]], how: str, unbounded: bool
+) -> None:
     guard = make_work_guard(ioc)
     started = threading.Event()
-    ran: list[str] = []
-    post(ioc, started.set)
+    runner: list[int] = []
+    ran: list[int] = []
+
+    def start() -> None:
+        runner.append(threading.get_ident())
+        started.set()
 
     def finish() -> None:
-        ran.append(threading.current_thread().name)
+        ran.append(threading.get_ident())
         guard.reset()
+
+    post(ioc, start)
 
     def waker() -> None:
         started.wait(5.0)
@@ -423,24 +423,26 @@ def test_other_thread_wakes_blocked_run(ioc: io_context, how: str) -> None:
 
     thread = threading.Thread(target=waker, name="waker")
     thread.start()
-    start = time.monotonic()
-    n = ioc.run_for(5.0)
+    counts = run_threads(ioc, 1, unbounded=unbounded)
     thread.join(5.0)
-    assert time.monotonic() - start < 4.0, "run_for() was not woken"
     assert ioc.stopped()
     if how == "stop":
-        assert n == 1
+        assert counts == [1]
         assert ran == []
         guard.reset()
     else:
-        assert n == 2
-        assert ran == ["MainThread"]  # run on the thread running the context
+        assert counts == [2]
+        assert ran == runner  # run by the thread running the context
         assert not ioc.has_outstanding_work()
 
 
+@pytest.mark.parametrize("unbounded", [False, True], ids=["run_for", "run"])
 @pytest.mark.parametrize("run_threads_count", [1, 3])
 def test_four_threads_posting_while_run_blocks(
-    ioc: io_context, run_threads: Callable[..., list[int]], run_threads_count: int
+    ioc: io_context,
+    run_threads: Callable[..., list[int]],
+    run_threads_count: int,
+    unbounded: bool,
 ) -> None:
     per_thread = 10_000
     hits = [0] * (4 * per_thread)
@@ -465,14 +467,15 @@ def test_four_threads_posting_while_run_blocks(
 
     thread = threading.Thread(target=coordinator)
     thread.start()
-    counts = run_threads(ioc, run_threads_count)
+    counts = run_threads(ioc, run_threads_count, unbounded=unbounded)
     thread.join(5.0)
     assert sum(counts) == 4 * per_thread + 1
     assert hits == [1] * (4 * per_thread)
 
 
+@pytest.mark.parametrize("unbounded", [False, True], ids=["run_for", "run"])
 def test_strands_on_four_threads_never_overlap_and_keep_order(
-    ioc: io_context, run_threads: Callable[..., list[int]], fast_switching: None
+    ioc: io_context, run_threads: Callable[..., list[int]], fast_switching: None, unbounded: bool
 ) -> None:
     strands = [make_strand(ioc) for _ in range(8)]
     per_strand = 300
@@ -512,14 +515,15 @@ def test_strands_on_four_threads_never_overlap_and_keep_order(
         post(ioc, functools.partial(barrier.wait, 5.0))
     thread = threading.Thread(target=coordinator)
     thread.start()
-    run_threads(ioc, 4)
+    run_threads(ioc, 4, unbounded=unbounded)
     thread.join(5.0)
     assert overlaps == [0]
     assert order == [[list(range(per_strand))] * 2] * 8
 
 
+@pytest.mark.parametrize("unbounded", [False, True], ids=["run_for", "run"])
 def test_run_on_several_threads_returns_everywhere_when_work_runs_out(
-    ioc: io_context, run_threads: Callable[..., list[int]]
+    ioc: io_context, run_threads: Callable[..., list[int]], unbounded: bool
 ) -> None:
     timer = asiolike.steady_timer(ioc, 0.02)
     fired: list[asiolike.error_code] = []
@@ -527,18 +531,17 @@ def test_run_on_several_threads_returns_everywhere_when_work_runs_out(
     counter = Counter()
     for _ in range(100):
         post(ioc, counter)
-    start = time.monotonic()
-    counts = run_threads(ioc, 4)
-    assert time.monotonic() - start < 4.0
+    counts = run_threads(ioc, 4, unbounded=unbounded)
     assert sum(counts) == 101
     assert counter.calls == 100
     assert fired == [asiolike.error.success]
 
 
+@pytest.mark.parametrize("unbounded", [False, True], ids=["run_for", "run"])
 def test_run_on_several_threads_with_nothing_to_do(
-    ioc: io_context, run_threads: Callable[..., list[int]]
+    ioc: io_context, run_threads: Callable[..., list[int]], unbounded: bool
 ) -> None:
-    assert run_threads(ioc, 4) == [0, 0, 0, 0]
+    assert run_threads(ioc, 4, unbounded=unbounded) == [0, 0, 0, 0]
 
 
 # -- futures, close, misc -------------------------------------------------------------------
@@ -681,3 +684,55 @@ def test_timer_started_while_run_goes_to_sleep(ioc: io_context) -> None:
     assert time.monotonic() - start < 4.0, "run() slept through a timer started meanwhile"
     assert fired == [asiolike.error.success]
     assert ioc.stopped()
+
+
+def _pause_before_blocking_alone(ctx: io_context, act: Callable[[], object]) -> threading.Event:
+    """Make ``run()``'s single-thread blocking path call ``act`` on another thread first.
+
+    White-box, to force an interleaving without sleeps: ``run()`` has decided to block (work
+    pending, no timers) but has not blocked yet when ``act`` runs. Returns an event set
+    once ``act`` has run.
+    """
+    real_block_alone = ctx._block_alone
+    acted = threading.Event()
+
+    def act_and_flag() -> None:
+        act()
+        acted.set()
+
+    def block_alone_after_act() -> None:
+        if not acted.is_set():
+            thread = threading.Thread(target=act_and_flag)
+            thread.start()
+            thread.join(5.0)
+        real_block_alone()
+
+    ctx._block_alone = block_alone_after_act  # type: ignore[method-assign]
+    return acted
+
+
+def test_run_alone_sees_last_work_released_before_it_blocks(
+    ioc: io_context, run_threads: Callable[..., list[int]]
+) -> None:
+    guard = make_work_guard(ioc)
+    acted = _pause_before_blocking_alone(ioc, guard.reset)
+    assert run_threads(ioc, 1, unbounded=True) == [0]
+    assert acted.is_set()
+    assert ioc.stopped()
+
+
+def test_run_alone_sees_timer_started_before_it_blocks(
+    ioc: io_context, run_threads: Callable[..., list[int]]
+) -> None:
+    guard = make_work_guard(ioc)
+    timer = asiolike.steady_timer(ioc)  # already expired
+    fired: list[asiolike.error_code] = []
+
+    def on_timer(ec: asiolike.error_code) -> None:
+        fired.append(ec)
+        guard.reset()
+
+    acted = _pause_before_blocking_alone(ioc, lambda: timer.async_wait(on_timer))
+    assert run_threads(ioc, 1, unbounded=True) == [1]
+    assert acted.is_set()
+    assert fired == [asiolike.error.success]

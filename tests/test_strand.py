@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import functools
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from asiolike import io_context, make_strand, make_work_guard, post, strand
-
-
-@pytest.fixture
-def fast_switching() -> Iterator[None]:
-    """Switch threads every microsecond, so that races show up in short tests."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(old)
 
 
 def fail() -> None:

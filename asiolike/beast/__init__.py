@@ -27,6 +27,7 @@ from asiolike.beast.core import (
     role_type,
     tcp_stream,
 )
+from asiolike.beast.core.ssl_stream import ssl_stream
 
 # isort: split
 # Last: the WebSocket stream builds on the names above (and may import them from here).
@@ -42,6 +43,7 @@ __all__ = [
     "http",
     "make_printable",
     "role_type",
+    "ssl_stream",
     "tcp_stream",
     "websocket",
 ]

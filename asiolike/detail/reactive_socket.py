@@ -18,11 +18,16 @@ through that executor (a strand...). ``_direct`` caches that choice for plain ha
 
 Not thread-safe (as Asio's sockets): use one object from one thread at a time, or from a
 strand.
+
+Each concrete class logs at DEBUG (opening, closing, cancelling) under the name of the
+module defining it (``asiolike.ip.tcp``, ``asiolike.local``), and appears as ``socket`` in
+handler-tracking lines, as in Asio.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import select
 import socket as _socket
 from collections.abc import Callable
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["reactive_socket"]
 
 _O = TypeVar("_O", bound=socket_base.socket_option)
+_DEBUG = logging.DEBUG
 # Open sockets non-blocking in the socket() call itself where the system allows it.
 _NONBLOCK: int = getattr(_socket, "SOCK_NONBLOCK", 0)
 _POLL_EVENTS = (
@@ -77,6 +83,13 @@ class reactive_socket:
 
     protocol_type: ClassVar[Any]
     endpoint_type: ClassVar[Any]
+    # The type shown in handler-tracking lines, and the logger of the concrete class.
+    _tracking_type: ClassVar[str] = "socket"
+    _log: ClassVar[logging.Logger] = logging.getLogger(__name__)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._log = logging.getLogger(cls.__module__)
 
     # Asio's socket_base names, reachable from every socket type (tcp::acceptor::reuse_address).
     wait_type = socket_base.wait_type
@@ -219,6 +232,8 @@ class reactive_socket:
         self._recv = sock.recv_into
         self._send = sock.send
         self._state = self._reactor.register_descriptor(sock.fileno())
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug("%s fd %d: open (%r)", self._tracking_type, sock.fileno(), protocol)
 
     def _detach_state(self) -> _socket.socket | None:
         # Forget the socket; its pending operations complete with operation_aborted.
@@ -227,8 +242,14 @@ class reactive_socket:
             return None
         state = self._state
         self._sock = self._state = self._recv = self._send = None
-        if state is not None:
-            self._reactor.deregister_descriptor(state)
+        aborted = 0 if state is None else self._reactor.deregister_descriptor(state)
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug(
+                "%s fd %d: closing, %d pending operations aborted",
+                self._tracking_type,
+                sock.fileno(),
+                aborted,
+            )
         return sock
 
     def close(self) -> None:
@@ -239,12 +260,27 @@ class reactive_socket:
         Raises:
             system_error: the system reported an error while closing.
         """
+        tracker = self._ctx._tracker
+        if tracker is not None and self._sock is not None:
+            tracker.operation(self, "close")
         sock = self._detach_state()
         if sock is not None:
             try:
                 sock.close()
             except OSError as exc:
                 raise system_error(error_of(exc), "close") from None
+
+    def __del__(self) -> None:
+        # As Asio's destructor: a socket dropped while open closes its descriptor (and
+        # Python's socket object then has nothing to warn about).
+        if getattr(self, "_sock", None) is None:
+            return
+        try:
+            sock = self._detach_state()
+            if sock is not None:
+                sock.close()
+        except Exception:  # nothing can be reported from a destructor
+            pass
 
     def release(self) -> int:
         """Give up the descriptor without closing it; returns it.
@@ -269,7 +305,17 @@ class reactive_socket:
         state = self._state
         if state is None:
             raise system_error(bad_descriptor, "cancel")
-        self._reactor.cancel_ops(state)
+        tracker = self._ctx._tracker
+        if tracker is not None:
+            tracker.operation(self, "cancel")
+        cancelled = self._reactor.cancel_ops(state)
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug(
+                "%s fd %d: cancel, %d pending operations aborted",
+                self._tracking_type,
+                state.fd,
+                cancelled,
+            )
 
     def _require(self, what: str) -> _socket.socket:
         sock = self._sock

@@ -25,6 +25,7 @@ running the poller, so changes to them happen under the reactor's lock.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import select
 import threading
@@ -44,6 +45,9 @@ WRITE = 1
 _IN = select.POLLIN | select.POLLPRI
 _OUT = select.POLLOUT
 _ERR = select.POLLERR | select.POLLHUP
+# Descriptor lifecycle at DEBUG; nothing per operation (the hot path stays silent).
+_log = logging.getLogger("asiolike.reactor")
+_DEBUG = logging.DEBUG
 # One 8-byte increment suits an eventfd; a pipe just takes the bytes.
 _WAKE_BYTES = (1).to_bytes(8, "little")
 
@@ -131,6 +135,8 @@ class reactor:
         state = descriptor_state(fd)
         with self._lock:
             self._states[fd] = state
+        if _log.isEnabledFor(_DEBUG):
+            _log.debug("fd %d: registered", fd)
         return state
 
     def deregister_descriptor(self, state: descriptor_state) -> int:
@@ -144,6 +150,8 @@ class reactor:
                 self._unregister(state)
             if self._states.get(state.fd) is state:
                 del self._states[state.fd]
+        if _log.isEnabledFor(_DEBUG):
+            _log.debug("fd %d: deregistered, %d operations aborted", state.fd, count)
         return count
 
     def _unregister(self, state: descriptor_state) -> None:
@@ -195,6 +203,8 @@ class reactor:
                     op.ec = error_code(exc.errno or errno.EBADF)
                     ctx._enqueue(op)
                     ctx._work.pop()
+                    if _log.isEnabledFor(_DEBUG):
+                        _log.debug("fd %d: the poller refused it: %s", state.fd, exc)
 
     def cancel_ops(self, state: descriptor_state, ec: error_code = operation_aborted) -> int:
         """End every pending operation of ``state`` with ``ec``; returns how many."""
@@ -303,6 +313,8 @@ class reactor:
 
     def close(self) -> None:
         """Release the poller and the waker (the io_context is being destroyed)."""
+        if _log.isEnabledFor(_DEBUG):
+            _log.debug("closing, %d descriptors still registered", len(self._states))
         self._poller.close()
         for fd in {self._wake_r, self._wake_w}:
             try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures
 import errno
 import functools
+import logging
 import select
 import socket as _socket
 from collections.abc import Callable
@@ -106,6 +107,10 @@ class _accept_op:
                 except system_error as exc:
                     conn.close()
                     ec = exc.code
+                else:
+                    log = peer._log
+                    if log.isEnabledFor(logging.DEBUG):
+                        log.debug("socket fd %d: accepted", peer.native_handle())
         args = (ec, peer) if self.move else (ec,)
         ex = self.executor
         if ex is None:
@@ -128,6 +133,7 @@ class basic_socket_acceptor(reactive_socket):
     __slots__ = ()
 
     socket_type: ClassVar[Any]
+    _tracking_type: ClassVar[str] = "acceptor"
 
     def __init__(
         self, ctx_or_ex: Any, endpoint_or_protocol: Any = None, reuse_address: bool = True

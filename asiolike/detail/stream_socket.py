@@ -16,6 +16,7 @@ import array
 import concurrent.futures
 import errno
 import fcntl
+import logging
 import select
 import socket as _socket
 import termios
@@ -43,6 +44,7 @@ from asiolike.error import bad_descriptor, eof, error_code, from_errno, system_e
 
 __all__ = ["basic_stream_socket"]
 
+_DEBUG = logging.DEBUG
 _IN_PROGRESS = frozenset({errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR})
 _SOL_SOCKET = _socket.SOL_SOCKET
 _SO_ERROR = _socket.SO_ERROR
@@ -113,6 +115,8 @@ class basic_stream_socket(reactive_socket):
         sock = self._sock
         state = self._state
         assert sock is not None and state is not None
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug("socket fd %d: connecting to %s", sock.fileno(), peer)
         err = sock.connect_ex(peer._sockaddr())
         if err in _IN_PROGRESS:
             op.so_error = _so_error_of(sock)
@@ -145,6 +149,8 @@ class basic_stream_socket(reactive_socket):
         """
         what = socket_base.shutdown_type(what)
         sock = self._require("shutdown")
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug("socket fd %d: shutdown(%s)", sock.fileno(), what.name)
         try:
             sock.shutdown(what)
         except OSError as exc:
@@ -255,7 +261,7 @@ class basic_stream_socket(reactive_socket):
         Raises:
             TypeError: ``buffers`` is not a writable buffer.
         """
-        if type(token) in _PLAIN_CALLABLES:
+        if type(token) in _PLAIN_CALLABLES and self._ctx._tracker is None:
             # What async_initiate does for a plain handler, without the extra call.
             self._initiate_read(token, buffers)
             return None
@@ -314,7 +320,7 @@ class basic_stream_socket(reactive_socket):
         Raises:
             TypeError: ``buffers`` is not bytes-like.
         """
-        if type(token) in _PLAIN_CALLABLES:
+        if type(token) in _PLAIN_CALLABLES and self._ctx._tracker is None:
             self._initiate_write(token, buffers)
             return None
         return async_initiate(self._initiate_write, token, buffers)

@@ -8,6 +8,7 @@ more than half of it.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import threading
@@ -49,7 +50,7 @@ class wait_op:
         if ex is None:
             self.handler(self.ec)
         else:
-            ex.dispatch(lambda: self.handler(self.ec))
+            ex.dispatch(functools.partial(self.handler, self.ec))
 
 
 class timer_queue:

@@ -100,7 +100,7 @@ def v6() -> protocol_type:
 
 
 class endpoint(basic_endpoint):
-    """A TCP endpoint: an IP address and a port (see :class:`basic_endpoint`).
+    """A TCP endpoint: an IP address and a port (see :class:`~asiolike.ip.basic_endpoint`).
 
     ``tcp.endpoint("127.0.0.1", 8080)``, ``tcp.endpoint(ip.make_address("::1"), 80)``,
     ``tcp.endpoint(tcp.v4(), 8080)`` (any address, for binding).
@@ -119,7 +119,7 @@ class no_delay(_boolean_option):
 
 
 class socket(basic_stream_socket):
-    """A TCP socket (Asio's ``tcp::socket``); see :class:`basic_stream_socket`.
+    """A TCP socket (Asio's ``tcp::socket``, a ``basic_stream_socket`` for TCP).
 
     ``tcp.socket(ioc)`` is closed until ``open()``, ``connect()`` or ``async_connect()``
     (which open it for the peer's IP version); ``tcp.socket(ioc, tcp.v6())`` opens it;
@@ -137,7 +137,7 @@ class socket(basic_stream_socket):
 
 
 class acceptor(basic_socket_acceptor):
-    """A TCP acceptor (Asio's ``tcp::acceptor``); see :class:`basic_socket_acceptor`.
+    """A TCP acceptor (Asio's ``tcp::acceptor``, a ``basic_socket_acceptor`` for TCP).
 
     ``tcp.acceptor(ioc, tcp.endpoint(tcp.v4(), 0))`` opens, sets ``reuse_address``, binds
     and listens.
@@ -154,7 +154,7 @@ class acceptor(basic_socket_acceptor):
 
 
 class resolver(basic_resolver):
-    """A TCP resolver (Asio's ``tcp::resolver``); see :class:`basic_resolver`."""
+    """A TCP resolver (Asio's ``tcp::resolver``); see :class:`~asiolike.ip.basic_resolver`."""
 
     __slots__ = ()
     protocol_type = protocol_type

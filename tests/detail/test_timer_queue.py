@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 import threading
 from collections.abc import Callable
 
@@ -105,7 +104,7 @@ def test_completion_goes_through_the_executor(
     assert seen == [(success, True)]
 
 
-def test_concurrent_enqueue_cancel_and_expiry(ioc: io_context) -> None:
+def test_concurrent_enqueue_cancel_and_expiry(ioc: io_context, fast_switching: None) -> None:
     # Threads start and cancel waits while this thread expires them: every wait completes
     # exactly once, and cancel() says which way each race went.
     tq = timer_queue(ioc)
@@ -125,21 +124,16 @@ def test_concurrent_enqueue_cancel_and_expiry(ioc: io_context) -> None:
                 cancelled[k].append(tq.cancel(ops[k][i - 1]))
         done[0] += 1
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=worker, args=(k,)) for k in range(threads_n)]
-        for t in threads:
-            t.start()
-        now = 0.0
-        while done[0] < threads_n:
-            tq.run_due(now)
-            tq.next_expiry()
-            now += 1.0
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(threads_n)]
+    for t in threads:
+        t.start()
+    now = 0.0
+    while done[0] < threads_n:
+        tq.run_due(now)
+        tq.next_expiry()
+        now += 1.0
+    for t in threads:
+        t.join()
     tq.run_due(float(per_thread))
     ioc.poll()
     tags = sorted(tag for tag, _ in results)
@@ -154,7 +148,9 @@ def test_concurrent_enqueue_cancel_and_expiry(ioc: io_context) -> None:
     assert not ioc.has_outstanding_work()
 
 
-def test_cancel_racing_with_next_expiry_keeps_the_count(ioc: io_context) -> None:
+def test_cancel_racing_with_next_expiry_keeps_the_count(
+    ioc: io_context, fast_switching: None
+) -> None:
     # One thread starts and cancels waits (rebuilding the heap now and then) while another
     # looks for the next expiry, as a run() thread going to sleep does. The count of
     # cancelled entries must stay exact, or the heap is no longer kept small.
@@ -170,16 +166,11 @@ def test_cancel_racing_with_next_expiry_keeps_the_count(ioc: io_context) -> None
             tq.cancel(op)
         finished[0] = True
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        thread = threading.Thread(target=churn)
-        thread.start()
-        while not finished[0]:
-            tq.next_expiry()
-        thread.join()
-    finally:
-        sys.setswitchinterval(old)
+    thread = threading.Thread(target=churn)
+    thread.start()
+    while not finished[0]:
+        tq.next_expiry()
+    thread.join()
     assert tq.next_expiry() == 1e9
     assert len(tq) == 1
     assert 0 <= tq._cancelled <= len(tq._heap) <= 200

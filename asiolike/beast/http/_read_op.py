@@ -25,10 +25,15 @@ The asynchronous form is a :class:`~asiolike.detail.completion.composed_op` over
 stream's ``async_read_some``: every step runs where the final handler will, and the
 final handler is posted when the operation completes without waiting for the stream
 (rule R1).
+
+Both forms log each read and the message read at DEBUG on ``asiolike.beast.http``, the
+bytes cut to their first :data:`PREVIEW` (checked with ``isEnabledFor`` first, so that
+the log costs one call per step when it is off).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -38,7 +43,18 @@ from asiolike.beast.http.parser import basic_parser, request_parser, response_pa
 from asiolike.detail.completion import Executor, composed_op
 from asiolike.error import eof, error_code, make_error_code, success, system_error
 
-__all__ = ["SOME", "HEADER", "MESSAGE", "read_op", "read_sync", "check_buffer", "parser_for"]
+__all__ = [
+    "SOME",
+    "HEADER",
+    "MESSAGE",
+    "PREVIEW",
+    "read_op",
+    "read_sync",
+    "check_buffer",
+    "parser_for",
+    "preview",
+    "log",
+]
 
 SOME: Final = 0
 """Stop after one successful parser step (``read_some``)."""
@@ -48,6 +64,35 @@ MESSAGE: Final = 2
 """Stop once the message is done (``read``)."""
 
 ReadHandler = Callable[[error_code, int], object]
+
+log: Final = logging.getLogger("asiolike.beast.http")
+"""The logger of HTTP I/O (``asiolike.beast.http``): reads and writes at DEBUG."""
+_DEBUG: Final = logging.DEBUG
+
+PREVIEW: Final = 32
+"""How many bytes of data a DEBUG line shows."""
+
+
+def preview(data: Any) -> str:
+    """The first :data:`PREVIEW` bytes of ``data`` for a log line (``b'GET / HT'...``)."""
+    view = memoryview(data)
+    with view:
+        shown = repr(bytes(view[:PREVIEW]))
+        return shown + "..." if view.nbytes > PREVIEW else shown
+
+
+def _start_line(parser: basic_parser[Any]) -> str:
+    # The request or status line of the message parsed so far, for the DEBUG log.
+    if not parser.is_header_done():
+        return "no complete header"
+    msg = parser.get()
+    version = msg.version()
+    if isinstance(msg, request):
+        return f"{msg.method_string()} {msg.target()} HTTP/{version // 10}.{version % 10}"
+    if isinstance(msg, response):
+        return f"HTTP/{version // 10}.{version % 10} {msg.result_int()} {msg.reason()}"
+    return type(msg).__name__  # pragma: no cover - parsers make requests or responses
+
 
 _MIN_STEP: Final = 512
 _MAX_STEP: Final = 65536
@@ -183,6 +228,14 @@ class read_op(composed_op):
             self._advance(False)
 
     def _finish(self, cont: bool, ec: error_code) -> None:
+        if log.isEnabledFor(_DEBUG):
+            log.debug(
+                "async_read%s: %s, %d bytes parsed, ec=%s",
+                ("_some", "_header", "")[self._until],
+                _start_line(self._parser),
+                self._total,
+                ec.name(),
+            )
         msg = self._msg
         if msg is not None and not ec:
             move_message(self._parser.release(), msg)
@@ -215,6 +268,8 @@ class read_op(composed_op):
             self._view = None
             if n == view.nbytes and self._hint < _MAX_STEP:
                 self._hint *= 2
+            if log.isEnabledFor(_DEBUG):
+                log.debug("read %d bytes %s, ec=%s", n, preview(view[:n]), ec.name())
             view.release()
         self._buffer.commit(n)
         if not ec:
@@ -272,5 +327,7 @@ def read_sync(
             raise system_error(ec, who) from None
         if got == view.nbytes and hint < _MAX_STEP:
             hint *= 2
+        if log.isEnabledFor(_DEBUG):
+            log.debug("%s: read %d bytes %s", who, got, preview(view[:got]))
         view.release()
         buffer.commit(got)

@@ -15,13 +15,18 @@ after the message.
 The asynchronous form is a :class:`~asiolike.detail.completion.composed_op` over the
 stream's ``async_write_some``; a serializer that is already done completes at once,
 through the queue (rule R1).
+
+Each write, and the end of the operation, is logged at DEBUG on ``asiolike.beast.http``
+(the data cut short), as the readers do.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Final
 
+from asiolike.beast.http._read_op import log, preview
 from asiolike.beast.http.serializer import serializer
 from asiolike.detail.completion import Executor, composed_op
 from asiolike.error import error_code, make_error_code, success, system_error
@@ -36,6 +41,9 @@ MESSAGE: Final = 2
 """Stop once the message is written (``write``)."""
 
 WriteHandler = Callable[[error_code, int], object]
+
+_DEBUG: Final = logging.DEBUG
+_NAMES: Final = ("async_write_some", "async_write_header", "async_write")
 
 
 def check_serializer(sr: object, who: str) -> serializer[Any]:
@@ -74,9 +82,19 @@ class write_op(composed_op):
     def start(self) -> None:
         """Begin: complete at once (posted) if nothing is left to write."""
         if _reached(self._sr, self._until):
-            self.complete(False, success, 0)
+            self._done(False, success)
             return
-        self._stream.async_write_some(self._sr.next(), self)
+        self._write(self._sr.next())
+
+    def _write(self, data: Any) -> None:
+        if log.isEnabledFor(_DEBUG):
+            log.debug("writing %d bytes %s", memoryview(data).nbytes, preview(data))
+        self._stream.async_write_some(data, self)
+
+    def _done(self, cont: bool, ec: error_code) -> None:
+        if log.isEnabledFor(_DEBUG):
+            log.debug("%s: %d bytes written, ec=%s", _NAMES[self._until], self._total, ec.name())
+        self.complete(cont, ec, self._total)
 
     def __call__(self, ec: error_code, n: int) -> None:
         sr = self._sr
@@ -86,9 +104,9 @@ class write_op(composed_op):
         # A write that moves nothing without an error would loop forever: stop, as
         # Asio's async_write does.
         if ec or n == 0 or self._until == SOME or _reached(sr, self._until):
-            self.complete(True, ec, self._total)
+            self._done(True, ec)
             return
-        self._stream.async_write_some(sr.next(), self)
+        self._write(sr.next())
 
 
 def write_sync(stream: Any, sr: serializer[Any], until: int, who: str) -> int:
@@ -103,8 +121,12 @@ def write_sync(stream: Any, sr: serializer[Any], until: int, who: str) -> int:
     write_some = stream.write_some
     total = 0
     while not _reached(sr, until):
+        data = sr.next()
+        assert data is not None  # not done, so there are octets to write
+        if log.isEnabledFor(_DEBUG):
+            log.debug("%s: writing %d bytes %s", who, memoryview(data).nbytes, preview(data))
         try:
-            n = write_some(sr.next())
+            n = write_some(data)
         except OSError as exc:
             raise system_error(make_error_code(exc), who) from None
         sr.consume(n)

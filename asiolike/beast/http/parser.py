@@ -687,7 +687,7 @@ class response_parser(basic_parser[response]):
 
     The body limit defaults to 8 MiB. 1xx, 204 and 304 responses (and any response after
     ``skip(True)``) have no body; a response with neither Content-Length nor chunked coding
-    ends when the connection closes (call :meth:`put_eof`).
+    ends when the connection closes (call :meth:`~basic_parser.put_eof`).
     """
 
     __slots__ = ()

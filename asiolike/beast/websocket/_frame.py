@@ -33,6 +33,9 @@ MAX_HEADER: Final = 14
 
 _U16: Final = struct.Struct("!H")
 _U64: Final = struct.Struct("!Q")
+_unpack_key: Final = struct.Struct("4s").unpack_from
+_unpack_u16_key: Final = struct.Struct("!H4s").unpack_from
+_unpack_u64_key: Final = struct.Struct("!Q4s").unpack_from
 _pack_small: Final = struct.Struct("!BB").pack
 _pack_medium: Final = struct.Struct("!BBH").pack
 _pack_large: Final = struct.Struct("!BBQ").pack
@@ -60,12 +63,13 @@ class FrameHeader:
     __slots__ = ("fin", "key", "len7", "length", "masked", "op", "rsv1", "rsv2", "rsv3", "size")
 
     def __init__(self, b0: int, b1: int, length: int, key: bytes, size: int) -> None:
-        self.fin = bool(b0 & 0x80)
-        self.rsv1 = bool(b0 & 0x40)
-        self.rsv2 = bool(b0 & 0x20)
-        self.rsv3 = bool(b0 & 0x10)
+        # Comparisons rather than bool(): this runs for every frame received.
+        self.fin = b0 > 0x7F
+        self.rsv1 = (b0 & 0x40) != 0
+        self.rsv2 = (b0 & 0x20) != 0
+        self.rsv3 = (b0 & 0x10) != 0
         self.op = b0 & 0x0F
-        self.masked = bool(b1 & 0x80)
+        self.masked = b1 > 0x7F
         self.len7 = b1 & 0x7F
         self.length = length
         self.key = key
@@ -89,27 +93,30 @@ def parse_header(buf: bytes | bytearray, pos: int = 0) -> FrameHeader | None:
         return None
     b1 = buf[pos + 1]
     len7 = b1 & 0x7F
+    # One unpack per header: the length and the masking key together (every frame).
+    if b1 & 0x80:
+        if len7 < 126:
+            if avail < 6:
+                return None
+            return FrameHeader(buf[pos], b1, len7, _unpack_key(buf, pos + 2)[0], 6)
+        if len7 == 126:
+            if avail < 8:
+                return None
+            length, key = _unpack_u16_key(buf, pos + 2)
+            return FrameHeader(buf[pos], b1, length, key, 8)
+        if avail < 14:
+            return None
+        length, key = _unpack_u64_key(buf, pos + 2)
+        return FrameHeader(buf[pos], b1, length, key, 14)
     if len7 < 126:
-        size = 2
-        length = len7
-    elif len7 == 126:
-        size = 4
+        return FrameHeader(buf[pos], b1, len7, b"", 2)
+    if len7 == 126:
         if avail < 4:
             return None
-        length = _U16.unpack_from(buf, pos + 2)[0]
-    else:
-        size = 10
-        if avail < 10:
-            return None
-        length = _U64.unpack_from(buf, pos + 2)[0]
-    if b1 & 0x80:
-        if avail < size + 4:
-            return None
-        key = bytes(buf[pos + size : pos + size + 4])
-        size += 4
-    else:
-        key = b""
-    return FrameHeader(buf[pos], b1, length, key, size)
+        return FrameHeader(buf[pos], b1, _U16.unpack_from(buf, pos + 2)[0], b"", 4)
+    if avail < 10:
+        return None
+    return FrameHeader(buf[pos], b1, _U64.unpack_from(buf, pos + 2)[0], b"", 10)
 
 
 def check_header(fh: FrameHeader, server: bool, deflate: bool, continuing: bool) -> error_code:

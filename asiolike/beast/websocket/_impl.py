@@ -41,7 +41,7 @@ from asiolike.beast.core.error import timeout as _timeout_error
 from asiolike.beast.websocket._deflate import permessage_deflate
 from asiolike.beast.websocket._options import frame_type, stream_base
 from asiolike.beast.websocket._protocol import READ_MESSAGE_MAX, WRITE_BUFFER_BYTES, Connection
-from asiolike.detail.completion import composed_op
+from asiolike.detail.completion import _PLAIN_CALLABLES, associated_executor_of, composed_op
 from asiolike.error import error_code, operation_aborted
 from asiolike.write import async_write
 
@@ -73,8 +73,10 @@ FAILED: Final = 5
 # reads keep filling it (a large transfer then takes fewer system calls).
 _RECV_MIN: Final = 8192
 _RECV_MAX: Final = 262144
-# Frames of a message up to this size are joined into one buffer for one write.
-_JOIN_MAX: Final = 65536
+# Frames of a message up to this size are joined into one buffer for one write: copying
+# 256 KiB costs less than a gathered async_write (which would copy runs of small frames
+# anyway), and a 64 KiB message auto-fragmented into 4 KiB frames is 64 KiB and more.
+_JOIN_MAX: Final = 262144
 
 ControlCallback = Callable[[frame_type, bytes], object]
 
@@ -89,15 +91,23 @@ class stream_op(composed_op):
     next layer: the op itself when its handler is bound to an executor (the next layer
     then runs the steps there), else its bound ``__call__``, a plain callable that the
     next layer completes by its fastest path, on its own executor, as it would the op.
+
+    ``_direct``: the handler has no association and the stream runs on its io_context's
+    own executor. A continuation (``cont``) then runs inside that context's ``run()``, so
+    :meth:`complete` may call the handler right away, which is what dispatching through
+    the executor would do, minus its cost (this is every message's completion).
     """
 
-    __slots__ = ("_io", "_off", "_out", "_step", "_total", "_ws")
+    __slots__ = ("_direct", "_io", "_off", "_out", "_step", "_total", "_ws")
 
     def __init__(self, handler: Any, ws: stream_impl) -> None:
-        composed_op.__init__(self, handler, ws._executor)
-        self._io: Callable[[error_code, int], None] = (
-            self if self.associated_executor is not None else self.__call__
-        )
+        # composed_op's fields, set here without the call (every message pays for this).
+        ex = None if type(handler) in _PLAIN_CALLABLES else associated_executor_of(handler)
+        self.handler = handler
+        self.associated_executor = ex
+        self.io_executor = ws._executor
+        self._direct = ex is None and ws._plain
+        self._io: Callable[[error_code, int], None] = self if ex is not None else self.__call__
         self._ws = ws
         self._step = 0
         self._out: Any = None
@@ -107,6 +117,13 @@ class stream_op(composed_op):
     def __call__(self, ec: error_code, n: int) -> None:
         """The completion of a next-layer operation (each operation defines it)."""
         raise NotImplementedError
+
+    def complete(self, cont: bool, *args: object) -> None:
+        """Deliver the final result (posted on the first step, dispatched later)."""
+        if cont and self._direct:
+            self.handler(*args)
+        else:
+            composed_op.complete(self, cont, *args)
 
     def _more_to_write(self, ec: error_code, n: int) -> bool:
         """Account for ``n`` bytes written; True when the rest was sent off (wait again)."""
@@ -141,6 +158,7 @@ class stream_impl(stream_base):
         "_next",
         "_pending",
         "_ping_at",
+        "_plain",
         "_pmd",
         "_rbuf",
         "_rd_lock",
@@ -182,6 +200,7 @@ class stream_impl(stream_base):
         self._next: Any = next_layer
         self._executor = ex
         self._ctx: io_context = ex.context()
+        self._plain = ex is self._ctx._executor
         self._status = INIT
         self._conn: Connection | None = None
         self._role_server = False

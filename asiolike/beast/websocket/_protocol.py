@@ -326,8 +326,12 @@ class Connection:
                 event = self._inflate(limit) if self._rd_compressed else self._plain(limit)
                 if event is not None or self._state != _HEADER:
                     return event
-            elif state == _STOPPED:
-                return None
+            elif state == _STOPPED or len(self._buf) - self._pos < 2:
+                return None  # stopped, or not even a header's first two bytes yet
+            else:
+                event = self._whole_frame(limit)
+                if event is not None:
+                    return event
             fh = parse_header(self._buf, self._pos)
             if fh is None:
                 return None
@@ -351,7 +355,8 @@ class Connection:
                 self._rd_op = op
                 self._rd_size = 0
                 self._rd_compressed = fh.rsv1
-                self._utf8.reset()
+                if op == _TEXT:
+                    self._utf8.reset()
             if (
                 not self._rd_compressed
                 and self._read_max
@@ -368,6 +373,92 @@ class Connection:
             self._rd_tail = False
             self._rd_done = False
             self._state = _PAYLOAD
+
+    def _whole_frame(self, limit: int) -> Event | None:
+        """The fast path of :meth:`next_event`: one whole, plain data frame in one step.
+
+        Taken only by a frame that passes every rule of ``check_header`` (no reserved
+        bits, the opcode the message state expects, masked as the role requires, a
+        minimal 7- or 16-bit length), fits ``read_message_max`` and ``limit``, carries
+        something or ends its message, and is buffered entirely: its outcome is then
+        exactly the general path's (header, then ``_plain``) with the state updated
+        alike. Anything else returns ``None`` and takes the general path, which also
+        produces every error.
+        """
+        buf = self._buf
+        pos = self._pos
+        avail = len(buf) - pos  # at least 2: next_event checked
+        b0 = buf[pos]
+        b1 = buf[pos + 1]
+        op = b0 & 0x7F  # the opcode, if the reserved bits are clear
+        if self._rd_cont:
+            if op or self._rd_compressed:
+                return None
+        elif op != _BINARY and op != _TEXT:
+            return None
+        length = b1 & 0x7F
+        if b1 > 0x7F:
+            if not self._server:
+                return None
+            if length < 126:
+                if avail < 6:
+                    return None
+                key = bytes(buf[pos + 2 : pos + 6])
+                pos += 6
+            elif length == 126 and avail >= 8:
+                length = (buf[pos + 2] << 8) | buf[pos + 3]
+                if length < 126:
+                    return None
+                key = bytes(buf[pos + 4 : pos + 8])
+                pos += 8
+            else:
+                return None
+        else:
+            if self._server:
+                return None
+            key = b""
+            if length < 126:
+                pos += 2
+            elif length == 126 and avail >= 4:
+                length = (buf[pos + 2] << 8) | buf[pos + 3]
+                if length < 126:
+                    return None
+                pos += 4
+            else:
+                return None
+        end = pos + length
+        fin = b0 > 0x7F
+        size = length if op else self._rd_size + length
+        if (
+            end > len(buf)
+            or (limit and length > limit)
+            or (self._read_max and size > self._read_max)
+            or not (length or fin)
+        ):
+            return None
+        if op:
+            self._rd_op = op
+            self._rd_compressed = False
+            if op == _TEXT:
+                self._utf8.reset()
+        self._rd_size = size
+        self._rd_cont = not fin
+        self._rd_done = fin
+        self._rd_offset = length
+        if type(buf) is bytes:
+            data = buf[pos:end] if (pos or end != len(buf)) else buf
+            if key:
+                data = mask(data, key)
+        elif key:
+            data = mask(memoryview(buf)[pos:end], key)
+        else:
+            data = bytes(memoryview(buf)[pos:end])
+        self._pos = end
+        if self._rd_op == _TEXT and (
+            not self._utf8.write(data) or (fin and not self._utf8.finish())
+        ):
+            return self._fail(error.bad_frame_payload, close_code.bad_payload)
+        return DataEvent(data, fin)
 
     def _plain(self, limit: int) -> Event | None:
         remain = self._rd_remain
@@ -539,11 +630,19 @@ class Connection:
         Raises:
             RuntimeError: A close frame was already sent.
         """
-        self._check_writable("write a message")
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        elif type(data) is not bytes:
-            data = bytes(data)
+        if self._wr_close:
+            self._check_writable("write a message")
+        payload: bytes | memoryview
+        if isinstance(data, bytes):
+            payload = data
+        elif isinstance(data, str):
+            payload = data.encode("utf-8")
+        elif isinstance(data, memoryview) and data.ndim == 1 and data.format == "B":
+            # Framed without a copy: the frames are written before the caller may change
+            # its buffer again (the stream joins them, or keeps the caller waiting).
+            payload = data
+        else:
+            payload = bytes(data)
         op: int
         if self._wr_cont:
             op = opcode.cont
@@ -552,14 +651,13 @@ class Connection:
             op = self._wr_op
             deflater = self._deflater
             self._wr_compress = (
-                deflater is not None and deflater.enabled and len(data) >= self._threshold
+                deflater is not None and deflater.enabled and len(payload) >= self._threshold
             )
             rsv1 = self._wr_compress
         self._wr_cont = not fin
-        payload: bytes = data
         if self._wr_compress:
             assert self._deflater is not None
-            payload = self._deflater.compress(data, fin)
+            payload = self._deflater.compress(payload, fin)
         out: list[bytes | memoryview] = []
         n = len(payload)
         step = self._wr_size if self._frag else n

@@ -49,6 +49,7 @@ from asiolike.write import write
 
 if TYPE_CHECKING:
     from asiolike.beast.websocket._impl import stream_impl
+    from asiolike.beast.websocket._protocol import Connection
 
 __all__ = ["read_op", "read_sync"]
 
@@ -122,6 +123,9 @@ class read_op(stream_op):
         conn = ws._conn
         assert conn is not None
         buf = self._buf
+        if buf is not None and not self._some and self._max == _UNLIMITED:
+            self._read_message(cont, conn, buf)
+            return
         while True:
             if buf is not None:
                 lim = self._limit
@@ -160,6 +164,64 @@ class read_op(stream_op):
                 continue
             if not self._control(ev, cont):
                 return
+
+    def _read_message(self, cont: bool, conn: Connection, buf: DynamicBuffer) -> None:
+        """``_loop`` for ``async_read`` into a buffer without a size limit (the usual case).
+
+        The pieces of the message (one per frame, Beast's 4 KiB fragments by default) are
+        appended to the buffer in one go: when the message ends, before waiting for more
+        input and before a control frame, so that the buffer holds the same bytes as
+        ``_loop`` would leave at every point where anything else can look at it.
+        """
+        pieces: list[bytes] = []
+        while True:
+            ev = conn.next_event(0)
+            if type(ev) is DataEvent:
+                if ev.data:
+                    pieces.append(ev.data)
+                if ev.fin:
+                    if not pieces or self._append(pieces, buf, cont):
+                        self._finish(cont, success)
+                    return
+                continue
+            if pieces:
+                if not self._append(pieces, buf, cont):
+                    return
+                pieces = []
+            if ev is None:
+                self._ws._read(self._io)
+                return
+            if not self._control(ev, cont):
+                return
+
+    def _append(self, pieces: list[bytes], buf: DynamicBuffer, cont: bool) -> bool:
+        """Append payload pieces to the buffer; False when it overflowed (op finished)."""
+        if len(pieces) == 1:
+            data = pieces[0]
+            k = len(data)
+            try:
+                buf.prepare(k)[:k] = data
+            except buffer_overflow_error:
+                self._overflow(cont)
+                return False
+        else:
+            k = 0
+            for data in pieces:
+                k += len(data)
+            try:
+                view = buf.prepare(k)
+            except buffer_overflow_error:
+                self._overflow(cont)
+                return False
+            # Copied straight into place: a join would copy the message once more.
+            off = 0
+            for data in pieces:
+                end = off + len(data)
+                view[off:end] = data
+                off = end
+        buf.commit(k)
+        self._n += k
+        return True
 
     def _control(self, ev: Event, cont: bool) -> bool:
         """Act on a control event; True to keep decoding, False when the op waits."""
@@ -245,7 +307,9 @@ class read_op(stream_op):
         ws = self._ws
         step = self._step
         if step == _READ:
-            if ec or ws._timed_out or ws._status >= CLOSED:
+            # ``is not success`` first: success is the shared constant, and its __bool__
+            # is a Python call (on every read).
+            if (ec is not success and ec) or ws._timed_out or ws._status >= CLOSED:
                 stop = ws._check_stop(ec)
                 if stop is not None:
                     self._finish(True, stop)

@@ -88,12 +88,14 @@ class write_op(stream_op):
 
     def __call__(self, ec: error_code, n: int) -> None:
         off = self._off + n
-        if not ec and off < self._total:
+        if off < self._total and not ec:
             self._off = off
             self._ws._next.async_write_some(memoryview(self._out)[off:], self._io)
             return
         ws = self._ws
-        if ec or ws._timed_out or ws._status >= CLOSED:
+        # ``is not success`` first: success is the shared constant, and its __bool__ is a
+        # Python call (on every write).
+        if (ec is not success and ec) or ws._timed_out or ws._status >= CLOSED:
             stop = ws._check_stop(ec)
             if stop is not None:
                 self._finish(True, stop)

@@ -508,7 +508,12 @@ class stream(stream_impl):
         """
         t = type(data)
         if (
-            (t is bytes or t is bytearray)
+            (
+                t is bytes
+                or t is bytearray
+                # What a ported echo writes: a flat_buffer's data().
+                or (t is memoryview and data.ndim == 1 and data.format == "B")  # type: ignore[union-attr]
+            )
             and type(token) in _PLAIN_CALLABLES
             and self._status == OPEN
             and self._user_wr is None

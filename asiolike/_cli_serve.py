@@ -1,0 +1,302 @@
+"""The ``serve`` command: a WebSocket echo server that stops cleanly on Ctrl-C.
+
+Theory of operation
+-------------------
+A :class:`server` (Beast's ``listener``) and one :class:`session` per connection, in
+the shape of Beast's ``websocket_server_async.cpp``, all on one io_context in the main
+thread.
+
+Ctrl-C must become a handler in the loop, so that the shutdown runs like any other
+handler: stop accepting, close every open connection with 1001 (going away), let the
+closing handshakes finish (at most ``grace`` seconds, :data:`SHUTDOWN_GRACE` by default,
+or until a second Ctrl-C), and let ``run()`` return when no work is left.
+
+Python's default SIGINT handler raises ``KeyboardInterrupt`` wherever the main thread
+happens to be. The server holds SIGINT and SIGTERM in an :class:`asiolike.signal_set`
+instead (Asio's, built on ``signal.set_wakeup_fd``: no asiolike code runs in a Python
+signal handler), so each Ctrl-C completes a wait in the loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import sys
+from typing import Final, TextIO
+
+import asiolike as net
+from asiolike import beast
+from asiolike.beast import http, websocket
+from asiolike.ip import tcp
+from asiolike.signal_set import signal_set
+
+__all__ = ["SHUTDOWN_GRACE", "serve_options", "run_serve"]
+
+#: How long the closing handshakes may take once Ctrl-C was pressed, by default, in seconds.
+SHUTDOWN_GRACE: Final = 2.0
+
+_SERVER = f"asiolike/{net.__version__} serve"
+
+
+@dataclasses.dataclass(frozen=True)
+class serve_options:
+    """The ``serve`` command's options (see ``python -m asiolike serve --help``)."""
+
+    deflate: bool = False
+    max_message: int | None = None
+    verbose: bool = False
+    grace: float = SHUTDOWN_GRACE
+
+
+class session:
+    """Echoes every message back, as text if it came as text.
+
+    Args:
+        socket: The accepted connection; the session owns it from now on.
+        owner: The server, told when the session ends.
+    """
+
+    def __init__(self, socket: tcp.socket, owner: server) -> None:
+        self.peer = str(socket.remote_endpoint())
+        self.ws = websocket.stream(beast.tcp_stream(socket))
+        self.buffer = beast.flat_buffer()
+        self.owner = owner
+        self.closing = False
+        self.ended = False
+
+    def run(self) -> None:
+        """Set the options and wait for the upgrade request."""
+        options = self.owner.options
+        self.ws.set_option(websocket.stream_base.timeout.suggested(beast.role_type.server))
+
+        def decorate(res: websocket.response_type) -> None:
+            res.set(http.field.server, _SERVER)
+
+        self.ws.set_option(websocket.stream_base.decorator(decorate))
+        if options.deflate:
+            self.ws.set_option(websocket.permessage_deflate(server_enable=True))
+        if options.max_message is not None:
+            self.ws.read_message_max(options.max_message)
+        self.ws.async_accept(self.on_accept)
+
+    def fail(self, ec: net.error_code, what: str) -> None:
+        # A connection that the shutdown cut off is no news.
+        if not (self.owner.stopping and ec == net.error.operation_aborted):
+            print(f"{self.peer}: {what}: {ec.name()} ({ec.message()})", file=self.owner.err)
+        self.end()
+
+    def on_accept(self, ec: net.error_code) -> None:
+        if ec:
+            return self.fail(ec, "accept")
+        self.owner.note(f"{self.peer}: connected")
+        if self.owner.stopping:  # the shutdown began while the handshake ran
+            return self.shutdown()
+        self.do_read()
+
+    def do_read(self) -> None:
+        self.ws.async_read(self.buffer, self.on_read)
+
+    def on_read(self, ec: net.error_code, bytes_transferred: int) -> None:
+        if ec == websocket.error.closed:
+            reason = self.ws.reason()
+            who = "closed" if self.closing else "closed by the client"
+            self.owner.note(f"{self.peer}: {who}: {reason.code} {reason.reason!r}")
+            return self.end()
+        if ec:
+            return self.fail(ec, "read")
+        self.ws.text(self.ws.got_text())
+        self.ws.async_write(self.buffer.data(), self.on_write)
+
+    def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
+        if ec:
+            return self.fail(ec, "write")
+        self.buffer.consume(self.buffer.size())
+        if self.closing:
+            return  # the close reads the client's answer
+        self.do_read()
+
+    def shutdown(self) -> None:
+        """Close with 1001 (going away); abort a connection that is not open yet."""
+        if self.ended or self.closing:
+            return
+        self.closing = True
+        if self.ws.is_open():
+            self.ws.async_close(websocket.close_code.going_away, self.on_close)
+        else:
+            self.abort()
+
+    def on_close(self, ec: net.error_code) -> None:
+        if ec:
+            return self.fail(ec, "close")
+        self.end()
+
+    def abort(self) -> None:
+        """Close the connection at once; pending operations complete with operation_aborted."""
+        beast.get_lowest_layer(self.ws).close()
+
+    def end(self) -> None:
+        if not self.ended:
+            self.ended = True
+            self.owner.forget(self)
+
+
+class server:
+    """Accepts connections, runs their sessions, and stops on SIGINT or SIGTERM.
+
+    Args:
+        ioc: The io_context everything runs on (in the main thread).
+        endpoint: Where to listen (port 0: a free port).
+        options: The command's options.
+        err: Where errors and, with ``verbose``, connections are reported.
+
+    Raises:
+        asiolike.system_error: the endpoint cannot be listened on.
+    """
+
+    def __init__(
+        self, ioc: net.io_context, endpoint: tcp.endpoint, options: serve_options, err: TextIO
+    ) -> None:
+        self.ioc = ioc
+        self.options = options
+        self.err = err
+        self.acceptor = tcp.acceptor(ioc, endpoint)
+        self.sessions: set[session] = set()
+        self.stopping = False
+        self.timer = net.steady_timer(ioc)
+        self.signals: signal_set | None = None
+
+    def local_endpoint(self) -> tcp.endpoint:
+        """Where the server listens."""
+        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+
+    def note(self, what: str) -> None:
+        if self.options.verbose:
+            print(what, file=self.err, flush=True)
+
+    def run(self, signals: signal_set | None) -> None:
+        """Start accepting, and wait for the signals (if any) to stop."""
+        self.signals = signals
+        if signals is not None:
+            signals.async_wait(self.on_signal)
+        self.do_accept()
+
+    def do_accept(self) -> None:
+        self.acceptor.async_accept(self.on_accept)
+
+    def on_accept(self, ec: net.error_code, socket: tcp.socket) -> None:
+        if self.stopping:
+            if not ec:
+                socket.close()
+            return
+        if ec:
+            print(f"accept: {ec.name()} ({ec.message()})", file=self.err, flush=True)
+        else:
+            s = session(socket, self)
+            self.sessions.add(s)
+            s.run()
+        self.do_accept()
+
+    def on_signal(self, ec: net.error_code, signum: int) -> None:
+        if ec:
+            return
+        if self.stopping:
+            # A second Ctrl-C: do not wait for the closing handshakes.
+            print("stopping now", file=self.err, flush=True)
+            return self.force()
+        assert self.signals is not None
+        self.signals.async_wait(self.on_signal)
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop accepting and close every connection with 1001, for at most ``grace`` s."""
+        if self.stopping:
+            return
+        self.stopping = True
+        self.acceptor.close()
+        count = len(self.sessions)
+        print(
+            f"stopping: closing {count} connection(s) with 1001 (going_away)",
+            file=self.err,
+            flush=True,
+        )
+        for s in list(self.sessions):
+            s.shutdown()
+        if self.sessions:
+            self.timer.expires_after(self.options.grace)
+            self.timer.async_wait(self.on_grace_over)
+        else:
+            self.finish()
+
+    def on_grace_over(self, ec: net.error_code) -> None:
+        if ec:
+            return
+        print(
+            f"{len(self.sessions)} connection(s) did not finish closing; cutting them off",
+            file=self.err,
+            flush=True,
+        )
+        self.force()
+
+    def force(self) -> None:
+        for s in list(self.sessions):
+            s.abort()
+        self.finish()
+
+    def forget(self, s: session) -> None:
+        """A session ended."""
+        self.sessions.discard(s)
+        if self.stopping and not self.sessions:
+            self.finish()
+
+    def finish(self) -> None:
+        """Nothing is left to wait for: let ``run()`` return."""
+        self.timer.cancel()
+        if self.signals is not None:
+            self.signals.close()
+            self.signals = None
+
+
+def run_serve(
+    host: str,
+    port: int,
+    options: serve_options,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the ``serve`` command until SIGINT or SIGTERM.
+
+    Args:
+        host: The address (or name) to listen on.
+        port: The port; 0 picks a free one (printed).
+        options: The command's options.
+        stdout: Where ``listening on HOST:PORT`` is printed.
+        stderr: Where errors and the shutdown are reported.
+
+    Returns:
+        0 after a clean stop; 1 when the address cannot be listened on.
+    """
+    out = sys.stdout if stdout is None else stdout
+    err = sys.stderr if stderr is None else stderr
+    ioc = net.io_context()
+    signals: signal_set | None = None
+    try:
+        try:
+            results = tcp.resolver(ioc).resolve(host, str(port))
+            endpoint = next(iter(results)).endpoint()
+            srv = server(ioc, endpoint, options, err)
+        except net.system_error as exc:
+            print(
+                f"error: {exc.code.name()} (listen on {host}:{port}: {exc.code.message()})",
+                file=err,
+                flush=True,
+            )
+            return 1
+        signals = signal_set(ioc, signal.SIGINT, signal.SIGTERM)
+        srv.run(signals)
+        print(f"listening on {srv.local_endpoint()}", file=out, flush=True)
+        ioc.run()
+        return 0
+    finally:
+        if signals is not None:
+            signals.close()
+        ioc.close()

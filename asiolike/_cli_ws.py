@@ -1,0 +1,689 @@
+"""The ``ws`` command: an interactive WebSocket client, in the spirit of wscat and websocat.
+
+Theory of operation
+-------------------
+One :class:`session` in Beast's client shape (``on_resolve``, ``on_connect``,
+``on_handshake``, ``on_read``, ``on_write``, ``on_close``, one ``fail``) runs on the
+io_context in the main thread. asiolike has no standard-input stream, so a reader thread
+reads standard input and hands each line to the session with ``asiolike.post``, the
+thread-safe way into an io_context. The session keeps an outgoing queue and one write in
+flight at a time (a websocket stream allows one pending write). A semaphore bounds the
+lines read ahead of the writes, so a large file piped in does not pile up in memory.
+
+At the end of the input the session closes with 1000, but not at once: Beast's close
+discards the messages that arrive after our close frame (only a read already pending sees
+one more), so the answers to the last lines would be lost. It waits until as many
+messages came in as went out (an echo server's answers), or until none arrived for
+``linger`` seconds, then closes.
+
+``wss://`` URLs use ``asiolike.ssl`` when it is installed (see :func:`_tls_layer`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import importlib
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any, BinaryIO, Final, Protocol, TextIO
+from urllib.parse import urlsplit
+
+import asiolike as net
+from asiolike import beast
+from asiolike.beast import http, websocket
+from asiolike.ip import basic_resolver_results, tcp
+
+__all__ = ["line_sink", "ws_options", "ws_url", "parse_header", "parse_url", "read_lines", "run_ws"]
+
+#: The longest line read from the input (one message); a longer line is an error.
+LINE_MAX: Final = 16 * 1024 * 1024
+#: Lines read ahead of the writes (the reader thread waits beyond that).
+_READ_AHEAD: Final = 64
+#: The bound on the closing handshake once it started.
+_CLOSE_TIMEOUT: Final = 5.0
+
+_TARGET_OK = re.compile(r"[\x21-\x7e]+")
+
+
+class cli_error(Exception):
+    """A failure before any I/O (``wss://`` without ``asiolike.ssl``): message, exit 1."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ws_url:
+    """What a ``ws://`` or ``wss://`` URL says: where to connect and what to ask for."""
+
+    secure: bool
+    host: str
+    """The host to resolve (brackets of an IPv6 literal removed)."""
+    port: int
+    host_header: str
+    """The Host field: the URL's authority as written (``example.com:8080``)."""
+    target: str
+    """The request target: path and query (``/chat?room=1``)."""
+
+
+def parse_url(text: str) -> ws_url:
+    """Split a WebSocket URL (an argparse ``type``).
+
+    Raises:
+        argparse.ArgumentTypeError: not a ``ws://`` or ``wss://`` URL with a host, a bad
+            port, credentials or a fragment, or a target with spaces.
+    """
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("ws", "wss"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use a ws:// or wss:// URL, e.g. ws://127.0.0.1:8765/"
+        )
+    if not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r}: the URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: credentials in the URL are not sent; "
+            "use --header 'Authorization: ...' instead"
+        )
+    if parts.fragment or text.endswith("#"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a WebSocket URL has no fragment (RFC 6455 section 3); remove '#...'"
+        )
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    if not _TARGET_OK.fullmatch(target):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the path holds spaces or control characters; percent-encode them"
+        )
+    secure = scheme == "wss"
+    return ws_url(
+        secure=secure,
+        host=parts.hostname,
+        port=port if port is not None else (443 if secure else 80),
+        host_header=parts.netloc,
+        target=target,
+    )
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """Split ``NAME:VALUE`` and check both as HTTP would (an argparse ``type``).
+
+    Raises:
+        argparse.ArgumentTypeError: no colon, a name that is not a token, or a value
+            with CR, LF or NUL.
+    """
+    name, colon, value = text.partition(":")
+    name = name.strip()
+    if not colon:
+        raise argparse.ArgumentTypeError(f"{text!r}: write NAME:VALUE, e.g. 'X-Token: abc'")
+    value = value.strip(" \t")
+    try:
+        http.request().set(name, value)  # the same checks the handshake will make
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name, value
+
+
+@dataclasses.dataclass(frozen=True)
+class ws_options:
+    """The ``ws`` command's options (see ``python -m asiolike ws --help``)."""
+
+    binary: bool = False
+    headers: Sequence[tuple[str, str]] = ()
+    deflate: bool = False
+    ping_interval: float = 0.0
+    max_message: int | None = None
+    verbose: bool = False
+    linger: float = 1.0
+    insecure: bool = False
+    cacert: str | None = None
+
+
+def _describe(reason: websocket.close_reason) -> str:
+    if not reason:
+        return "no close code"
+    try:
+        name = websocket.close_code(reason.code).name
+    except ValueError:
+        name = "unknown"
+    text = f"{reason.code} ({name})"
+    return f"{text}, reason {reason.reason!r}" if reason.reason else text
+
+
+def _tls_module() -> ModuleType:
+    """``asiolike.ssl``, if it is there with what ``wss://`` needs.
+
+    Raises:
+        cli_error: it is not.
+    """
+    try:
+        tls = importlib.import_module("asiolike.ssl")
+    except ImportError:
+        tls = None
+    needed = ("context", "stream", "stream_base")
+    if tls is None or not all(hasattr(tls, name) for name in needed):
+        raise cli_error(
+            "wss:// needs asiolike.ssl (ssl.context and ssl.stream), which this "
+            "installation lacks; use a ws:// URL"
+        )
+    return tls
+
+
+def _tls_layer(ioc: net.io_context, host: str, options: ws_options) -> Any:
+    """A TLS client stream over a ``beast.tcp_stream``, as Beast's SSL client examples.
+
+    Uses Asio's names: ``ssl.context(ssl.context.tls_client)``,
+    ``set_default_verify_paths()``, ``load_verify_file(cacert)``,
+    ``set_verify_mode(ssl.verify_peer)``, ``ssl.stream(next_layer, ctx)``,
+    ``set_verify_callback(ssl.host_name_verification(host))``; the server name (SNI) is
+    set in :meth:`session.on_connect`.
+
+    Raises:
+        cli_error: ``asiolike.ssl`` is missing, or the CA file cannot be loaded.
+    """
+    tls = _tls_module()
+    ctx = tls.context(tls.context.tls_client)
+    if options.insecure:
+        ctx.set_verify_mode(tls.verify_none)
+    else:
+        ctx.set_default_verify_paths()
+        if options.cacert is not None:
+            try:
+                ctx.load_verify_file(options.cacert)
+            except (OSError, ValueError) as exc:
+                raise cli_error(f"--cacert {options.cacert}: {exc}") from None
+        ctx.set_verify_mode(tls.verify_peer)
+    stream = tls.stream(beast.tcp_stream(ioc), ctx)
+    if not options.insecure:
+        stream.set_verify_callback(tls.host_name_verification(host))
+    return stream
+
+
+class session:
+    """One WebSocket connection: input lines out as messages, messages in to the output.
+
+    Args:
+        ioc: The io_context it runs on (in the main thread).
+        url: Where to connect.
+        options: The command's options.
+        out: Where received messages go (binary: text messages are written as UTF-8).
+        err: Where errors and, with ``verbose``, the steps go.
+
+    Raises:
+        cli_error: a ``wss://`` URL without ``asiolike.ssl``.
+    """
+
+    def __init__(
+        self,
+        ioc: net.io_context,
+        url: ws_url,
+        options: ws_options,
+        out: BinaryIO,
+        err: TextIO,
+    ) -> None:
+        self.ioc = ioc
+        self.url = url
+        self.options = options
+        self.out = out
+        self.err = err
+        self.resolver = tcp.resolver(ioc)
+        layer = _tls_layer(ioc, url.host, options) if url.secure else beast.tcp_stream(ioc)
+        self.ws = websocket.stream(layer)
+        self.buffer = beast.flat_buffer()
+        self.res = http.response()
+        self.queue: deque[bytes] = deque()
+        self.writing = False
+        self.open = False
+        self.input_done = False
+        self.closing = False
+        self.close_received = False
+        self.done = False
+        self.sent = 0
+        self.received = 0
+        self.status = 0
+        self.warned_utf8 = False
+        self.ping_timer = net.steady_timer(ioc)
+        self.linger_timer = net.steady_timer(ioc)
+        self.ping_pending = False
+        self.ping_seq = 0
+        self.ping_times: dict[bytes, float] = {}
+        #: Read-ahead slots for the reader thread (released as lines are written).
+        self.slots = threading.Semaphore(_READ_AHEAD)
+        self.stop_input = threading.Event()
+
+    # -- reporting ------------------------------------------------------------------------------
+
+    def note(self, what: str) -> None:
+        """A step, on the error stream with ``--verbose``."""
+        if self.options.verbose:
+            print(what, file=self.err, flush=True)
+
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report ``error: NAME (what: message)`` once and end the session with status 1."""
+        if self.done:
+            return
+        detail = ec.message()
+        if what == "handshake" and self.res.result_int():
+            detail += f"; the server answered {self.res.result_int()} {self.res.reason()}"
+        print(f"error: {ec.name()} ({what}: {detail})", file=self.err, flush=True)
+        self.status = 1
+        self.finish()
+        # Cancels whatever is still pending (a write, the read): their handlers see
+        # operation_aborted and do nothing more, as the session is done.
+        beast.get_lowest_layer(self.ws).close()
+
+    def finish(self) -> None:
+        """The session is over: stop the timers and the reader thread."""
+        if self.done:
+            return
+        self.done = True
+        self.ping_timer.cancel()
+        self.linger_timer.cancel()
+        self.stop_input.set()
+        self.slots.release()  # a reader thread waiting for a slot sees stop_input
+
+    def emit(self, data: bytes) -> bool:
+        """Write a received message; False when the output is gone (the session ends)."""
+        try:
+            self.out.write(data)
+            self.out.flush()
+        except BrokenPipeError:
+            # The reader of our output went away (``| head -1``): nothing left to do.
+            self.status = 1
+            self.finish()
+            beast.get_lowest_layer(self.ws).close()
+            return False
+        return True
+
+    # -- connecting -------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Start: resolve, connect, handshake; then messages until the input ends."""
+        self.resolver.async_resolve(self.url.host, str(self.url.port), self.on_resolve)
+
+    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+        if ec:
+            return self.fail(ec, "resolve")
+        beast.get_lowest_layer(self.ws).expires_after(30)
+        beast.get_lowest_layer(self.ws).async_connect(results, self.on_connect)
+
+    def on_connect(self, ec: net.error_code, ep: tcp.endpoint | None) -> None:
+        if ec:
+            return self.fail(ec, "connect")
+        self.note(f"connected to {ep}")
+        if not self.url.secure:
+            return self.do_handshake()
+        tls = _tls_module()
+        layer = self.ws.next_layer()
+        # Server Name Indication: the C++ calls SSL_set_tlsext_host_name on native_handle().
+        layer.set_server_name(self.url.host)
+        layer.async_handshake(tls.stream_base.client, self.on_tls_handshake)
+
+    def on_tls_handshake(self, ec: net.error_code) -> None:
+        if ec:
+            return self.fail(ec, "TLS handshake")
+        self.note("TLS handshake done")
+        self.do_handshake()
+
+    def do_handshake(self) -> None:
+        # The websocket stream has its own timeouts: switch the tcp_stream's off.
+        beast.get_lowest_layer(self.ws).expires_never()
+        self.ws.set_option(websocket.stream_base.timeout.suggested(beast.role_type.client))
+        headers = self.options.headers
+
+        def decorate(req: websocket.request_type) -> None:
+            req.set(http.field.user_agent, f"asiolike/{net.__version__} ws")
+            seen: set[str] = set()
+            for name, value in headers:
+                # The first --header of a name replaces ours, the next ones add to it.
+                if name.lower() in seen:
+                    req.insert(name, value)
+                else:
+                    req.set(name, value)
+                    seen.add(name.lower())
+
+        self.ws.set_option(websocket.stream_base.decorator(decorate))
+        if self.options.deflate:
+            self.ws.set_option(websocket.permessage_deflate(client_enable=True))
+        if self.options.max_message is not None:
+            self.ws.read_message_max(self.options.max_message)
+        self.ws.control_callback(self.on_control)
+        self.ws.binary(self.options.binary)
+        self.ws.async_handshake(self.res, self.url.host_header, self.url.target, self.on_handshake)
+
+    def on_handshake(self, ec: net.error_code) -> None:
+        if ec:
+            return self.fail(ec, "handshake")
+        self.open = True
+        extensions = self.res[http.field.sec_websocket_extensions]
+        self.note(
+            f"handshake done: {self.res.result_int()} {self.res.reason()}"
+            + (f" (extensions: {extensions})" if extensions else "")
+        )
+        self.do_read()
+        if self.options.ping_interval > 0:
+            self.arm_ping_timer()
+        self.do_write()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def do_read(self) -> None:
+        self.ws.async_read(self.buffer, self.on_read)
+
+    def on_read(self, ec: net.error_code, bytes_transferred: int) -> None:
+        if self.done:
+            return
+        if ec == websocket.error.closed:
+            return self.on_peer_closed()
+        if ec and self.after_close_frames(ec):
+            return self.on_peer_closed()
+        if ec == net.error.operation_aborted and self.closing:
+            # A read started after our close frame went out waits behind the close, which
+            # discards what comes in (as in Beast) and completes it this way.
+            return
+        if ec:
+            return self.fail(ec, "read")
+        data = bytes(self.buffer.data())
+        self.buffer.consume(self.buffer.size())
+        self.received += 1
+        line = data if self.ws.got_text() else repr(data).encode("ascii")
+        if not self.emit(line + b"\n"):
+            return
+        self.do_read()
+        if self.input_done and not self.closing:
+            self.maybe_close()
+
+    def after_close_frames(self, ec: net.error_code) -> bool:
+        """Whether ``ec`` is only the teardown failing once both close frames were sent.
+
+        Many TLS servers close the TCP connection after the closing handshake without
+        sending TLS close_notify; the TLS layer reports that (``stream_truncated``), but
+        the WebSocket closing handshake is complete all the same.
+        """
+        if not self.close_received or ec == net.error.operation_aborted:
+            return False
+        self.note(f"after the closing handshake: {ec.name()} ({ec.message()})")
+        return True
+
+    def on_peer_closed(self) -> None:
+        reason = self.ws.reason()
+        if self.closing:
+            self.note(f"closed; the server answered {_describe(reason)}")
+            return self.finish()
+        # The server closed first; the stream answered and closed the connection.
+        if reason.code in (websocket.close_code.normal, websocket.close_code.going_away) or (
+            not reason
+        ):
+            print(f"closed by the server: {_describe(reason)}", file=self.err, flush=True)
+        else:
+            print(
+                f"error: closed (the server closed with {_describe(reason)})",
+                file=self.err,
+                flush=True,
+            )
+            self.status = 1
+        self.finish()
+
+    def on_control(self, kind: websocket.frame_type, payload: bytes) -> None:
+        # Called from within the pending read: no stream operation may start here.
+        if kind is websocket.frame_type.close:
+            self.close_received = True
+        elif kind is websocket.frame_type.pong:
+            sent = self.ping_times.pop(payload, None)
+            rtt = "" if sent is None else f", {(time.perf_counter() - sent) * 1000:.1f} ms"
+            self.note(f"pong {payload!r}{rtt}")
+        elif kind is websocket.frame_type.ping:
+            self.note(f"ping {payload!r} (answered)")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def on_line(self, line: bytes) -> None:
+        """A line from the reader thread (posted; runs in the loop)."""
+        if self.done or self.closing:
+            return
+        self.queue.append(line)
+        if self.open and not self.writing:
+            self.do_write()
+
+    def on_input_end(self) -> None:
+        """The input ended (posted by the reader thread)."""
+        if self.done:
+            return
+        self.input_done = True
+        self.note("end of input")
+        if self.open and not self.writing:
+            self.maybe_close()
+
+    def on_input_error(self, message: str) -> None:
+        """The input could not be read (posted by the reader thread)."""
+        if self.done:
+            return
+        print(f"error: input ({message})", file=self.err, flush=True)
+        self.status = 1
+        self.input_done = True
+        if self.open and not self.writing:
+            self.maybe_close()
+        elif not self.open:
+            self.finish()
+            beast.get_lowest_layer(self.ws).close()
+
+    def do_write(self) -> None:
+        if self.done or self.closing:
+            return
+        if not self.queue:
+            if self.input_done:
+                self.maybe_close()
+            return
+        line = self.queue.popleft()
+        self.writing = True
+        if self.options.binary:
+            self.ws.async_write(line, self.on_write)
+            return
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            text = line.decode("utf-8", errors="replace")
+            if not self.warned_utf8:
+                self.warned_utf8 = True
+                print(
+                    "warning: the input is not UTF-8; invalid bytes are sent as U+FFFD "
+                    "(use --binary to send bytes as they are)",
+                    file=self.err,
+                    flush=True,
+                )
+        self.ws.async_write(text, self.on_write)
+
+    def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
+        self.writing = False
+        if self.done:
+            return
+        if ec:
+            return self.fail(ec, "write")
+        self.sent += 1
+        self.slots.release()
+        self.do_write()
+
+    # -- pings --------------------------------------------------------------------------------
+
+    def arm_ping_timer(self) -> None:
+        self.ping_timer.expires_after(self.options.ping_interval)
+        self.ping_timer.async_wait(self.on_ping_timer)
+
+    def on_ping_timer(self, ec: net.error_code) -> None:
+        if ec or self.done or self.closing:
+            return
+        if not self.ping_pending:
+            self.ping_seq += 1
+            payload = str(self.ping_seq).encode()
+            self.ping_times[payload] = time.perf_counter()
+            self.ping_pending = True
+            self.ws.async_ping(payload, self.on_ping)
+        self.arm_ping_timer()
+
+    def on_ping(self, ec: net.error_code) -> None:
+        self.ping_pending = False
+        if ec and ec != net.error.operation_aborted:
+            self.fail(ec, "ping")
+
+    # -- closing ------------------------------------------------------------------------------
+
+    def maybe_close(self) -> None:
+        """Close once the answers came (or stopped coming): see the module."""
+        if self.done or self.closing or self.writing or self.queue:
+            return
+        if self.received >= self.sent or self.options.linger <= 0:
+            return self.do_close()
+        # Re-armed by every message received: close after `linger` seconds of silence.
+        self.linger_timer.expires_after(self.options.linger)
+        self.linger_timer.async_wait(self.on_linger)
+
+    def on_linger(self, ec: net.error_code) -> None:
+        if ec or self.done or self.closing:
+            return
+        self.note(f"no answer for {self.options.linger} s")
+        self.do_close()
+
+    def do_close(self) -> None:
+        self.closing = True
+        self.ping_timer.cancel()
+        self.linger_timer.cancel()
+        self.note("closing with 1000 (normal)")
+        self.ws.set_option(websocket.stream_base.timeout(_CLOSE_TIMEOUT, None))
+        self.ws.async_close(websocket.close_code.normal, self.on_close)
+
+    def on_close(self, ec: net.error_code) -> None:
+        if ec and not self.after_close_frames(ec):
+            return self.fail(ec, "close")
+        self.finish()
+
+
+class line_sink(Protocol):
+    """What the reader thread hands its lines to (a :class:`session`)."""
+
+    slots: threading.Semaphore
+    stop_input: threading.Event
+
+    def on_line(self, line: bytes) -> None: ...
+    def on_input_end(self) -> None: ...
+    def on_input_error(self, message: str) -> None: ...
+
+
+def read_lines(
+    read: Callable[[int], bytes],
+    post: Callable[[Callable[[], object]], object],
+    target: line_sink,
+) -> None:
+    """The reader thread: split the input into lines and post each to the session.
+
+    Reads raw chunks (``os.read`` on standard input) rather than through
+    ``sys.stdin.buffer``: a daemon thread blocked inside the buffered reader holds its lock,
+    which can abort the interpreter's shutdown. One trailing ``\\n`` (or ``\\r\\n``) is
+    removed from each line; a last line without one is sent too.
+    """
+    pending = b""
+    try:
+        while True:
+            chunk = read(65536)
+            if not chunk:
+                break
+            pending += chunk
+            start = 0
+            while True:
+                end = pending.find(b"\n", start)
+                if end < 0:
+                    break
+                line = pending[start:end]
+                start = end + 1
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                if not _hand_over(line, post, target):
+                    return
+            pending = pending[start:]
+            if len(pending) > LINE_MAX:
+                post(
+                    functools.partial(target.on_input_error, f"a line longer than {LINE_MAX} bytes")
+                )
+                return
+    except OSError as exc:
+        post(functools.partial(target.on_input_error, str(exc)))
+        return
+    if pending and not _hand_over(pending, post, target):
+        return
+    post(target.on_input_end)
+
+
+def _hand_over(
+    line: bytes, post: Callable[[Callable[[], object]], object], target: line_sink
+) -> bool:
+    target.slots.acquire()  # backpressure: at most _READ_AHEAD lines ahead of the writes
+    if target.stop_input.is_set():
+        return False
+    post(functools.partial(target.on_line, line))
+    return True
+
+
+def run_ws(
+    url: ws_url,
+    options: ws_options,
+    stdin: BinaryIO,
+    stdout: BinaryIO,
+    stderr: TextIO,
+    run_for: float | None = None,
+) -> int:
+    """Run the ``ws`` command.
+
+    Args:
+        url: Where to connect (:func:`parse_url`).
+        options: The command's options.
+        stdin: The input, one message per line (a real file is read with ``os.read``).
+        stdout: Where received messages are written.
+        stderr: Where errors (and with ``verbose``, the steps) are written.
+        run_for: A bound on the whole run in seconds (tests); ``None`` runs until done.
+
+    Returns:
+        0 after a clean close (ours at the end of the input, or the server's with 1000 or
+        1001); 1 after an error, reported as ``error: NAME (...)``; 130 on Ctrl-C.
+    """
+    ioc = net.io_context()
+    try:
+        try:
+            s = session(ioc, url, options, stdout, stderr)
+        except cli_error as exc:
+            print(f"error: {exc}", file=stderr, flush=True)
+            return 1
+        try:
+            fd = stdin.fileno()
+        except (AttributeError, OSError, ValueError):
+            read: Callable[[int], bytes] = stdin.read
+        else:
+            read = functools.partial(os.read, fd)
+        post = functools.partial(net.post, ioc)
+        reader = threading.Thread(
+            target=read_lines, args=(read, post, s), name="asiolike-ws-stdin", daemon=True
+        )
+        reader.start()
+        s.run()
+        try:
+            if run_for is None:
+                ioc.run()
+            else:
+                ioc.run_for(run_for)
+                if not ioc.stopped():
+                    print(f"error: timed_out (still running after {run_for} s)", file=stderr)
+                    return 1
+        except KeyboardInterrupt:
+            print("interrupted", file=stderr, flush=True)
+            return 130
+        return s.status
+    finally:
+        ioc.close()

@@ -1,0 +1,559 @@
+"""``ssl.stream``: TLS over any asiolike stream (Asio's ``ssl::stream``).
+
+The stream drives the standard library's sans-I/O TLS (``ssl.SSLObject`` between two
+``ssl.MemoryBIO``\\ s, see ``_engine``) over its *next layer*: anything with
+``async_read_some``, ``async_write_some`` and ``get_executor`` (a ``tcp.socket``, a
+``beast.tcp_stream``, an in-memory ``testing.stream``). Every operation is a composed
+operation over the next layer (``_io_op``), so the next layer's timeouts apply to each of
+its steps, and the composed algorithms (``async_read``, ``http.async_read``,
+``websocket.stream``) work over this stream unchanged.
+
+Rules kept, as every asiolike I/O object: a handler never runs inside its initiating call;
+it runs exactly once; a pending operation is outstanding work; handlers run on their
+associated executor. At most one read, one write, one handshake and one shutdown may be
+pending at a time (starting a second raises ``RuntimeError``); a read and a write may be
+pending together, and a read that must send (a key update) waits for the write in
+progress rather than mixing bytes with it.
+
+There is no ``cancel()``/``close()`` here, as in Asio: cancel or close the lowest layer
+(``stream.lowest_layer().close()``, or ``beast.get_lowest_layer(stream)``); pending
+operations then complete with ``operation_aborted`` or ``bad_descriptor``.
+
+The ``SSLObject`` is made when the first handshake starts (the ``ssl`` module needs the
+server name at that point), so the settings of one connection (:meth:`stream.set_server_name`,
+:meth:`stream.set_verify_callback`, :meth:`stream.set_verify_mode`) are made before it, and
+:meth:`stream.native_handle` is ``None`` until then.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import enum
+import ssl as _ssl
+from collections.abc import Callable
+from typing import Any, Final
+
+from asiolike.async_result import async_initiate
+from asiolike.buffer import _is_buffer, _views, buffer
+from asiolike.detail.completion import _PLAIN_CALLABLES, composed_op, executor_binder
+from asiolike.error import error_code, system_error
+from asiolike.ip import tcp
+from asiolike.ssl._io_op import HANDSHAKE, READ, SHUTDOWN, WRITE, io_op, stream_core, sync_io
+from asiolike.ssl.context import _check_verify_callback, _check_verify_mode, context
+from asiolike.ssl.host_name_verification import _check_host, host_name_verification
+
+__all__ = ["stream", "stream_base"]
+
+# One write_some encrypts at most this much: bounds the output held per operation while
+# keeping the per-call overhead low for bulk transfers.
+_MAX_WRITE: Final = 256 * 1024
+# A buffer sequence's leading small buffers are joined into one TLS write (Beast's
+# flat_stream) up to _GATHER_MAX bytes; a buffer of _GATHER_MIN or more goes alone.
+_GATHER_MIN: Final = 16384
+_GATHER_MAX: Final = 65536
+_EMPTY: Final = memoryview(bytearray())
+# Handlers that take async_initiate's plain-callable path (besides plain functions): the
+# composed operations above this stream (async_write, http, websocket) and bound handlers.
+_DIRECT: Final = (composed_op, executor_binder)
+
+
+class stream_base:
+    """Asio's ``ssl::stream_base``: the handshake types."""
+
+    __slots__ = ()
+
+    class handshake_type(enum.IntEnum):
+        """Which side of the handshake to perform (Asio's ``stream_base::handshake_type``)."""
+
+        client = 0
+        server = 1
+
+    client = handshake_type.client
+    server = handshake_type.server
+
+
+_handshake_type = stream_base.handshake_type
+
+
+class stream(stream_base):
+    """A TLS stream over a next layer (Asio's ``ssl::stream<NextLayer>``).
+
+    Args:
+        next_layer: the stream TLS runs over (``tcp.socket``, ``beast.tcp_stream``,
+            ``testing.stream``...), or an io_context/executor/strand, from which a new
+            ``tcp.socket`` is made (as ``ssl::stream<tcp::socket> s(ioc, ctx)``).
+        ctx: the :class:`~asiolike.ssl.context` (or an ``ssl.SSLContext``, wrapped). Its
+            settings are read when the handshake starts.
+
+    Raises:
+        TypeError: ``next_layer`` is not a stream or an executor, or ``ctx`` is not a
+            context.
+
+    Not thread-safe, as Asio's: use one stream from one thread at a time, or a strand.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_context",
+        "_core",
+        "_executor",
+        "_next",
+        "_server_name",
+        "_verify_host",
+        "_verify_mode",
+    )
+
+    def __init__(self, next_layer: Any, ctx: context | _ssl.SSLContext) -> None:
+        if isinstance(ctx, _ssl.SSLContext):
+            ctx = context.from_native(ctx)
+        elif not isinstance(ctx, context):
+            raise TypeError(
+                f"ssl.stream(next_layer, ctx): ctx must be an asiolike.ssl.context, not {ctx!r}"
+            )
+        if not callable(getattr(next_layer, "async_read_some", None)):
+            if not callable(getattr(next_layer, "get_executor", None)) and not callable(
+                getattr(next_layer, "dispatch", None)
+            ):
+                raise TypeError(
+                    "ssl.stream(next_layer, ctx): next_layer must be a stream (async_read_some, "
+                    "async_write_some, get_executor) or an io_context/executor, not "
+                    f"{type(next_layer).__name__}"
+                )
+            next_layer = tcp.socket(next_layer)
+        for method in ("async_write_some", "get_executor"):
+            if not callable(getattr(next_layer, method, None)):
+                raise TypeError(
+                    f"ssl.stream: the next layer {type(next_layer).__name__} has no {method}()"
+                )
+        self._next = next_layer
+        self._executor = next_layer.get_executor()
+        self._context = ctx
+        self._core = stream_core(next_layer, self._executor)
+        self._server_name: str | None = None
+        self._verify_host: host_name_verification | None = None
+        self._verify_mode: int | None = None
+
+    # -- access -----------------------------------------------------------------------------
+
+    def get_executor(self) -> Any:
+        """The executor handlers run on by default (the next layer's)."""
+        return self._executor
+
+    def next_layer(self) -> Any:
+        """The stream TLS runs over."""
+        return self._next
+
+    def lowest_layer(self) -> Any:
+        """The innermost stream: follows ``next_layer()`` down (a socket, a tcp_stream)."""
+        layer = self._next
+        while True:
+            down = getattr(layer, "next_layer", None)
+            if down is None:
+                return layer
+            layer = down()
+
+    def native_handle(self) -> _ssl.SSLObject | None:
+        """The ``ssl.SSLObject`` (Asio's ``SSL*``); ``None`` before the first handshake.
+
+        Use it for what the connection negotiated: ``version()``, ``cipher()``,
+        ``getpeercert()``, ``selected_alpn_protocol()``, ``session_reused``...
+        """
+        eng = self._core.engine
+        return None if eng is None else eng.sslobj
+
+    # -- settings of this connection --------------------------------------------------------
+
+    def set_server_name(self, host: str) -> None:
+        """Send ``host`` as the TLS server name (SNI), as Beast's examples do with
+        ``SSL_set_tlsext_host_name``. Client side; call it before the handshake.
+
+        It does not verify the certificate's name: use
+        ``set_verify_callback(ssl.host_name_verification(host))`` for that (the ``ssl``
+        module sends and checks one name, so both must be the same host). An IP address
+        is not sent (SNI carries names only).
+
+        Raises:
+            TypeError: ``host`` is not a str.
+            ValueError: ``host`` is empty or not a valid host name.
+            RuntimeError: the handshake has already started.
+        """
+        self._before_handshake("set_server_name")
+        self._server_name = _check_host(host, "set_server_name")
+
+    def set_verify_callback(self, callback: host_name_verification) -> None:
+        """Check the peer's certificate name: ``ssl.host_name_verification(host)``.
+
+        Only :class:`~asiolike.ssl.host_name_verification` is supported: the ``ssl``
+        module runs no Python code during verification. The check applies when the peer
+        is verified at all (``verify_peer`` on the context or this stream); the handshake
+        then fails with a ``certificate verify failed: Hostname mismatch`` error. The name
+        is also sent as SNI. Call it before the handshake.
+
+        Raises:
+            TypeError: ``callback`` is not a ``host_name_verification``.
+            RuntimeError: the handshake has already started.
+        """
+        self._before_handshake("set_verify_callback")
+        self._verify_host = _check_verify_callback(callback, "set_verify_callback")
+
+    def set_verify_mode(self, mode: int) -> None:
+        """Verify this connection's peer as ``mode`` says, whatever the context's mode.
+
+        ``ssl.verify_none`` also turns off the context's host-name check for this
+        connection. Call it before the handshake.
+
+        Raises:
+            TypeError: ``mode`` is not an int.
+            ValueError: unknown bits are set.
+            RuntimeError: the handshake has already started.
+        """
+        self._before_handshake("set_verify_mode")
+        self._verify_mode = _check_verify_mode(mode, "set_verify_mode")
+
+    def _before_handshake(self, who: str) -> None:
+        if self._core.engine is not None:
+            raise RuntimeError(
+                f"ssl.stream.{who}: the handshake has already started; configure the "
+                "connection before async_handshake"
+            )
+
+    def _engine_for(self, server: bool) -> None:
+        core = self._core
+        eng = core.engine
+        if eng is None:
+            core.engine = self._context._make_engine(
+                server, self._server_name, self._verify_host, self._verify_mode
+            )
+        elif eng.sslobj.server_side != server:
+            raise RuntimeError(
+                "async_handshake: this stream already started a "
+                f"{'server' if eng.sslobj.server_side else 'client'} handshake"
+            )
+
+    def _require_engine(self, who: str) -> None:
+        if self._core.engine is None:
+            raise RuntimeError(
+                f"ssl.stream.{who}: no handshake was started; call async_handshake "
+                "(or handshake) first"
+            )
+
+    def _claim(self, kind: int, who: str) -> None:
+        if self._core.user[kind] is not None:
+            raise RuntimeError(
+                f"ssl.stream.{who}: another {who} is pending; start the next one from the "
+                "handler of the previous one"
+            )
+
+    # -- handshake --------------------------------------------------------------------------
+
+    def async_handshake(
+        self, type: _handshake_type | int, token: Any
+    ) -> concurrent.futures.Future[Any] | None:
+        """Start the TLS handshake as ``ssl.stream_base.client`` or ``server``.
+
+        On the client, the server's certificate is verified as the context (and
+        :meth:`set_verify_mode`, :meth:`set_verify_callback`) say; the server name is sent
+        if :meth:`set_server_name` was called. With a ``beast.tcp_stream`` below, its
+        expiry bounds every read and write of the handshake.
+
+        Handler:
+            ``handler(ec: error_code)``; never invoked inside this call.
+
+        Errors:
+            An ``asio.ssl`` code: the certificate did not verify (the message says why:
+            ``certificate has expired``, ``unable to get local issuer certificate``,
+            ``Hostname mismatch``...), the peer does not speak TLS (``wrong version
+            number``), the peer sent an alert. ``ssl.error.stream_truncated``: the peer
+            closed the connection during the handshake. The next layer's errors
+            (``beast.error.timeout``, ``connection_reset``, ``operation_aborted``...).
+
+        Raises:
+            ValueError: ``type`` is not client or server; the context checks host names
+                and no server name was set.
+            RuntimeError: a handshake is already pending, or the context is for the
+                other role.
+        """
+        server = _check_type(type)
+        self._claim(HANDSHAKE, "async_handshake")
+        return async_initiate(self._initiate, token, HANDSHAKE, server)
+
+    def handshake(self, type: _handshake_type | int) -> None:
+        """Perform the TLS handshake, blocking (see :meth:`async_handshake`).
+
+        Raises:
+            system_error: as the errors of :meth:`async_handshake`.
+        """
+        server = _check_type(type)
+        self._claim(HANDSHAKE, "handshake")
+        self._engine_for(server)
+        sync_io(self._core, HANDSHAKE, None)
+
+    # -- reading and writing ----------------------------------------------------------------
+
+    def async_read_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+        """Start reading decrypted data into ``buffers`` (at least one byte).
+
+        Args:
+            buffers: a writable bytes-like object, or a list of them (the first non-empty
+                one is filled, as in Asio); untouched until the handler runs.
+            token: the completion handler, or ``use_future``.
+
+        Handler:
+            ``handler(ec: error_code, bytes_transferred: int)``; never invoked inside this
+            call. An empty buffer completes with success and 0.
+
+        Errors:
+            ``asiolike.error.eof``: the peer shut TLS down (``close_notify``).
+            ``ssl.error.stream_truncated``: the peer closed the connection without it.
+            An ``asio.ssl`` code (a corrupted record, an alert), or the next layer's error.
+
+        Raises:
+            TypeError: ``buffers`` is not writable.
+            RuntimeError: a read is already pending, or no handshake was started.
+        """
+        view = _read_view(buffers)
+        core = self._core
+        if core.engine is None or core.user[READ] is not None:
+            self._require_engine("async_read_some")
+            self._claim(READ, "async_read_some")
+        if type(token) in _PLAIN_CALLABLES or isinstance(token, _DIRECT):
+            # What async_initiate does for a plain handler, without the extra calls.
+            op = core.user[READ] = io_op(token, core, READ, view)
+            op.start()
+            return None
+        return async_initiate(self._initiate, token, READ, view)
+
+    def read_some(self, buffers: Any) -> int:
+        """Read at least one byte of decrypted data, blocking.
+
+        Returns:
+            The number of bytes read (0 only for an empty buffer).
+
+        Raises:
+            system_error: ``eof`` (clean TLS shutdown), ``stream_truncated``, ...
+        """
+        view = _read_view(buffers)
+        self._require_engine("read_some")
+        return sync_io(self._core, READ, view)
+
+    def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+        """Start encrypting and sending some of ``buffers`` (at least one byte).
+
+        At most 256 KiB are taken per call; use ``asiolike.async_write`` to send
+        everything. Small leading buffers of a sequence are joined into one record.
+
+        Args:
+            buffers: a bytes-like object, or a list of them; unchanged until the handler
+                runs.
+            token: the completion handler, or ``use_future``.
+
+        Handler:
+            ``handler(ec: error_code, bytes_transferred: int)``; never invoked inside this
+            call. Empty data completes with success and 0.
+
+        Errors:
+            The next layer's (``broken_pipe``, ``connection_reset``, ``timeout``...), or
+            an ``asio.ssl`` code (writing after a shutdown...).
+
+        Raises:
+            TypeError: ``buffers`` is not bytes-like.
+            RuntimeError: a write is already pending, or no handshake was started.
+        """
+        view = _write_view(buffers)
+        core = self._core
+        if core.engine is None or core.user[WRITE] is not None:
+            self._require_engine("async_write_some")
+            self._claim(WRITE, "async_write_some")
+        if type(token) in _PLAIN_CALLABLES or isinstance(token, _DIRECT):
+            # What async_initiate does for a plain handler, without the extra calls.
+            op = core.user[WRITE] = io_op(token, core, WRITE, view)
+            op.start()
+            return None
+        return async_initiate(self._initiate, token, WRITE, view)
+
+    def write_some(self, buffers: Any) -> int:
+        """Encrypt and send some of ``buffers``, blocking.
+
+        Returns:
+            The number of bytes of ``buffers`` written.
+
+        Raises:
+            system_error: the next layer's error, or an ``asio.ssl`` code.
+        """
+        view = _write_view(buffers)
+        self._require_engine("write_some")
+        return sync_io(self._core, WRITE, view)
+
+    # -- shutting down ----------------------------------------------------------------------
+
+    def async_shutdown(self, token: Any) -> concurrent.futures.Future[Any] | None:
+        """Shut TLS down: send ``close_notify``, then wait for the peer's.
+
+        The transport stays open (close the lowest layer afterwards). A pending read
+        meanwhile completes with ``eof`` when the peer's ``close_notify`` arrives.
+
+        Handler:
+            ``handler(ec: error_code)``; never invoked inside this call.
+
+        Errors:
+            ``ssl.error.stream_truncated``: the peer closed the connection without
+            answering. The next layer's errors (``timeout``...), an ``asio.ssl`` code.
+
+        Raises:
+            RuntimeError: a shutdown is already pending, or no handshake was started.
+        """
+        self._require_engine("async_shutdown")
+        self._claim(SHUTDOWN, "async_shutdown")
+        return async_initiate(self._initiate, token, SHUTDOWN, None)
+
+    def shutdown(self) -> None:
+        """Shut TLS down, blocking (see :meth:`async_shutdown`).
+
+        Raises:
+            system_error: ``stream_truncated``, the next layer's error...
+        """
+        self._require_engine("shutdown")
+        sync_io(self._core, SHUTDOWN, None)
+
+    def _initiate(self, handler: Callable[..., object], kind: int, arg: Any) -> None:
+        core = self._core
+        if kind == HANDSHAKE:
+            self._engine_for(arg)
+            arg = None
+        op = io_op(handler, core, kind, arg)
+        core.user[kind] = op
+        op.start()
+
+    # -- Beast's teardown (used by websocket.stream when it closes) -------------------------
+
+    def async_teardown(self, role: Any, handler: Callable[[error_code], object]) -> None:
+        """Tear the connection down after a WebSocket close (Beast's ``async_teardown``).
+
+        Shuts TLS down (:meth:`async_shutdown`), then closes the lowest layer, as the
+        plain TCP teardown closes its socket. The role does not matter for TLS.
+
+        Handler:
+            ``handler(ec)``: the shutdown's result; never invoked inside this call.
+        """
+        self.async_shutdown(_teardown_done(self, handler))
+
+    def teardown(self, role: Any) -> None:
+        """The blocking :meth:`async_teardown`.
+
+        Raises:
+            system_error: the shutdown's error (the lowest layer is closed anyway).
+        """
+        try:
+            self.shutdown()
+        finally:
+            _close_quietly(self.lowest_layer())
+
+    def __repr__(self) -> str:
+        eng = self._core.engine
+        state = "not started" if eng is None else (eng.sslobj.version() or "handshaking")
+        return f"<asiolike.ssl.stream {state} over {self._next!r}>"
+
+
+class _teardown_done:
+    """Closes the lowest layer once the shutdown finished, then calls the handler."""
+
+    __slots__ = ("_handler", "_stream", "associated_executor")
+
+    def __init__(self, s: stream, handler: Callable[[error_code], object]) -> None:
+        self._stream = s
+        self._handler = handler
+        self.associated_executor = getattr(handler, "associated_executor", None)
+
+    def __call__(self, ec: error_code) -> None:
+        _close_quietly(self._stream.lowest_layer())
+        self._handler(ec)
+
+
+def _close_quietly(layer: Any) -> None:
+    try:
+        layer.close()
+    except system_error:
+        pass
+
+
+def _check_type(type: object) -> bool:
+    if isinstance(type, int) and not isinstance(type, bool) and type in (0, 1):
+        return type == 1
+    raise ValueError(
+        f"async_handshake: type must be ssl.stream_base.client or ssl.stream_base.server, "
+        f"not {type!r}"
+    )
+
+
+def _read_view(buffers: Any) -> memoryview:
+    t = type(buffers)
+    if t is bytearray:
+        return memoryview(buffers)
+    if (
+        t is memoryview
+        and not buffers.readonly
+        and buffers.ndim == 1
+        and buffers.format == "B"
+        and buffers.c_contiguous
+    ):
+        return buffers  # type: ignore[no-any-return]
+    if t is list or t is tuple:
+        for item in buffers:
+            view = _one_read_view(item)
+            if len(view):
+                return view
+        return _EMPTY
+    return _one_read_view(buffers)
+
+
+def _one_read_view(item: object) -> memoryview:
+    if not _is_buffer(item):
+        raise TypeError(
+            "ssl.stream: read into a writable buffer (bytearray, writable memoryview) or a "
+            f"list of them, not {type(item).__name__}"
+        )
+    view = buffer(item)  # type: ignore[arg-type]
+    if view.readonly:
+        raise TypeError(
+            f"ssl.stream: cannot read into a read-only {type(item).__name__}; use a bytearray"
+        )
+    return view
+
+
+def _write_view(buffers: Any) -> memoryview | bytes:
+    t = type(buffers)
+    if t is bytes or t is bytearray:
+        view = memoryview(buffers)
+    elif t is memoryview and buffers.ndim == 1 and buffers.format == "B":
+        view = buffers
+    elif t is list or t is tuple:
+        return _gather(_views(buffers, "ssl.stream: the data to write"))
+    else:
+        if not _is_buffer(buffers):
+            raise TypeError(
+                "ssl.stream: write a bytes-like object or a list of them, not "
+                f"{type(buffers).__name__}"
+            )
+        view = buffer(buffers)
+    return view if len(view) <= _MAX_WRITE else view[:_MAX_WRITE]
+
+
+def _gather(views: list[memoryview]) -> memoryview | bytes:
+    """The first non-empty buffer, joined with the small ones after it (flat_stream)."""
+    parts: list[memoryview] = []
+    total = 0
+    for view in views:
+        size = len(view)
+        if not size:
+            continue
+        if not parts and (size >= _GATHER_MIN):
+            return view if size <= _MAX_WRITE else view[:_MAX_WRITE]
+        if size >= _GATHER_MIN or total + size > _GATHER_MAX:
+            break
+        parts.append(view)
+        total += size
+    if not parts:
+        return _EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    return b"".join(parts)

@@ -1,0 +1,318 @@
+"""Tests for ``python -m asiolike serve`` (asiolike/_cli_serve.py).
+
+The server runs as a process (SIGINT is about the process); its clients are the
+``websockets`` library, raw sockets (a client that never answers the close) and our own
+``ws`` command. :class:`signal_set` is also tested in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
+from websockets.sync.client import connect
+
+import asiolike as net
+from asiolike._cli_serve import signal_set
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOUND = 5.0
+
+
+class served:
+    """A running ``serve`` process and the port it listens on."""
+
+    def __init__(self, proc: subprocess.Popen[str], port: int) -> None:
+        self.proc = proc
+        self.port = port
+        self.url = f"ws://127.0.0.1:{port}/"
+
+    def interrupt(self) -> tuple[int, str, str]:
+        """Send SIGINT and wait: ``(exit status, rest of stdout, stderr)``."""
+        self.proc.send_signal(signal.SIGINT)
+        out, err = self.proc.communicate(timeout=BOUND)
+        return self.proc.returncode, out, err
+
+
+@contextmanager
+def serve(*args: str) -> Iterator[served]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "asiolike", "serve", "--port", "0", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("listening on 127.0.0.1:"), line
+        yield served(proc, int(line.rsplit(":", 1)[1]))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=BOUND)
+
+
+HANDSHAKE = (
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+CLOSE_1001 = b"\x88\x02\x03\xe9"  # an unmasked close frame from the server, code 1001
+
+
+def read_exactly(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        assert chunk, f"EOF after {data!r}"
+        data += chunk
+    return data
+
+
+@contextmanager
+def raw_client(port: int) -> Iterator[socket.socket]:
+    """A WebSocket client by hand, after its handshake: it never answers anything."""
+    with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock:
+        sock.sendall(HANDSHAKE.encode())
+        response = b""
+        while not response.endswith(b"\r\n\r\n"):
+            response += read_exactly(sock, 1)
+        assert response.startswith(b"HTTP/1.1 101 ")
+        yield sock
+
+
+def test_sigint_closes_every_connection_with_1001_and_exits_0() -> None:
+    with serve() as server, connect(server.url) as a, connect(server.url) as b:
+        a.send("hello")
+        assert a.recv(timeout=BOUND) == "hello"
+        b.send(b"\x00\x01")
+        assert b.recv(timeout=BOUND) == b"\x00\x01"
+        status, out, err = server.interrupt()
+        for client in (a, b):
+            with pytest.raises(ConnectionClosedOK):
+                client.recv(timeout=BOUND)
+            assert client.protocol.close_rcvd is not None
+            assert client.protocol.close_rcvd.code == 1001
+    assert (status, out) == (0, "")
+    assert err == "stopping: closing 2 connection(s) with 1001 (going_away)\n"
+
+
+def test_sigint_with_no_connection() -> None:
+    with serve() as server:
+        assert server.interrupt() == (
+            0,
+            "",
+            "stopping: closing 0 connection(s) with 1001 (going_away)\n",
+        )
+
+
+def test_sigterm_stops_too() -> None:
+    with serve() as server:
+        server.proc.send_signal(signal.SIGTERM)
+        out, err = server.proc.communicate(timeout=BOUND)
+        assert (server.proc.returncode, out) == (0, "")
+        assert err.startswith("stopping: ")
+
+
+def test_a_client_that_does_not_answer_is_cut_off_after_the_grace() -> None:
+    with serve("--grace", "0.1") as server, raw_client(server.port) as sock:
+        server.proc.send_signal(signal.SIGINT)
+        assert read_exactly(sock, 4) == CLOSE_1001
+        _, err = server.proc.communicate(timeout=BOUND)
+        assert sock.recv(1) == b""
+    assert server.proc.returncode == 0
+    assert err.splitlines() == [
+        "stopping: closing 1 connection(s) with 1001 (going_away)",
+        "1 connection(s) did not finish closing; cutting them off",
+    ]
+
+
+def test_a_second_sigint_does_not_wait() -> None:
+    with serve("--grace", "60") as server, raw_client(server.port) as sock:
+        server.proc.send_signal(signal.SIGINT)
+        assert read_exactly(sock, 4) == CLOSE_1001
+        status, _, err = server.interrupt()
+    assert status == 0
+    assert err.splitlines() == [
+        "stopping: closing 1 connection(s) with 1001 (going_away)",
+        "stopping now",
+    ]
+
+
+def test_a_connection_still_in_its_handshake_is_aborted() -> None:
+    with (
+        serve("--grace", "60") as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=BOUND) as sock,
+    ):
+        status, _, err = server.interrupt()
+        try:
+            assert sock.recv(1) == b""
+        except ConnectionResetError:
+            pass  # SIGINT came before the accept: the kernel reset it
+    assert status == 0
+    assert err.startswith("stopping: closing ")
+
+
+def test_echo_keeps_the_message_type_and_deflate_is_off_by_default() -> None:
+    with serve() as server:
+        with connect(server.url) as client:
+            for message in ("text é", b"\x00\xffbinary", "", b""):
+                client.send(message)
+                assert client.recv(timeout=BOUND) == message
+            assert client.response is not None
+            assert "Sec-WebSocket-Extensions" not in client.response.headers
+            assert client.response.headers["Server"].startswith("asiolike/")
+        server.interrupt()
+
+
+def test_deflate() -> None:
+    with serve("--deflate") as server:
+        with connect(server.url) as client:
+            assert client.response is not None
+            assert client.response.headers["Sec-WebSocket-Extensions"].startswith(
+                "permessage-deflate"
+            )
+            client.send("z" * 10000)
+            assert client.recv(timeout=BOUND) == "z" * 10000
+        server.interrupt()
+
+
+def test_max_message_closes_with_1009() -> None:
+    with serve("--max-message", "10") as server:
+        with connect(server.url) as client:
+            client.send("0123456789")
+            assert client.recv(timeout=BOUND) == "0123456789"
+            client.send("0123456789A")
+            with pytest.raises(ConnectionClosedError):
+                client.recv(timeout=BOUND)
+            assert client.protocol.close_rcvd is not None
+            assert client.protocol.close_rcvd.code == 1009
+        status, _, err = server.interrupt()
+    assert status == 0
+    assert "read: message_too_big" in err
+
+
+def test_verbose_reports_connections() -> None:
+    with serve("-v") as server:
+        with connect(server.url) as client:
+            client.send("x")
+            client.recv(timeout=BOUND)
+            peer = "{}:{}".format(*client.socket.getsockname())
+        status, _, err = server.interrupt()
+    assert status == 0
+    assert err.splitlines() == [
+        f"{peer}: connected",
+        f"{peer}: closed by the client: 1000 ''",
+        "stopping: closing 0 connection(s) with 1001 (going_away)",
+    ]
+
+
+def test_address_in_use() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "asiolike", "serve", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=BOUND,
+        )
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr.startswith(f"error: address_in_use (listen on 127.0.0.1:{port}: ")
+
+
+def test_the_ws_command_sees_the_shutdown() -> None:
+    with serve() as server:
+        ws = subprocess.Popen(
+            [sys.executable, "-m", "asiolike", "ws", server.url],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert ws.stdin is not None and ws.stdout is not None
+            ws.stdin.write(b"ping me\n")
+            ws.stdin.flush()
+            assert ws.stdout.readline() == b"ping me\n"
+            status, _, _ = server.interrupt()
+            out, err = ws.communicate(timeout=BOUND)
+        finally:
+            if ws.poll() is None:
+                ws.kill()
+                ws.communicate(timeout=BOUND)
+    assert status == 0
+    assert (ws.returncode, out, err) == (0, b"", b"closed by the server: 1001 (going_away)\n")
+
+
+# -- signal_set, in-process --------------------------------------------------------------------
+
+
+def test_signal_set_delivers_in_the_loop() -> None:
+    ioc = net.io_context()
+    got: list[tuple[net.error_code, int]] = []
+    returned = False
+
+    def on_signal(ec: net.error_code, signum: int) -> None:
+        assert returned  # R1: never inside async_wait
+        got.append((ec, signum))
+        signals.close()
+
+    before = signal.getsignal(signal.SIGUSR1)
+    signals = signal_set(ioc, signal.SIGUSR1)
+    signals.async_wait(on_signal)
+    returned = True
+    net.post(ioc, lambda: signal.raise_signal(signal.SIGUSR1))
+    ioc.run_for(BOUND)
+    assert got == [(net.error.success, signal.SIGUSR1)]
+    assert signal.getsignal(signal.SIGUSR1) is before
+    assert not ioc.has_outstanding_work()
+    ioc.close()
+
+
+def test_signal_set_ignores_other_signals_and_keeps_early_ones() -> None:
+    ioc = net.io_context()
+    got: list[int] = []
+    others: list[int] = []
+    old = signal.signal(signal.SIGUSR2, lambda signum, frame: others.append(signum))
+    try:
+        signals = signal_set(ioc, signal.SIGUSR1)
+        # Raised before the wait: kept until someone waits, as Asio's signal_set does.
+        signal.raise_signal(signal.SIGUSR2)
+        signal.raise_signal(signal.SIGUSR1)
+
+        def on_signal(ec: net.error_code, signum: int) -> None:
+            got.append(signum)
+            signals.close()
+
+        signals.async_wait(on_signal)
+        ioc.run_for(BOUND)
+    finally:
+        signal.signal(signal.SIGUSR2, old)
+    assert got == [signal.SIGUSR1]
+    assert others == [signal.SIGUSR2]
+    ioc.close()
+
+
+def test_signal_set_close_aborts_the_wait() -> None:
+    ioc = net.io_context()
+    got: list[tuple[net.error_code, int]] = []
+    signals = signal_set(ioc, signal.SIGUSR1)
+    signals.async_wait(lambda ec, signum: got.append((ec, signum)))
+    with pytest.raises(RuntimeError, match="already pending"):
+        signals.async_wait(lambda ec, signum: None)
+    net.post(ioc, signals.close)
+    ioc.run_for(BOUND)
+    assert got == [(net.error.operation_aborted, 0)]
+    signals.close()  # again: nothing
+    ioc.close()
