@@ -35,6 +35,7 @@ from asiolike.executor import (
 from asiolike.io_context import io_context, io_context_executor
 from asiolike.read import async_read, read
 from asiolike.read_until import async_read_until, read_until
+from asiolike.signal_set import signal_set
 from asiolike.steady_timer import steady_timer
 from asiolike.strand import make_strand, strand
 from asiolike.thread_pool import thread_pool
@@ -59,6 +60,7 @@ __all__ = [
     "local",
     "read",
     "read_until",
+    "signal_set",
     "socket_base",
     "streambuf",
     "transfer_all",

@@ -507,8 +507,8 @@ class io_context:
                 # A wait enqueued after next_expiry() above saw no sleeping reactor to
                 # interrupt: now that the flag is up, look at the earliest expiry again.
                 heap = timers._heap
-                if heap and (wake is None or heap[0][0] < wake):
-                    timeout = max(0.0, heap[0][0] - _monotonic())
+                if heap and (wake is None or heap[0] < wake):
+                    timeout = max(0.0, heap[0] - _monotonic())
                 self._reactor.run(timeout)
             else:
                 self._reactor.run(0)

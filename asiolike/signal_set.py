@@ -472,7 +472,9 @@ class signal_set:
             tracker.operation(self, "cancel")
         _registry.cancel(self)
 
-    def async_wait(self, token: SignalHandler | Any) -> concurrent.futures.Future[Any] | None:
+    def async_wait(
+        self, token: Callable[[error_code, int], object] | Any
+    ) -> concurrent.futures.Future[Any] | None:
         """Wait for one of the set's signals.
 
         Completes with the next occurrence, or at once (through the io_context's queue,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asiolike.async_result import async_initiate
-from asiolike.detail.completion import associated_executor_of
+from asiolike.detail.completion import _PLAIN_CALLABLES, associated_executor_of
 from asiolike.detail.timer_queue import wait_op
 from asiolike.error import error_code
 from asiolike.executor import as_executor
@@ -142,7 +142,8 @@ class steady_timer:
         return async_initiate(self._initiate_wait, token)
 
     def _initiate_wait(self, handler: Callable[[error_code], object]) -> None:
-        ex = associated_executor_of(handler)
+        # A plain function can't carry an association: skip the lookup (the hot path).
+        ex = None if type(handler) in _PLAIN_CALLABLES else associated_executor_of(handler)
         if ex is None:
             direct = None if self._plain else self._executor
         else:

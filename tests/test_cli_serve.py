@@ -2,7 +2,7 @@
 
 The server runs as a process (SIGINT is about the process); its clients are the
 ``websockets`` library, raw sockets (a client that never answers the close) and our own
-``ws`` command. :class:`signal_set` is also tested in-process.
+``ws`` command. ``asiolike.signal_set`` itself is tested in tests/test_signal_set.py.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from contextlib import contextmanager
 import pytest
 from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
 from websockets.sync.client import connect
-
-import asiolike as net
-from asiolike._cli_serve import signal_set
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOUND = 5.0
@@ -253,66 +250,3 @@ def test_the_ws_command_sees_the_shutdown() -> None:
                 ws.communicate(timeout=BOUND)
     assert status == 0
     assert (ws.returncode, out, err) == (0, b"", b"closed by the server: 1001 (going_away)\n")
-
-
-# -- signal_set, in-process --------------------------------------------------------------------
-
-
-def test_signal_set_delivers_in_the_loop() -> None:
-    ioc = net.io_context()
-    got: list[tuple[net.error_code, int]] = []
-    returned = False
-
-    def on_signal(ec: net.error_code, signum: int) -> None:
-        assert returned  # R1: never inside async_wait
-        got.append((ec, signum))
-        signals.close()
-
-    before = signal.getsignal(signal.SIGUSR1)
-    signals = signal_set(ioc, signal.SIGUSR1)
-    signals.async_wait(on_signal)
-    returned = True
-    net.post(ioc, lambda: signal.raise_signal(signal.SIGUSR1))
-    ioc.run_for(BOUND)
-    assert got == [(net.error.success, signal.SIGUSR1)]
-    assert signal.getsignal(signal.SIGUSR1) is before
-    assert not ioc.has_outstanding_work()
-    ioc.close()
-
-
-def test_signal_set_ignores_other_signals_and_keeps_early_ones() -> None:
-    ioc = net.io_context()
-    got: list[int] = []
-    others: list[int] = []
-    old = signal.signal(signal.SIGUSR2, lambda signum, frame: others.append(signum))
-    try:
-        signals = signal_set(ioc, signal.SIGUSR1)
-        # Raised before the wait: kept until someone waits, as Asio's signal_set does.
-        signal.raise_signal(signal.SIGUSR2)
-        signal.raise_signal(signal.SIGUSR1)
-
-        def on_signal(ec: net.error_code, signum: int) -> None:
-            got.append(signum)
-            signals.close()
-
-        signals.async_wait(on_signal)
-        ioc.run_for(BOUND)
-    finally:
-        signal.signal(signal.SIGUSR2, old)
-    assert got == [signal.SIGUSR1]
-    assert others == [signal.SIGUSR2]
-    ioc.close()
-
-
-def test_signal_set_close_aborts_the_wait() -> None:
-    ioc = net.io_context()
-    got: list[tuple[net.error_code, int]] = []
-    signals = signal_set(ioc, signal.SIGUSR1)
-    signals.async_wait(lambda ec, signum: got.append((ec, signum)))
-    with pytest.raises(RuntimeError, match="already pending"):
-        signals.async_wait(lambda ec, signum: None)
-    net.post(ioc, signals.close)
-    ioc.run_for(BOUND)
-    assert got == [(net.error.operation_aborted, 0)]
-    signals.close()  # again: nothing
-    ioc.close()

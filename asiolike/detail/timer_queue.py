@@ -1,16 +1,20 @@
 """Pending timer waits, ordered by expiry, for one io_context.
 
-A heap of ``(expiry, sequence, op)``. Cancelled waits are marked and left in the heap
-(removing from the middle of a heap is O(n)); to keep memory bounded when timers are re-armed
-over and over (every idle timeout does that), the heap is rebuilt without them once they are
-more than half of it.
+A heap of the distinct expiry times (plain floats) and a dict from each expiry to its waits
+(one ``wait_op``, or a list of them in the order they were started). Floats rather than
+``(expiry, sequence, op)`` tuples because the heap's comparisons are the cost of a timer:
+float comparisons are about twice as cheap as tuple ones, which is most of the difference
+against asyncio here.
+
+Cancelled waits are marked and left in place (removing from the middle of a heap is O(n));
+to keep memory bounded when timers are re-armed over and over (every idle timeout does
+that), the structures are rebuilt without them once they are more than half of the waits.
 """
 
 from __future__ import annotations
 
 import functools
 import heapq
-import itertools
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -58,23 +62,35 @@ class timer_queue:
 
     def __init__(self, ctx: io_context) -> None:
         self._ctx = ctx
-        self._heap: list[tuple[float, int, wait_op]] = []
-        self._seq = itertools.count()
+        self._heap: list[float] = []
+        self._buckets: dict[float, wait_op | list[wait_op]] = {}
+        self._size = 0  # waits held, cancelled ones included
         self._cancelled = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._heap) - self._cancelled
+        return self._size - self._cancelled
 
     def enqueue(self, op: wait_op) -> None:
         """Add a wait; it counts as outstanding work until its completion is queued."""
         ctx = self._ctx
         ctx._work.append(None)
-        entry = (op.expiry, next(self._seq), op)
+        expiry = op.expiry
         with self._lock:
-            heap = self._heap
-            _heappush(heap, entry)
-            first = heap[0] is entry
+            buckets = self._buckets
+            bucket = buckets.get(expiry)
+            self._size += 1
+            if bucket is None:
+                buckets[expiry] = op
+                heap = self._heap
+                _heappush(heap, expiry)
+                first = heap[0] is expiry
+            else:
+                if isinstance(bucket, list):
+                    bucket.append(op)
+                else:
+                    buckets[expiry] = [bucket, op]
+                first = False
         if first and ctx._reactor_sleeping:
             # A thread is blocked with a timeout computed from the old earliest expiry.
             ctx._reactor.interrupt()
@@ -86,17 +102,35 @@ class timer_queue:
                 return False
             op.done = True
             self._cancelled += 1
-            heap = self._heap
-            if self._cancelled > _COMPACT_MIN and self._cancelled * 2 > len(heap):
-                # In place: next_expiry() and run_due() may hold a reference to the list.
-                heap[:] = [entry for entry in heap if not entry[2].done]
-                heapq.heapify(heap)
-                self._cancelled = 0
+            if self._cancelled > _COMPACT_MIN and self._cancelled * 2 > self._size:
+                self._compact()
         op.ec = ec
         ctx = self._ctx
         ctx._enqueue(op)
         ctx._work.pop()
         return True
+
+    def _compact(self) -> None:
+        # Called with the lock held. In place: next_expiry() and run_due() may hold
+        # references to the heap and the dict.
+        live: dict[float, wait_op | list[wait_op]] = {}
+        size = 0
+        for expiry, bucket in self._buckets.items():
+            if isinstance(bucket, list):
+                kept = [op for op in bucket if not op.done]
+                if kept:
+                    live[expiry] = kept if len(kept) > 1 else kept[0]
+                    size += len(kept)
+            elif not bucket.done:
+                live[expiry] = bucket
+                size += 1
+        self._buckets.clear()
+        self._buckets.update(live)
+        heap = self._heap
+        heap[:] = live
+        heapq.heapify(heap)
+        self._size = size
+        self._cancelled = 0
 
     def next_expiry(self) -> float | None:
         """The earliest pending expiry, or None when nothing waits."""
@@ -104,15 +138,29 @@ class timer_queue:
         if not heap:
             return None
         with self._lock:
-            while heap and heap[0][2].done:
-                heapq.heappop(heap)
-                self._cancelled -= 1
-            return heap[0][0] if heap else None
+            buckets = self._buckets
+            while heap:
+                expiry = heap[0]
+                bucket = buckets[expiry]
+                if isinstance(bucket, list):
+                    if not all(op.done for op in bucket):
+                        return expiry
+                    dropped = len(bucket)
+                elif not bucket.done:
+                    return expiry
+                else:
+                    dropped = 1
+                # Every wait at this expiry was cancelled: forget it.
+                _heappop(heap)
+                del buckets[expiry]
+                self._size -= dropped
+                self._cancelled -= dropped
+            return None
 
     def run_due(self, now: float) -> int:
         """Queue the completion of every wait with ``expiry <= now``; returns how many."""
         heap = self._heap
-        if not heap or heap[0][0] > now:
+        if not heap or heap[0] > now:
             return 0
         ctx = self._ctx
         # The run loop is the caller and runs the queue next: a plain append, no wake-up.
@@ -120,14 +168,16 @@ class timer_queue:
         release_work = ctx._work.pop
         count = 0
         with self._lock:
-            heap = self._heap
-            while heap and heap[0][0] <= now:
-                op = _heappop(heap)[2]
-                if op.done:
-                    self._cancelled -= 1
-                    continue
-                op.done = True
-                append(op)
-                release_work()
-                count += 1
+            buckets = self._buckets
+            while heap and heap[0] <= now:
+                bucket = buckets.pop(_heappop(heap))
+                for op in bucket if isinstance(bucket, list) else (bucket,):
+                    self._size -= 1
+                    if op.done:
+                        self._cancelled -= 1
+                        continue
+                    op.done = True
+                    append(op)
+                    release_work()
+                    count += 1
         return count

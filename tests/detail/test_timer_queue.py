@@ -177,7 +177,8 @@ def test_cancel_racing_with_next_expiry_keeps_the_count(
     ioc.poll()
     assert len(results) == 30_000
     ioc.restart()
-    live = tq._heap[0][2]
+    live = tq._buckets[tq._heap[0]]
+    assert isinstance(live, wait_op)
     assert tq.cancel(live)
     ioc.poll()
     assert not ioc.has_outstanding_work()

@@ -97,6 +97,8 @@ WRITE_BUFFER_BYTES: Final = 4096
 _INFLATE_CHUNK: Final = 64 * 1024
 # Below this size a frame's header and payload are joined into one bytes object.
 _JOIN_MAX: Final = 1024
+# A stand-in key, to build a masked header whose real key is appended per frame.
+_KEY_PLACE: Final = b"\x00\x00\x00\x00"
 
 _HEADER: Final = 0
 _PAYLOAD: Final = 1
@@ -664,12 +666,35 @@ class Connection:
         if n <= step:
             self._frame(out, fin, op, rsv1, payload)
             return out
+        # Fragments: the first carries the opcode (and RSV1), the last FIN; the full-size
+        # ones between share one header (masked ones each add their fresh key).
         view = memoryview(payload)
-        last = n - step
-        for start in range(0, n, step):
-            self._frame(out, fin and start >= last, op, rsv1, view[start : start + step])
-            op = opcode.cont
-            rsv1 = False
+        append = out.append
+        self._frame(out, False, op, rsv1, view[:step])
+        start = step
+        joined = step <= _JOIN_MAX
+        if self._server:
+            head = build_header(False, opcode.cont, step)
+            while n - start > step:
+                piece = view[start : start + step]
+                if joined:
+                    append(head + piece)
+                else:
+                    append(head)
+                    append(piece)
+                start += step
+        else:
+            head = build_header(False, opcode.cont, step, _KEY_PLACE)[:-4]
+            while n - start > step:
+                key = make_key()
+                masked = mask(view[start : start + step], key)
+                if joined:
+                    append(head + key + masked)
+                else:
+                    append(head + key)
+                    append(masked)
+                start += step
+        self._frame(out, fin, opcode.cont, False, view[start:])
         return out
 
     def ping(self, payload: bytes | str = b"") -> bytes:
