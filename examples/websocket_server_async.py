@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 
 import asiolike as net
 from asiolike import beast
@@ -109,20 +110,25 @@ class listener:
     def __init__(self, ioc: net.io_context, endpoint: tcp.endpoint) -> None:
         self.ioc = ioc
         self.acceptor = tcp.acceptor(ioc)
+        acceptor = self.acceptor
 
-        try:
-            self.acceptor.open(endpoint.protocol())
-        except net.system_error as e:
-            return fail(e.code, "open")
-
-        try:
+        steps: list[tuple[str, Callable[[], None]]] = [
+            # Open the acceptor.
+            ("open", lambda: acceptor.open(endpoint.protocol())),
             # Allow address reuse, so that a restarted server can bind at once.
-            self.acceptor.set_option(net.socket_base.reuse_address(True))
-            self.acceptor.bind(endpoint)
-            self.acceptor.listen(net.socket_base.max_listen_connections)
-        except net.system_error as e:
-            fail(e.code, "listen")
-            self.acceptor.close()
+            ("set_option", lambda: acceptor.set_option(net.socket_base.reuse_address(True))),
+            # Bind to the server address.
+            ("bind", lambda: acceptor.bind(endpoint)),
+            # Start listening for connections.
+            ("listen", lambda: acceptor.listen(net.socket_base.max_listen_connections)),
+        ]
+        for what, step in steps:
+            try:
+                step()
+            except net.system_error as e:
+                fail(e.code, what)
+                acceptor.close()
+                return
 
     def local_endpoint(self) -> tcp.endpoint:
         """The endpoint bound, with the port the system chose for port 0."""

@@ -502,10 +502,7 @@ class stream:
             TypeError: ``buffers`` is read-only or not a buffer.
             RuntimeError: another read is waiting on this end.
         """
-        if not callable(token):
-            return async_initiate(self._initiate_read, token, buffers)
-        self._initiate_read(token, buffers)
-        return None
+        return async_initiate(self._initiate_read, token, buffers)
 
     def _initiate_read(self, handler: ReadHandler, buffers: Any) -> None:
         # The hot path of every test that reads: kept free of helper calls for the
@@ -616,10 +613,7 @@ class stream:
         Raises:
             TypeError: ``buffers`` is not a buffer or a list of them (a str, say).
         """
-        if not callable(token):
-            return async_initiate(self._initiate_write, token, buffers)
-        self._initiate_write(token, buffers)
-        return None
+        return async_initiate(self._initiate_write, token, buffers)
 
     def _initiate_write(self, handler: ReadHandler, buffers: Any) -> None:
         data = _write_source(buffers)

@@ -78,15 +78,32 @@ while True:
 EOF
 }
 
+# Wait (at most 30 s) for the "listening on" line of our echo server (pid $1, log $2).
+wait_listening() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        if grep -q '^listening on ' "$2"; then
+            return 0
+        fi
+        if ! kill -0 "$1" 2>/dev/null; then
+            echo "run.sh: echo_server.py exited:" >&2
+            cat "$2" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    echo "run.sh: echo_server.py did not listen within 30 s" >&2
+    exit 1
+}
+
 run_server_side() {
     rm -rf "$here/reports/servers"
     mkdir -p "$here/reports"
-    local spec
+    local spec log="$here/reports/echo_server.log"
     spec="$(spec_for fuzzingclient.json)"
-    "$py" "$here/echo_server.py" --port "$server_port" \
-        >"$here/reports/echo_server.log" 2>&1 &
+    "$py" "$here/echo_server.py" --port "$server_port" >"$log" 2>&1 &
     pids+=($!)
-    wait_port "$server_port"
+    wait_listening "${pids[-1]}" "$log"
     echo "== our server (wstest -m fuzzingclient) =="
     local start=$SECONDS
     "$wstest" -m fuzzingclient -s "$spec" >"$here/reports/fuzzingclient.log" 2>&1

@@ -331,4 +331,4 @@ def test_server_reports_address_in_use(capsys: pytest.CaptureFixture[str]) -> No
     finally:
         taken.close()
     _, err = capsys.readouterr()
-    assert err == "listen: Address already in use\n"
+    assert err == "bind: Address already in use\n"

@@ -485,9 +485,6 @@ class tcp_stream:
         """
         if self._expiry is None:
             return self._socket.async_read_some(buffers, token)
-        if type(token) in _PLAIN_CALLABLES:
-            self._initiate_timed(token, buffers, self._read)
-            return None
         return async_initiate(self._initiate_timed, token, buffers, self._read)
 
     def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
@@ -514,9 +511,6 @@ class tcp_stream:
         """
         if self._expiry is None:
             return self._socket.async_write_some(buffers, token)
-        if type(token) in _PLAIN_CALLABLES:
-            self._initiate_timed(token, buffers, self._write)
-            return None
         return async_initiate(self._initiate_timed, token, buffers, self._write)
 
     def _initiate_timed(
