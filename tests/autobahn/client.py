@@ -13,8 +13,8 @@ It speaks Autobahn's client protocol, one connection after the other:
 3. ``/updateReports?agent=asiolike``: the server writes its reports, then closes.
 
 ``--cases N`` runs only the first N cases (a quick check). permessage-deflate is offered
-on every connection (cases 12 and 13 need it), zlib level 3 as in Beast's Autobahn
-settings; ``read_message_max`` is 64 MiB (case 9 sends 16 MiB messages) and
+on every connection (cases 12 and 13 need it), at zlib level 3 and memory level 8 (see
+``echo_server.py``); ``read_message_max`` is 64 MiB (case 9 sends 16 MiB messages) and
 ``auto_fragment`` is off.
 """
 
@@ -34,6 +34,7 @@ from asiolike.ip import basic_resolver_results, tcp
 
 READ_MESSAGE_MAX = 64 << 20
 COMP_LEVEL = 3
+MEM_LEVEL = 8
 USER_AGENT = f"asiolike/{net.__version__} autobahn-client"
 
 
@@ -82,7 +83,11 @@ class session:
             fail(ec, "connect")
             return self.done(self, ec)
         ws = self.ws
-        ws.set_option(websocket.permessage_deflate(client_enable=True, comp_level=COMP_LEVEL))
+        ws.set_option(
+            websocket.permessage_deflate(
+                client_enable=True, comp_level=COMP_LEVEL, mem_level=MEM_LEVEL
+            )
+        )
         ws.read_message_max(READ_MESSAGE_MAX)
         ws.auto_fragment(False)
 

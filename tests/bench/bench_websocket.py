@@ -24,6 +24,7 @@ asyncio and on the uvloop event loop. permessage-deflate is off on both sides
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 import sys
@@ -312,6 +313,10 @@ def echo_websockets(kind: str, size: int, conns: int, deflate: bool = False) -> 
         loop.close()
 
 
+def _echo_websockets_as(kind: str, *, size: int, conns: int, deflate: bool = False) -> float:
+    return echo_websockets(kind, size, conns, deflate)
+
+
 def _impls(
     ours: Callable[[], float], theirs: Callable[[str], float]
 ) -> dict[str, Callable[[], float]]:
@@ -328,12 +333,12 @@ CASES: dict[str, dict[str, Callable[[], float]]] = {
 for _size, _conns in ((64, 1), (64, 50), (65536, 1), (65536, 50)):
     _label = "64 B" if _size == 64 else "64 KiB"
     CASES[f"echo {_label} x{_conns}"] = _impls(
-        lambda s=_size, c=_conns: echo_asiolike(s, c),
-        lambda kind, s=_size, c=_conns: echo_websockets(kind, s, c),
+        functools.partial(echo_asiolike, _size, _conns),
+        functools.partial(_echo_websockets_as, size=_size, conns=_conns),
     )
 CASES["echo 64 KiB deflate x1"] = _impls(
-    lambda: echo_asiolike(65536, 1, True),
-    lambda kind: echo_websockets(kind, 65536, 1, True),
+    functools.partial(echo_asiolike, 65536, 1, True),
+    functools.partial(_echo_websockets_as, size=65536, conns=1, deflate=True),
 )
 
 if __name__ == "__main__":

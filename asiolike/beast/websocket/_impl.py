@@ -93,9 +93,10 @@ class stream_op(composed_op):
     next layer completes by its fastest path, on its own executor, as it would the op.
 
     ``_direct``: the handler has no association and the stream runs on its io_context's
-    own executor. A continuation (``cont``) then runs inside that context's ``run()``, so
-    :meth:`complete` may call the handler right away, which is what dispatching through
-    the executor would do, minus its cost (this is every message's completion).
+    own executor (without handler tracking). A continuation (``cont``) then runs inside
+    that context's ``run()``, so :meth:`complete` may call the handler right away, which
+    is what dispatching through the executor would do, minus its cost (this is every
+    message's completion).
     """
 
     __slots__ = ("_direct", "_io", "_off", "_out", "_step", "_total", "_ws")
@@ -200,7 +201,8 @@ class stream_impl(stream_base):
         self._next: Any = next_layer
         self._executor = ex
         self._ctx: io_context = ex.context()
-        self._plain = ex is self._ctx._executor
+        # With handler tracking on, completions keep the standard (tracked) path.
+        self._plain = ex is self._ctx._executor and self._ctx._tracker is None
         self._status = INIT
         self._conn: Connection | None = None
         self._role_server = False

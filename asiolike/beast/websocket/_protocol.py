@@ -634,15 +634,11 @@ class Connection:
         """
         if self._wr_close:
             self._check_writable("write a message")
-        payload: bytes | memoryview
+        payload: bytes
         if isinstance(data, bytes):
             payload = data
         elif isinstance(data, str):
             payload = data.encode("utf-8")
-        elif isinstance(data, memoryview) and data.ndim == 1 and data.format == "B":
-            # Framed without a copy: the frames are written before the caller may change
-            # its buffer again (the stream joins them, or keeps the caller waiting).
-            payload = data
         else:
             payload = bytes(data)
         op: int

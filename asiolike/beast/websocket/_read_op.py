@@ -196,29 +196,13 @@ class read_op(stream_op):
 
     def _append(self, pieces: list[bytes], buf: DynamicBuffer, cont: bool) -> bool:
         """Append payload pieces to the buffer; False when it overflowed (op finished)."""
-        if len(pieces) == 1:
-            data = pieces[0]
-            k = len(data)
-            try:
-                buf.prepare(k)[:k] = data
-            except buffer_overflow_error:
-                self._overflow(cont)
-                return False
-        else:
-            k = 0
-            for data in pieces:
-                k += len(data)
-            try:
-                view = buf.prepare(k)
-            except buffer_overflow_error:
-                self._overflow(cont)
-                return False
-            # Copied straight into place: a join would copy the message once more.
-            off = 0
-            for data in pieces:
-                end = off + len(data)
-                view[off:end] = data
-                off = end
+        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        k = len(data)
+        try:
+            buf.prepare(k)[:k] = data
+        except buffer_overflow_error:
+            self._overflow(cont)
+            return False
         buf.commit(k)
         self._n += k
         return True
