@@ -8,10 +8,12 @@ The server runs as a process (SIGINT is about the process); its clients are the
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,11 +33,31 @@ class served:
         self.port = port
         self.url = f"ws://127.0.0.1:{port}/"
 
+        self._stderr = ""
+
+    def wait_for_stderr(self, text: str) -> None:
+        """Read the server's stderr until ``text`` appears (bounded by ``BOUND``).
+
+        For lines the server prints after a connection ends: interrupting it before that
+        would race with the line.
+        """
+        assert self.proc.stderr is not None
+        fd = self.proc.stderr.fileno()
+        deadline = time.monotonic() + BOUND
+        while text not in self._stderr:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"the server never printed {text!r}: {self._stderr!r}"
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if ready:
+                chunk = os.read(fd, 4096)
+                assert chunk, f"the server closed stderr before {text!r}: {self._stderr!r}"
+                self._stderr += chunk.decode()
+
     def interrupt(self) -> tuple[int, str, str]:
-        """Send SIGINT and wait: ``(exit status, rest of stdout, stderr)``."""
+        """Send SIGINT and wait: ``(exit status, rest of stdout, all of stderr)``."""
         self.proc.send_signal(signal.SIGINT)
         out, err = self.proc.communicate(timeout=BOUND)
-        return self.proc.returncode, out, err
+        return self.proc.returncode, out, self._stderr + err
 
 
 @contextmanager
@@ -192,6 +214,7 @@ def test_max_message_closes_with_1009() -> None:
                 client.recv(timeout=BOUND)
             assert client.protocol.close_rcvd is not None
             assert client.protocol.close_rcvd.code == 1009
+        server.wait_for_stderr("read: message_too_big")
         status, _, err = server.interrupt()
     assert status == 0
     assert "read: message_too_big" in err

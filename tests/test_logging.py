@@ -136,3 +136,19 @@ def test_preview_cuts_payloads() -> None:
     assert preview(b"y" * (PREVIEW + 1)) == repr(b"y" * PREVIEW) + "..."
     assert preview(memoryview(bytearray(b"\x00\xff"))) == "b'\\x00\\xff'"
     assert PREVIEW == 32
+
+
+def test_websocket_frames_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    import io
+
+    from asiolike._demo import run_demo
+
+    caplog.set_level(logging.DEBUG, logger="asiolike")
+    assert run_demo(2, out=io.StringIO()) == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "asiolike.beast.websocket"]
+    assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
+    assert any(line.startswith("send ") and "the HTTP handshake" in line for line in lines)
+    # A text frame from the client: opcode 1, one frame, payload cut to a preview.
+    assert any("first frame opcode=1 fin=True" in line for line in lines)
+    assert any(line.startswith("read control event") and "Ping" in line for line in lines)
+    assert any(line == "read done: 0 bytes, ec=closed" for line in lines), lines[-5:]

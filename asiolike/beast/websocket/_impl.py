@@ -34,16 +34,32 @@ still pending operation gets ``operation_aborted``. A timeout is delivered first
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from asiolike.beast.core.error import timeout as _timeout_error
+from asiolike.beast.http._read_op import preview
 from asiolike.beast.websocket._deflate import permessage_deflate
 from asiolike.beast.websocket._options import frame_type, stream_base
 from asiolike.beast.websocket._protocol import READ_MESSAGE_MAX, WRITE_BUFFER_BYTES, Connection
 from asiolike.detail.completion import _PLAIN_CALLABLES, associated_executor_of, composed_op
 from asiolike.error import error_code, operation_aborted
 from asiolike.write import async_write
+
+_log: Final = logging.getLogger("asiolike.beast.websocket")
+_DEBUG: Final = logging.DEBUG
+
+
+def _describe_frames(out: Any) -> str:
+    """The first frame of ``out`` (bytes or a list of pieces) for a DEBUG line."""
+    first = bytes(out[0] if type(out) is list else out)[:2]
+    if len(first) < 2:
+        return "?"
+    opcode, fin, len7 = first[0] & 0x0F, bool(first[0] & 0x80), first[1] & 0x7F
+    return f"first frame opcode={opcode} fin={fin} len7={len7}"
+
+
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
@@ -328,6 +344,14 @@ class stream_impl(stream_base):
 
     def _send(self, op: stream_op, out: Any) -> None:
         """Write ``out`` (bytes, or the core's list of buffers) whole; ``op`` is called."""
+        if _log.isEnabledFor(_DEBUG):
+            pieces = out if type(out) is list else [out]
+            _log.debug(
+                "send %d bytes, %s: %s",
+                sum(len(piece) for piece in pieces),
+                "the HTTP handshake" if self._status <= HANDSHAKE else _describe_frames(out),
+                preview(pieces[0]),
+            )
         if type(out) is list:
             if len(out) == 1:
                 out = out[0]
@@ -355,6 +379,8 @@ class stream_impl(stream_base):
         """The ``n`` bytes just read (valid until the next read); grows the buffer if full."""
         view = self._rview
         data = view[:n]
+        if _log.isEnabledFor(_DEBUG):
+            _log.debug("received %d bytes: %s", n, preview(data))
         if n == len(view) and n < _RECV_MAX:
             self._rbuf = bytearray(n * 4)
             self._rview = memoryview(self._rbuf)

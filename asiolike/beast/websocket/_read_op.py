@@ -39,7 +39,7 @@ from asiolike.beast.websocket._events import (
     PingEvent,
     PongEvent,
 )
-from asiolike.beast.websocket._impl import CLOSED, CLOSING, FAILED, OPEN, stream_op
+from asiolike.beast.websocket._impl import _DEBUG, CLOSED, CLOSING, FAILED, OPEN, _log, stream_op
 from asiolike.beast.websocket._options import frame_type
 from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
@@ -212,6 +212,8 @@ class read_op(stream_op):
         ws = self._ws
         cb = ws._ctrl_cb
         t = type(ev)
+        if _log.isEnabledFor(_DEBUG):
+            _log.debug("read control event %r", ev)
         if cb is not None and not cont and t is not ErrorEvent:
             self._event = ev  # the callback must not run inside the initiating call
             self._post(self._resume)
@@ -333,6 +335,8 @@ class read_op(stream_op):
         if ws._wr_lock is self:
             ws._wr_release()
         ws._user_rd = None
+        if _log.isEnabledFor(_DEBUG):
+            _log.debug("read done: %d bytes, ec=%s", self._n, ec.name())
         self.complete(cont, ec, self._n)
 
 

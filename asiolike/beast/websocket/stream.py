@@ -29,7 +29,7 @@ Errors, and who caused them:
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Any
+from typing import Any, ClassVar
 
 from typing_extensions import Buffer
 
@@ -86,6 +86,8 @@ class stream(stream_impl):
     """
 
     __slots__ = ()
+    # How handler tracking names it (Asio-style "websocket_stream@0x...").
+    _tracking_type: ClassVar[str] = "websocket_stream"
 
     def __init__(self, next_layer: Any) -> None:
         stream_impl.__init__(self, next_layer)
