@@ -124,39 +124,35 @@ class engine:
 
     # -- operations -------------------------------------------------------------------------
 
-    def handshake(self) -> int:
-        """Try to advance the handshake."""
+    def _attempt(self, call: Callable[[], object]) -> tuple[int, bool]:
+        """Run one step of the handshake or shutdown: (what to do next, whether it finished)."""
         out = self._out
         before = out.pending
         self.n = 0
         try:
-            self._obj.do_handshake()
+            call()
         except _WantRead:
             self.ec = success
-            return WANT_OUTPUT_AND_RETRY if out.pending > before else WANT_INPUT_AND_RETRY
+            return (WANT_OUTPUT_AND_RETRY if out.pending > before else WANT_INPUT_AND_RETRY), False
         except _SSLError as exc:
             self.ec = make_error_code(exc)
-            return WANT_OUTPUT if out.pending > before else WANT_NOTHING
+            return (WANT_OUTPUT if out.pending > before else WANT_NOTHING), False
         self.ec = success
-        self._established = True
-        return WANT_OUTPUT if out.pending > before else WANT_NOTHING
+        return (WANT_OUTPUT if out.pending > before else WANT_NOTHING), True
+
+    def handshake(self) -> int:
+        """Try to advance the handshake."""
+        want, finished = self._attempt(self._obj.do_handshake)
+        if finished:
+            self._established = True
+        return want
 
     def shutdown(self) -> int:
         """Try to send our ``close_notify`` and receive the peer's."""
-        out = self._out
-        before = out.pending
-        self.n = 0
-        try:
-            self._obj.unwrap()
-        except _WantRead:
-            self.ec = success
-            return WANT_OUTPUT_AND_RETRY if out.pending > before else WANT_INPUT_AND_RETRY
-        except _SSLError as exc:
-            self.ec = make_error_code(exc)
-            return WANT_OUTPUT if out.pending > before else WANT_NOTHING
-        self.ec = success
-        self._shutdown_received = True
-        return WANT_OUTPUT if out.pending > before else WANT_NOTHING
+        want, finished = self._attempt(self._obj.unwrap)
+        if finished:
+            self._shutdown_received = True
+        return want
 
     def write(self, data: memoryview | bytes) -> int:
         """Try to encrypt ``data`` (all of it, or nothing)."""
