@@ -139,6 +139,11 @@ class steady_timer:
         Errors:
             ``operation_aborted``: ``cancel()``, ``cancel_one()`` or a new expiry.
         """
+        if type(token) in _PLAIN_CALLABLES and self._timers._ctx._tracker is None:
+            # What async_initiate does for a plain handler, without the extra call (as the
+            # socket's read and write do): timers are a hot path.
+            self._initiate_wait(token)
+            return None
         return async_initiate(self._initiate_wait, token)
 
     def _initiate_wait(self, handler: Callable[[error_code], object]) -> None:
