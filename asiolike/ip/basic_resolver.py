@@ -24,7 +24,7 @@ import ipaddress
 import socket as _socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, overload
 
 from asiolike.async_result import async_initiate
 from asiolike.detail import resolver_pool
@@ -270,8 +270,8 @@ class basic_resolver(resolver_base):
     _socktype: ClassVar[int]
     _proto: ClassVar[int]
 
-    results_type = basic_resolver_results
-    entry_type = basic_resolver_entry
+    results_type: TypeAlias = basic_resolver_results
+    entry_type: TypeAlias = basic_resolver_entry
 
     def __init__(self, ctx_or_ex: Any) -> None:
         executor = as_executor(ctx_or_ex)
