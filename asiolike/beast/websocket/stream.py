@@ -395,6 +395,8 @@ class stream(stream_impl):
             and type(token) in _PLAIN_CALLABLES
             and self._status == OPEN
             and self._user_rd is None
+            # With handler tracking on, async_initiate gives the handler its id.
+            and self._ctx._tracker is None
         ):
             # The common case, checked in one go: a whole small read costs little more
             # than the core's decoding.
@@ -519,6 +521,7 @@ class stream(stream_impl):
             and type(token) in _PLAIN_CALLABLES
             and self._status == OPEN
             and self._user_wr is None
+            and self._ctx._tracker is None
         ):
             op = write_op(token, self, data, True)  # type: ignore[arg-type]
             self._user_wr = op
