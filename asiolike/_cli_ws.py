@@ -24,19 +24,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
-import importlib
 import os
 import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from types import ModuleType
 from typing import Any, BinaryIO, Final, Protocol, TextIO
 from urllib.parse import urlsplit
 
 import asiolike as net
 from asiolike import beast
+from asiolike import ssl as tls
 from asiolike.beast import http, websocket
 from asiolike.ip import basic_resolver_results, tcp
 
@@ -160,25 +159,6 @@ def _describe(reason: websocket.close_reason) -> str:
     return f"{text}, reason {reason.reason!r}" if reason.reason else text
 
 
-def _tls_module() -> ModuleType:
-    """``asiolike.ssl``, if it is there with what ``wss://`` needs.
-
-    Raises:
-        cli_error: it is not.
-    """
-    try:
-        tls = importlib.import_module("asiolike.ssl")
-    except ImportError:
-        tls = None
-    needed = ("context", "stream", "stream_base")
-    if tls is None or not all(hasattr(tls, name) for name in needed):
-        raise cli_error(
-            "wss:// needs asiolike.ssl (ssl.context and ssl.stream), which this "
-            "installation lacks; use a ws:// URL"
-        )
-    return tls
-
-
 def _tls_layer(ioc: net.io_context, host: str, options: ws_options) -> Any:
     """A TLS client stream over a ``beast.tcp_stream``, as Beast's SSL client examples.
 
@@ -189,9 +169,8 @@ def _tls_layer(ioc: net.io_context, host: str, options: ws_options) -> Any:
     set in :meth:`session.on_connect`.
 
     Raises:
-        cli_error: ``asiolike.ssl`` is missing, or the CA file cannot be loaded.
+        cli_error: the CA file cannot be loaded.
     """
-    tls = _tls_module()
     ctx = tls.context(tls.context.tls_client)
     if options.insecure:
         ctx.set_verify_mode(tls.verify_none)
@@ -323,7 +302,6 @@ class session:
         self.note(f"connected to {ep}")
         if not self.url.secure:
             return self.do_handshake()
-        tls = _tls_module()
         layer = self.ws.next_layer()
         # Server Name Indication: the C++ calls SSL_set_tlsext_host_name on native_handle().
         layer.set_server_name(self.url.host)

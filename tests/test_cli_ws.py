@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 from websockets.sync.server import ServerConnection, serve
 
-from asiolike import _cli_ws
 from asiolike._cli_ws import LINE_MAX, parse_header, parse_url, read_lines, run_ws, ws_options
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -422,14 +421,6 @@ def test_upgrade_declined_by_a_plain_http_server() -> None:
     )
 
 
-def have_asiolike_ssl() -> bool:
-    try:
-        _cli_ws._tls_module()
-    except _cli_ws.cli_error:
-        return False
-    return True
-
-
 @pytest.mark.parametrize(
     ("options", "status", "out", "err"),
     [
@@ -439,8 +430,6 @@ def have_asiolike_ssl() -> bool:
     ],
 )
 def test_wss(tmp_path: Any, options: dict[str, Any], status: int, out: bytes, err: str) -> None:
-    if not have_asiolike_ssl():
-        pytest.skip("asiolike.ssl is not installed")
     pki = pytest.importorskip("tests.ssl.pki").make_test_pki(str(tmp_path))
     if options.get("cacert"):
         options["cacert"] = pki.ca
@@ -460,22 +449,6 @@ def test_wss(tmp_path: Any, options: dict[str, Any], status: int, out: bytes, er
     assert got_err.getvalue().startswith(err)
     if not err:
         assert got_err.getvalue() == ""
-
-
-def test_wss_without_asiolike_ssl() -> None:
-    if have_asiolike_ssl():
-        pytest.skip("asiolike.ssl is installed")
-    err = io.StringIO()
-    status = run_ws(
-        parse_url("wss://127.0.0.1:1/"),
-        ws_options(),
-        io.BytesIO(b""),
-        io.BytesIO(),
-        err,
-        run_for=BOUND,
-    )
-    assert status == 1
-    assert err.getvalue().startswith("error: wss:// needs asiolike.ssl")
 
 
 # -- as a process ------------------------------------------------------------------------------
