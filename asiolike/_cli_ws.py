@@ -39,7 +39,16 @@ from asiolike import ssl as tls
 from asiolike.beast import http, websocket
 from asiolike.ip import basic_resolver_results, tcp
 
-__all__ = ["line_sink", "ws_options", "ws_url", "parse_header", "parse_url", "read_lines", "run_ws"]
+__all__ = [
+    "describe_close",
+    "line_sink",
+    "ws_options",
+    "ws_url",
+    "parse_header",
+    "parse_url",
+    "read_lines",
+    "run_ws",
+]
 
 #: The longest line read from the input (one message); a longer line is an error.
 LINE_MAX: Final = 16 * 1024 * 1024
@@ -148,14 +157,15 @@ class ws_options:
     cacert: str | None = None
 
 
-def _describe(reason: websocket.close_reason) -> str:
+def describe_close(reason: websocket.close_reason, prefix: str = "") -> str:
+    """``reason`` for people: ``1000 (normal), reason 'bye'`` (after ``prefix``)."""
     if not reason:
         return "no close code"
     try:
         name = websocket.close_code(reason.code).name
     except ValueError:
         name = "unknown"
-    text = f"{reason.code} ({name})"
+    text = f"{prefix}{reason.code} ({name})"
     return f"{text}, reason {reason.reason!r}" if reason.reason else text
 
 
@@ -396,16 +406,16 @@ class session:
     def on_peer_closed(self) -> None:
         reason = self.ws.reason()
         if self.closing:
-            self.note(f"closed; the server answered {_describe(reason)}")
+            self.note(f"closed; the server answered {describe_close(reason)}")
             return self.finish()
         # The server closed first; the stream answered and closed the connection.
         if reason.code in (websocket.close_code.normal, websocket.close_code.going_away) or (
             not reason
         ):
-            print(f"closed by the server: {_describe(reason)}", file=self.err, flush=True)
+            print(f"closed by the server: {describe_close(reason)}", file=self.err, flush=True)
         else:
             print(
-                f"error: closed (the server closed with {_describe(reason)})",
+                f"error: closed (the server closed with {describe_close(reason)})",
                 file=self.err,
                 flush=True,
             )

@@ -22,6 +22,7 @@ from typing import TextIO
 
 import asiolike as net
 from asiolike import beast
+from asiolike._cli_ws import describe_close
 from asiolike.beast import http, websocket
 from asiolike.ip import make_address, tcp
 
@@ -58,14 +59,7 @@ class _log:
 
 
 def _describe(reason: websocket.close_reason) -> str:
-    if not reason:
-        return "no close code"
-    try:
-        name = websocket.close_code(reason.code).name
-    except ValueError:
-        name = "unknown"
-    text = f"code {reason.code} ({name})"
-    return f"{text}, reason {reason.reason!r}" if reason.reason else text
+    return describe_close(reason, prefix="code ")
 
 
 def _show(data: bytes, text: bool) -> str:

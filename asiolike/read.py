@@ -177,44 +177,54 @@ class _read_op(composed_op):
         self._stream.async_read_some(view, self)
 
 
-class _read_all_op(composed_op):
-    """The common case: fill one contiguous buffer (``transfer_all``), with less bookkeeping."""
+class _transfer_all_op(composed_op):
+    """The common case of ``async_read`` and ``async_write``: one contiguous buffer,
+    ``transfer_all``, no cursor and no condition calls.
 
-    __slots__ = ("_slice", "_stream", "_total", "_view")
+    ``some`` is the stream's bound ``async_read_some`` or ``async_write_some``: the two
+    directions differ in nothing else.
+    """
+
+    __slots__ = ("_piece", "_some", "_total", "_view")
 
     def __init__(
-        self, handler: ReadHandler, io_executor: Executor, stream: Any, view: memoryview
+        self,
+        handler: ReadHandler,
+        io_executor: Executor,
+        some: Callable[[memoryview, Any], object],
+        view: memoryview,
     ) -> None:
         super().__init__(handler, io_executor)
-        self._stream = stream
+        self._some = some
         self._view = view
         self._total = 0
         size = view.nbytes
         cap = default_max_transfer_size
-        self._slice = view if size <= cap else view[:cap]
+        self._piece = view if size <= cap else view[:cap]
 
     def start(self) -> None:
         if self._view.nbytes == 0:
-            self._finish(False, success, 0)
+            self._finish(False, success)
         else:
-            self._stream.async_read_some(self._slice, self)
+            self._some(self._piece, self)
 
-    def _finish(self, cont: bool, ec: error_code, total: int) -> None:
-        # As _read_op._finish: the handler may resize its bytearray.
-        self._slice.release()
+    def _finish(self, cont: bool, ec: error_code) -> None:
+        # Release the views of the caller's buffer (the stream may still hold the last
+        # one), so that the handler may resize its bytearray.
+        self._piece.release()
         self._view.release()
-        self.complete(cont, ec, total)
+        self.complete(cont, ec, self._total)
 
     def __call__(self, ec: error_code, n: int) -> None:
         total = self._total = self._total + n
         view = self._view
         size = view.nbytes
         if ec or total >= size or n == 0:
-            self._finish(True, ec, total)
+            self._finish(True, ec)
             return
         end = total + default_max_transfer_size
-        self._slice = view[total : end if end < size else size]
-        self._stream.async_read_some(self._slice, self)
+        self._piece = view[total : end if end < size else size]
+        self._some(self._piece, self)
 
 
 class _read_dynbuf_op(composed_op):
@@ -329,7 +339,7 @@ def _initiate_read(
     else:
         view = _writable_view(buffers, "async_read")
         if condition is _TRANSFER_ALL:
-            _read_all_op(handler, io_executor, stream, view).start()
+            _transfer_all_op(handler, io_executor, stream.async_read_some, view).start()
         else:
             _read_op(handler, io_executor, stream, view, condition).start()
 

@@ -37,7 +37,13 @@ from asiolike.completion_condition import (
 )
 from asiolike.detail.completion import Executor, composed_op
 from asiolike.error import error_code, make_error_code, success, system_error
-from asiolike.read import _NO_TOKEN, _is_dynamic_buffer, _split_args, _stream_executor
+from asiolike.read import (
+    _NO_TOKEN,
+    _is_dynamic_buffer,
+    _split_args,
+    _stream_executor,
+    _transfer_all_op,
+)
 
 __all__ = ["async_write", "write"]
 
@@ -188,46 +194,6 @@ class _write_op(composed_op):
         self.complete(cont, ec, self._total)
 
 
-class _write_all_op(composed_op):
-    """The common case: one contiguous buffer, ``transfer_all``; no cursor, no gathering."""
-
-    __slots__ = ("_chunk", "_stream", "_total", "_view")
-
-    def __init__(
-        self, handler: WriteHandler, io_executor: Executor, stream: Any, view: memoryview
-    ) -> None:
-        super().__init__(handler, io_executor)
-        self._stream = stream
-        self._view = view
-        self._total = 0
-        size = view.nbytes
-        cap = default_max_transfer_size
-        self._chunk = view if size <= cap else view[:cap]
-
-    def start(self) -> None:
-        if self._view.nbytes == 0:
-            self._finish(False, success)
-        else:
-            self._stream.async_write_some(self._chunk, self)
-
-    def _finish(self, cont: bool, ec: error_code) -> None:
-        # As _write_op._finish: release the views of the caller's memory.
-        self._chunk.release()
-        self._view.release()
-        self.complete(cont, ec, self._total)
-
-    def __call__(self, ec: error_code, n: int) -> None:
-        total = self._total = self._total + n
-        view = self._view
-        size = view.nbytes
-        if ec or total >= size or n == 0:
-            self._finish(True, ec)
-            return
-        end = total + default_max_transfer_size
-        self._chunk = view[total : end if end < size else size]
-        self._stream.async_write_some(self._chunk, self)
-
-
 @overload
 def async_write(
     stream: Any, buffers: Any, token: WriteHandler | Any, /
@@ -292,7 +258,7 @@ def _initiate_write(
     else:
         views = _source(buffers, "async_write")
         if condition is _TRANSFER_ALL and len(views) == 1:
-            _write_all_op(handler, io_executor, stream, views[0]).start()
+            _transfer_all_op(handler, io_executor, stream.async_write_some, views[0]).start()
         else:
             _write_op(handler, io_executor, stream, views, condition, None).start()
 
