@@ -412,6 +412,30 @@ class _LinearBuffer:
             _check_count(n, "consume")
         self._in += min(n, self._out - self._in)
 
+    def _append(self, data: bytes | bytearray | memoryview) -> None:
+        """``prepare(k)``, copy, ``commit(k)`` in one call (the WebSocket read's hot path).
+
+        Writing at ``_out`` never touches a live :meth:`data` view (those end at or before
+        it), and the same-size slice assignment never resizes the storage.
+
+        Raises:
+            buffer_overflow_error: as :meth:`prepare`.
+        """
+        k = len(data)
+        out = self._out
+        end = out + k
+        if end <= len(self._storage) and end - self._in <= self._max:
+            self._storage[out:end] = data
+            self._out = self._last = end
+        elif out == self._in and k <= len(self._storage) and not _exported(self._storage):
+            # Empty, and no view holds the old bytes: start over at the front.
+            self._storage[:k] = data
+            self._in = 0
+            self._out = self._last = k
+        else:
+            self.prepare(k)[:k] = data
+            self._out += k
+
     # Beast-only operations; flat_buffer exposes them under its public names.
 
     def _set_max_size(self, n: int) -> None:

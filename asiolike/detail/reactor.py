@@ -109,6 +109,8 @@ class reactor:
     def __init__(self, ctx: io_context) -> None:
         self._ctx = ctx
         self._poller = _poller()
+        # epoll takes the timeout as given: its poll is called without the wrapper.
+        self._poll = self._poller._impl.poll if not self._poller._ms else self._poller.poll
         self._lock = threading.Lock()
         self._states: dict[int, descriptor_state] = {}
         # Descriptors with registered interest; the run loop skips polling when it is zero.
@@ -253,7 +255,7 @@ class reactor:
     def run(self, timeout: float | None) -> None:
         """Wait up to ``timeout`` seconds for readiness and queue completed operations."""
         try:
-            events = self._poller.poll(timeout)
+            events = self._poll(timeout)
         except InterruptedError:
             return
         if not events:

@@ -350,6 +350,25 @@ class basic_stream_socket(reactive_socket):
         if ctx._sleepers:
             ctx._wake_one()
 
+    def _send_now(self, data: bytes | bytearray | memoryview) -> int:
+        """One non-blocking send of a contiguous buffer, now; -1 when not done now.
+
+        For a composed operation (the WebSocket write) that would otherwise start
+        ``async_write_some`` only to have its completion queued at once: this is the
+        speculative attempt of :meth:`async_write_some` without the operation object. -1
+        (nothing was sent) when a write is queued, the socket is not open, the kernel would
+        block or the call failed: the caller then uses ``async_write_some``, which waits
+        or reports the error.
+        """
+        state = self._state
+        send = self._send
+        if state is None or send is None or state.ops[1]:
+            return -1
+        try:
+            return send(data)
+        except OSError:
+            return -1
+
     def async_receive(
         self, buffers: Any, flags_or_token: Any, token: Any = None
     ) -> concurrent.futures.Future[Any] | None:

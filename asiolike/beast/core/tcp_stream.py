@@ -513,6 +513,12 @@ class tcp_stream:
             return self._socket.async_write_some(buffers, token)
         return async_initiate(self._initiate_timed, token, buffers, self._write)
 
+    def _send_now(self, data: bytes | bytearray | memoryview) -> int:
+        """The socket's ``_send_now`` while no deadline is set (see there); else -1."""
+        if self._expiry is not None:
+            return -1
+        return self._socket._send_now(data)
+
     def _initiate_timed(
         self, handler: Callable[[error_code, int], object], buffers: Any, d: _direction
     ) -> None:

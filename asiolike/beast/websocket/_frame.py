@@ -82,7 +82,7 @@ class FrameHeader:
         )
 
 
-def parse_header(buf: bytes | bytearray, pos: int = 0) -> FrameHeader | None:
+def parse_header(buf: bytes | bytearray | memoryview, pos: int = 0) -> FrameHeader | None:
     """Decode the frame header that starts at ``buf[pos]``.
 
     Returns:

@@ -34,6 +34,7 @@ still pending operation gets ``operation_aborted``. A timeout is delivered first
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -48,6 +49,7 @@ from asiolike.error import error_code, operation_aborted
 from asiolike.write import async_write
 
 _log: Final = logging.getLogger("asiolike.beast.websocket")
+_partial: Final = functools.partial
 _DEBUG: Final = logging.DEBUG
 
 
@@ -99,6 +101,11 @@ ControlCallback = Callable[[frame_type, bytes], object]
 _WRITE_SLOTS: Final = ("_wait_close", "_wait_idle_ping", "_wait_rd", "_wait_ping", "_wait_wr")
 
 
+def _spent(ec: error_code, n: int) -> None:
+    """What a finished operation's ``_io`` becomes (nothing may complete into it)."""
+    raise AssertionError(f"a finished WebSocket operation was resumed with {ec}, {n}")
+
+
 class stream_op(composed_op):
     """Base of the stream's composed operations: the stream and the frame being written.
 
@@ -137,8 +144,12 @@ class stream_op(composed_op):
 
     def complete(self, cont: bool, *args: object) -> None:
         """Deliver the final result (posted on the first step, dispatched later)."""
-        if cont and self._direct:
-            self.handler(*args)
+        self._io = _spent  # no cycle through the op's own bound method outlives it
+        if self._direct:
+            if cont:
+                self.handler(*args)
+            else:
+                self.io_executor.post(_partial(self.handler, *args))
         else:
             composed_op.complete(self, cont, *args)
 
@@ -182,6 +193,7 @@ class stream_impl(stream_base):
         "_rd_msg_max",
         "_role_server",
         "_rview",
+        "_send_now",
         "_status",
         "_text",
         "_timed_out",
@@ -219,6 +231,11 @@ class stream_impl(stream_base):
         self._ctx: io_context = ex.context()
         # With handler tracking on, completions keep the standard (tracked) path.
         self._plain = ex is self._ctx._executor and self._ctx._tracker is None
+        # A next layer that can write at once (tcp_stream, tcp.socket) lets a message's
+        # write skip the next layer's operation when the kernel takes it all (see _send).
+        self._send_now: Callable[[Any], int] | None = (
+            getattr(next_layer, "_send_now", None) if self._plain else None
+        )
         self._status = INIT
         self._conn: Connection | None = None
         self._role_server = False
@@ -342,8 +359,13 @@ class stream_impl(stream_base):
 
     # -- I/O helpers --------------------------------------------------------------------------
 
-    def _send(self, op: stream_op, out: Any) -> None:
-        """Write ``out`` (bytes, or the core's list of buffers) whole; ``op`` is called."""
+    def _send(self, op: stream_op, out: Any, now: bool = False) -> bool:
+        """Write ``out`` (bytes, or the core's list of buffers) whole; ``op`` is called.
+
+        With ``now``, a next layer that can write at once is tried first: when the kernel
+        takes everything, nothing is started and True is returned (the caller completes;
+        it is the only case in which ``op`` is not called).
+        """
         if _log.isEnabledFor(_DEBUG):
             pieces = out if type(out) is list else [out]
             _log.debug(
@@ -364,19 +386,40 @@ class stream_impl(stream_base):
                     op._off = 0
                     op._total = total
                     async_write(self._next, out, op)
-                    return
+                    return False
                 out = b"".join(out)
         op._out = out
-        op._off = 0
         op._total = len(out)
+        if now and self._send_now is not None:
+            n = self._send_now(out)
+            if n == op._total:
+                return True
+            if n > 0:
+                op._off = n
+                self._next.async_write_some(memoryview(out)[n:], op._io)
+                return False
+        op._off = 0
         self._next.async_write_some(out, op._io)
+        return False
 
     def _read(self, op: Callable[[error_code, int], object]) -> None:
-        """Read some bytes from the next layer into the receive buffer; ``op`` is called."""
+        """Read some bytes from the next layer into the receive buffer; ``op`` is called.
+
+        The core may still hold a view of the last read (see ``_received``): it copies what
+        it has left first, since the read overwrites the buffer.
+        """
+        conn = self._conn
+        if conn is not None and type(conn._buf) is memoryview:
+            conn.own_input()
         self._next.async_read_some(self._rview, op)
 
     def _received(self, n: int) -> memoryview:
-        """The ``n`` bytes just read (valid until the next read); grows the buffer if full."""
+        """The ``n`` bytes just read (valid until the next read); grows the buffer if full.
+
+        Reads feed the core these bytes with ``borrow=True``, so a large read is not copied
+        before decoding: :meth:`_read` and :meth:`_sync_read` make the core copy what it
+        has not decoded before the buffer is reused.
+        """
         view = self._rview
         data = view[:n]
         if _log.isEnabledFor(_DEBUG):
@@ -429,4 +472,7 @@ class stream_impl(stream_base):
         Raises:
             system_error: the next layer's error (``eof``...).
         """
+        conn = self._conn
+        if conn is not None and type(conn._buf) is memoryview:
+            conn.own_input()
         return int(self._next.read_some(self._rview))

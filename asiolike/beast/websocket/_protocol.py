@@ -103,6 +103,9 @@ _KEY_PLACE: Final = b"\x00\x00\x00\x00"
 _HEADER: Final = 0
 _PAYLOAD: Final = 1
 _STOPPED: Final = 2
+# Invalid UTF-8 was found while :meth:`Connection._gather` extended a piece: the next
+# call fails the connection (the piece before it is delivered first).
+_BAD_UTF8: Final = 3
 
 _TEXT: Final = 1
 _BINARY: Final = 2
@@ -134,7 +137,8 @@ class Connection:
         write_buffer_bytes: int = WRITE_BUFFER_BYTES,
     ) -> None:
         self._server = server
-        self._buf: bytes | bytearray = b""
+        # bytes or bytearray of our own, or a caller's memoryview lent to feed().
+        self._buf: bytes | bytearray | memoryview = b""
         self._pos = 0
         self._state = _HEADER
         # Current data frame.
@@ -272,26 +276,39 @@ class Connection:
 
     # -- reading -------------------------------------------------------------------------
 
-    def feed(self, data: bytes | bytearray | memoryview) -> None:
-        """Append received bytes. Ignored once a close arrived or the connection failed."""
+    def feed(self, data: bytes | bytearray | memoryview, borrow: bool = False) -> None:
+        """Append received bytes. Ignored once a close arrived or the connection failed.
+
+        Args:
+            data: The bytes; copied unless ``borrow``.
+            borrow: Use ``data`` in place when nothing else is buffered, sparing a copy of
+                every read. The caller then keeps ``data`` unchanged until it calls
+                :meth:`own_input`, which it must do before reusing the memory.
+        """
         if self._state == _STOPPED or not data:
             return
         buf = self._buf
         pos = self._pos
         if pos >= len(buf):
-            self._buf = data if type(data) is bytes else bytes(data)
+            self._buf = data if borrow or type(data) is bytes else bytes(data)
             self._pos = 0
-        elif type(buf) is bytes:
+        elif type(buf) is not bytearray:
             grown = bytearray(memoryview(buf)[pos:])
             grown += data
             self._buf = grown
             self._pos = 0
         else:
-            assert isinstance(buf, bytearray)
             if pos > 65536 and pos * 2 > len(buf):
                 del buf[:pos]
                 self._pos = 0
             buf += data
+
+    def own_input(self) -> None:
+        """Copy what is left of borrowed input (see :meth:`feed`) into the core's own memory."""
+        buf = self._buf
+        if type(buf) is not bytes and type(buf) is not bytearray:
+            self._buf = bytes(buf[self._pos :])
+            self._pos = 0
 
     def _take(self, n: int) -> bytes:
         """Remove ``n`` payload bytes from the buffer, unmasked."""
@@ -328,7 +345,9 @@ class Connection:
                 event = self._inflate(limit) if self._rd_compressed else self._plain(limit)
                 if event is not None or self._state != _HEADER:
                     return event
-            elif state == _STOPPED or len(self._buf) - self._pos < 2:
+            elif state >= _STOPPED or len(self._buf) - self._pos < 2:
+                if state == _BAD_UTF8:
+                    return self._fail(error.bad_frame_payload, close_code.bad_payload)
                 return None  # stopped, or not even a header's first two bytes yet
             else:
                 event = self._whole_frame(limit)
@@ -460,6 +479,111 @@ class Connection:
             not self._utf8.write(data) or (fin and not self._utf8.finish())
         ):
             return self._fail(error.bad_frame_payload, close_code.bad_payload)
+        if fin or len(buf) - end < 2 or buf[end] & 0x7F:
+            return DataEvent(data, fin)
+        return self._gather(data, limit)
+
+    def _gather(self, first: bytes, limit: int) -> DataEvent:
+        """Extend a piece from :meth:`_whole_frame` over the next buffered continuations.
+
+        A fragmented message (Beast fragments at 4 KiB by default) often arrives as many
+        whole frames in one read; decoding them here, one header check and one slice
+        each, and handing them out as one piece costs a fraction of an event per frame.
+        Each frame taken passes the same rules as in ``_whole_frame``; the first that does
+        not (a control frame, a partial frame, a limit, a 64-bit length...) ends the piece
+        and is left to the general path, which also produces every error. The one error
+        found here is invalid UTF-8: the piece then ends before the failing frame and the
+        next call fails the connection, so the pieces before it stay delivered.
+        """
+        buf = self._buf
+        view = memoryview(buf)
+        n = len(buf)
+        pos = self._pos
+        server = self._server
+        read_max = self._read_max
+        size = self._rd_size
+        total = len(first)
+        utf8 = self._utf8 if self._rd_op == _TEXT else None
+        pieces: list[bytes | memoryview] = [first]
+        fin = False
+        length = 0
+        key = b""
+        while n - pos >= 2:
+            head_at = pos
+            b0 = buf[pos]
+            if b0 & 0x7F:
+                break  # not a plain continuation: an opcode or reserved bits
+            b1 = buf[pos + 1]
+            length = b1 & 0x7F
+            start = pos + 2
+            if length == 126:
+                if n - pos < 4:
+                    break
+                length = (buf[pos + 2] << 8) | buf[pos + 3]
+                if length < 126:
+                    break
+                start += 2
+            elif length == 127:
+                break
+            if (b1 > 0x7F) != server:
+                break
+            if server:
+                key = bytes(view[start : start + 4])
+                start += 4
+            end = start + length
+            fin = b0 > 0x7F
+            if (
+                end > n
+                or (limit and total + length > limit)
+                or (read_max and size + length > read_max)
+                or not (length or fin)
+            ):
+                fin = False
+                break
+            piece = mask(view[start:end], key) if server else view[start:end]
+            if utf8 is not None and (
+                not utf8.write(piece) or (fin and not utf8.finish())
+            ):
+                self._state = _BAD_UTF8
+                fin = False
+                break
+            pieces.append(piece)
+            pos = end
+            size += length
+            total += length
+            if fin:
+                break
+            # Beast's fragments of a message are all alike but the last: the frames that
+            # repeat this header (the key aside) need only that comparison and the limits.
+            flen = end - head_at
+            plen = flen - length - (4 if server else 0)
+            prefix = bytes(view[head_at : head_at + plen])
+            while n - pos >= flen and view[pos : pos + plen] == prefix:
+                if (limit and total + length > limit) or (read_max and size + length > read_max):
+                    break
+                end = pos + flen
+                start = end - length
+                if server:
+                    piece = mask(view[start:end], bytes(view[start - 4 : start]))
+                else:
+                    piece = view[start:end]
+                if utf8 is not None and not utf8.write(piece):
+                    self._state = _BAD_UTF8
+                    break
+                pieces.append(piece)
+                pos = end
+                size += length
+                total += length
+            else:
+                continue  # the run ended: the general rules take the next frame
+            break
+        # The views into the buffer die with this frame: none is kept past the return.
+        data = b"".join(pieces) if len(pieces) > 1 else first
+        self._pos = pos
+        self._rd_size = size
+        self._rd_cont = not fin
+        self._rd_done = fin
+        self._rd_offset = length
         return DataEvent(data, fin)
 
     def _plain(self, limit: int) -> Event | None:
@@ -635,7 +759,7 @@ class Connection:
         if self._wr_close:
             self._check_writable("write a message")
         payload: bytes
-        if isinstance(data, bytes):
+        if type(data) is bytes or isinstance(data, bytes):
             payload = data
         elif isinstance(data, str):
             payload = data.encode("utf-8")
@@ -656,9 +780,15 @@ class Connection:
         if self._wr_compress:
             assert self._deflater is not None
             payload = self._deflater.compress(payload, fin)
-        out: list[bytes | memoryview] = []
         n = len(payload)
         step = self._wr_size if self._frag else n
+        if n <= step and n <= _JOIN_MAX:
+            # One small frame (most messages): _frame's work, without the call.
+            if self._server:
+                return [build_header(fin, op, n, b"", rsv1) + payload]
+            key = make_key()
+            return [build_header(fin, op, n, key, rsv1) + mask(payload, key)]
+        out: list[bytes | memoryview] = []
         if n <= step:
             self._frame(out, fin, op, rsv1, payload)
             return out

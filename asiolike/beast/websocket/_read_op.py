@@ -30,6 +30,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from asiolike.beast.core.error import timeout as _timeout_error
+from asiolike.beast.core.flat_buffer import flat_buffer
 from asiolike.beast.websocket import error
 from asiolike.beast.websocket._events import (
     CloseEvent,
@@ -81,6 +82,7 @@ class read_op(stream_op):
         "_result",
         "_some",
         "_view",
+        "_whole",
     )
 
     def __init__(
@@ -98,6 +100,8 @@ class read_op(stream_op):
         self._limit = limit
         self._some = some
         self._max = buf.max_size() if buf is not None else 0
+        # A whole message into a buffer without a size limit: ``_read_message``.
+        self._whole = buf is not None and not some and self._max == _UNLIMITED
         self._n = 0
         self._event: Event | None = None
         self._reply = b""
@@ -112,7 +116,11 @@ class read_op(stream_op):
             ws._wait_r_rd = self  # a close is reading: this read ends when it does
         else:
             ws._rd_lock = self
-            self._loop(False)
+            if self._whole:
+                assert self._buf is not None and ws._conn is not None
+                self._read_message(False, ws._conn, self._buf)
+            else:
+                self._loop(False)
 
     def _on_read_lock(self) -> None:
         # Only a finished close hands the read lock to a read: nothing is left to read.
@@ -123,7 +131,8 @@ class read_op(stream_op):
         conn = ws._conn
         assert conn is not None
         buf = self._buf
-        if buf is not None and not self._some and self._max == _UNLIMITED:
+        if self._whole:
+            assert buf is not None
             self._read_message(cont, conn, buf)
             return
         while True:
@@ -199,11 +208,14 @@ class read_op(stream_op):
         data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
         k = len(data)
         try:
-            buf.prepare(k)[:k] = data
+            if type(buf) is flat_buffer:
+                buf._append(data)
+            else:
+                buf.prepare(k)[:k] = data
+                buf.commit(k)
         except buffer_overflow_error:
             self._overflow(cont)
             return False
-        buf.commit(k)
         self._n += k
         return True
 
@@ -304,8 +316,12 @@ class read_op(stream_op):
                 ws._last_rx = _monotonic()
             conn = ws._conn
             assert conn is not None
-            conn.feed(ws._received(n))
-            self._loop(True)
+            conn.feed(ws._received(n), True)
+            if self._whole:
+                assert self._buf is not None
+                self._read_message(True, conn, self._buf)
+            else:
+                self._loop(True)
         elif step == _REPLY:
             if self._more_to_write(ec, n):
                 return
@@ -331,7 +347,10 @@ class read_op(stream_op):
     def _finish(self, cont: bool, ec: error_code) -> None:
         ws = self._ws
         if ws._rd_lock is self:
-            ws._rd_release()
+            if ws._wait_r_close is None and ws._wait_r_rd is None:
+                ws._rd_lock = None  # what _rd_release does when nobody waits
+            else:
+                ws._rd_release()
         if ws._wr_lock is self:
             ws._wr_release()
         ws._user_rd = None
@@ -374,7 +393,7 @@ def read_sync(
                 k = ws._sync_read()
             except system_error as exc:
                 _raise(ws, exc.code)
-            conn.feed(ws._received(k))
+            conn.feed(ws._received(k), True)
             continue
         if type(ev) is DataEvent:
             assert isinstance(ev, DataEvent)

@@ -84,7 +84,8 @@ class write_op(stream_op):
         if conn.close_sent:
             self._finish(cont, operation_aborted)
             return
-        ws._send(self, conn.write(self._data, self._fin))
+        if ws._send(self, conn.write(self._data, self._fin), True):
+            self._finish(cont, success)  # the kernel took it all at once
 
     def __call__(self, ec: error_code, n: int) -> None:
         off = self._off + n
@@ -105,9 +106,12 @@ class write_op(stream_op):
     def _finish(self, cont: bool, ec: error_code) -> None:
         ws = self._ws
         if ws._wr_lock is self:
-            ws._wr_release()
+            if ws._wr_waiters:
+                ws._wr_release()
+            else:
+                ws._wr_lock = None  # what _wr_release does when nobody waits
         ws._user_wr = None
-        self.complete(cont, ec, 0 if ec else self._size)
+        self.complete(cont, ec, self._size if ec is success or not ec else 0)
 
 
 def write_sync(ws: stream_impl, data: bytes | bytearray | memoryview, fin: bool) -> int:

@@ -614,3 +614,35 @@ def test_misuse_raises_at_once(ioc: io_context) -> None:
     with pytest.raises(TypeError):
         tcp_stream("not an io_context")
     assert not ioc.has_outstanding_work()
+
+
+# -- the immediate write a WebSocket message uses ---------------------------------------------
+
+
+def test_send_now_writes_at_once_or_declines(
+    ioc: io_context, connected: tuple[tcp_stream, socket.socket]
+) -> None:
+    stream, conn = connected
+    assert stream._send_now(b"hello") == 5
+    assert conn.recv(16) == b"hello"
+    # With a deadline the write must be timed: declined, nothing sent.
+    stream.expires_after(5)
+    assert stream._send_now(b"timed") == -1
+    stream.expires_never()
+    # Behind a queued write it would overtake it: declined.
+    big = fill_send_buffer(stream, conn)
+    results: Result = []
+    state = stream.socket()._state
+    assert state is not None
+    for _ in range(8):  # until the kernel's buffer is full and a write waits
+        stream.async_write_some(big, recorder(results))
+        if state.ops[1]:
+            break
+    assert state.ops[1]
+    assert stream._send_now(b"late") == -1
+    stream.cancel()
+    run(ioc)
+    assert results[-1] == (operation_aborted, 0)
+    # A closed stream declines too (the async path reports bad_descriptor).
+    stream.close()
+    assert stream._send_now(b"closed") == -1
