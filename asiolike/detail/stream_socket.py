@@ -350,8 +350,8 @@ class basic_stream_socket(reactive_socket):
         if ctx._sleepers:
             ctx._wake_one()
 
-    def _send_now(self, data: bytes | bytearray | memoryview) -> int:
-        """One non-blocking send of a contiguous buffer, now; -1 when not done now.
+    def _send_now(self, data: bytes | bytearray | memoryview | list[Any]) -> int:
+        """One non-blocking send of a buffer (a list: gathered), now; -1 when not done now.
 
         For a composed operation (the WebSocket write) that would otherwise start
         ``async_write_some`` only to have its completion queued at once: this is the
@@ -362,10 +362,12 @@ class basic_stream_socket(reactive_socket):
         """
         state = self._state
         send = self._send
-        if state is None or send is None or state.ops[1]:
+        sock = self._sock
+        if state is None or send is None or sock is None or state.ops[1]:
             return -1
         try:
-            return send(data)
+            # sendmsg refuses more than IOV_MAX buffers (EMSGSIZE): declined like the rest.
+            return sock.sendmsg(data) if type(data) is list else send(data)
         except OSError:
             return -1
 

@@ -513,7 +513,7 @@ class tcp_stream:
             return self._socket.async_write_some(buffers, token)
         return async_initiate(self._initiate_timed, token, buffers, self._write)
 
-    def _send_now(self, data: bytes | bytearray | memoryview) -> int:
+    def _send_now(self, data: bytes | bytearray | memoryview | list[Any]) -> int:
         """The socket's ``_send_now`` while no deadline is set (see there); else -1."""
         if self._expiry is not None:
             return -1

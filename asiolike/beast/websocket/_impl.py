@@ -387,6 +387,18 @@ class stream_impl(stream_base):
                     op._total = total
                     async_write(self._next, out, op)
                     return False
+                if now and self._send_now is not None:
+                    # The frames of a fragmented message in one gathering system call:
+                    # no joined copy unless the kernel takes only part of them.
+                    n = self._send_now(out)
+                    if n == total:
+                        return True
+                    out = b"".join(out)
+                    op._out = out
+                    op._total = total
+                    op._off = n if n > 0 else 0
+                    self._next.async_write_some(memoryview(out)[op._off :], op._io)
+                    return False
                 out = b"".join(out)
         op._out = out
         op._total = len(out)
