@@ -625,6 +625,8 @@ def test_send_now_writes_at_once_or_declines(
     stream, conn = connected
     assert stream._send_now(b"hello") == 5
     assert conn.recv(16) == b"hello"
+    assert stream._send_now([b"gath", memoryview(b"ered")]) == 8  # one sendmsg
+    assert conn.recv(16) == b"gathered"
     # With a deadline the write must be timed: declined, nothing sent.
     stream.expires_after(5)
     assert stream._send_now(b"timed") == -1

@@ -180,3 +180,24 @@ def test_sync_client_with_async_server(ioc: asiolike.io_context) -> None:
     run(ioc)
     assert done == [(10, b"sync hello", b"abcd", 1000)]
     assert results == [error.closed]
+
+
+def test_fragmented_messages_through_small_socket_buffers(ioc: asiolike.io_context) -> None:
+    # 4 KiB fragments (Beast's default) of messages up to 256 KiB go out in one gathering
+    # send; with small kernel buffers the kernel takes part of them and the rest follows.
+    client, server = _open_tcp(ioc, tcp_stream)
+    for ws in (client, server):
+        sock = ws.next_layer().socket()
+        sock.set_option(asiolike.socket_base.send_buffer_size(4096))
+    client.binary(True)
+    server.binary(True)
+    for size in (5000, 65536, 200_000):
+        payload = os.urandom(size)
+        for writer, reader in ((client, server), (server, client)):
+            buf = flat_buffer()
+            w, r = Rec(), Rec()
+            writer.async_write(payload, w)
+            reader.async_read(buf, r)
+            run(ioc)
+            assert w.once == (asiolike.error.success, size) and r.once[1] == size
+            assert bytes(buf.data()) == payload and reader.is_message_done()
