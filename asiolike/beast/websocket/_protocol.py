@@ -474,7 +474,12 @@ class Connection:
             data = mask(memoryview(buf)[pos:end], key)
         else:
             data = bytes(memoryview(buf)[pos:end])
-        self._pos = end
+        if end == len(buf):
+            # All decoded: drop the buffer (a view lent by feed needs no copy later).
+            self._buf = b""
+            self._pos = 0
+        else:
+            self._pos = end
         if self._rd_op == _TEXT and (
             not self._utf8.write(data) or (fin and not self._utf8.finish())
         ):
@@ -579,7 +584,11 @@ class Connection:
             break
         # The views into the buffer die with this frame: none is kept past the return.
         data = b"".join(pieces) if len(pieces) > 1 else first
-        self._pos = pos
+        if pos == n:
+            self._buf = b""
+            self._pos = 0
+        else:
+            self._pos = pos
         self._rd_size = size
         self._rd_cont = not fin
         self._rd_done = fin
