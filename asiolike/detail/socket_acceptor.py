@@ -99,7 +99,7 @@ class _accept_op:
         conn = self.conn
         if conn is not None:
             self.conn = None
-            if ec:
+            if ec is not success and ec:  # identity first: no error_code call on success
                 conn.close()  # cancelled after the accept went through
             else:
                 try:

@@ -21,8 +21,9 @@ from typing import Any
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import asiolike as net  # noqa: E402
-from _harness import main  # noqa: E402
+from _harness import main
+
+import asiolike as net
 
 POSTS = 200_000
 TIMERS = 100_000
@@ -282,7 +283,9 @@ def pingpong_loop(kind: str, size: int, conns: int) -> float:
         server = await loop.create_server(echo, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         start = time.perf_counter()
-        await asyncio.gather(*(loop.create_connection(client, "127.0.0.1", port) for _ in range(conns)))
+        await asyncio.gather(
+            *(loop.create_connection(client, "127.0.0.1", port) for _ in range(conns))
+        )
         await finished
         elapsed = time.perf_counter() - start
         server.close()
@@ -373,7 +376,9 @@ def bulk_loop(kind: str) -> float:
     return BULK / elapsed
 
 
-def _impls(ours: Callable[[], float], theirs: Callable[[str], float]) -> dict[str, Callable[[], float]]:
+def _impls(
+    ours: Callable[[], float], theirs: Callable[[str], float]
+) -> dict[str, Callable[[], float]]:
     return {
         "asiolike": ours,
         "asyncio": lambda: theirs("asyncio"),

@@ -9,7 +9,7 @@ written can never be split or extended by the data it carries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from asiolike.beast.http import _grammar
 
@@ -105,6 +105,8 @@ class fields:
     def equal_range(self, name: str) -> list[str]:
         """The values of every field called ``name``, in order (empty if there is none)."""
         key = name.lower()
+        if key not in self._keys:
+            return []  # the usual answer (Sec-WebSocket-Extensions...): no scan, no zip
         return [value for k, value in zip(self._keys, self._values, strict=True) if k == key]
 
     def at(self, name: str) -> str:
@@ -207,8 +209,13 @@ class fields:
         self._values = [self._values[i] for i in keep]
         return removed
 
-    def _append_trusted(self, names: list[str], keys: list[str], values: list[str]) -> None:
-        # For the parser: the octets were validated by the header grammar already.
+    def _append_trusted(
+        self, names: Iterable[str], keys: Iterable[str], values: Iterable[str]
+    ) -> None:
+        # Appends without the checks of insert(): for the parser, whose octets the header
+        # grammar validated already, and for fields the library composes itself from
+        # constants and values valid by construction (the WebSocket handshake). ``keys``
+        # are the lower-cased names; values must not need trimming.
         self._names += names
         self._keys += keys
         self._values += values

@@ -285,7 +285,8 @@ class request(message):
 
     @classmethod
     def _blank(cls) -> request:
-        # For the parser: an empty request without running the validating constructor.
+        # An empty GET / HTTP/1.1 request without running the validating constructor: for
+        # the parser, and for the WebSocket handshake, which composes its own request.
         msg = cls.__new__(cls)
         msg._names, msg._keys, msg._values = [], [], []
         msg._version, msg.body = 11, b""
@@ -415,12 +416,13 @@ class response(message):
         self._reason = ""
 
     @classmethod
-    def _blank(cls) -> response:
-        # For the parser: an empty response without running the validating constructor.
+    def _blank(cls, result: int = 200, version: int = 11) -> response:
+        # An empty response without running the validating constructor: for the parser, and
+        # for the WebSocket handshake's 101, whose code and version (10 or 11) are known good.
         msg = cls.__new__(cls)
         msg._names, msg._keys, msg._values = [], [], []
-        msg._version, msg.body = 11, b""
-        msg._result, msg._reason = 200, ""
+        msg._version, msg.body = version, b""
+        msg._result, msg._reason = result, ""
         return msg
 
     @overload

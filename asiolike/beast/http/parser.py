@@ -449,15 +449,14 @@ class basic_parser(Generic[_M]):
         keys = "\n".join(names).lower().split("\n") if names else []
         msg = self._msg
         if isinstance(msg, request):
-            method = match.group(1)
+            method, msg._target, minor = match.groups()
             msg._method = string_to_verb(method)
             msg._method_string = method if msg._method is verb.unknown else ""
-            msg._target = match.group(2)
-            self._http11 = match.group(3) == "1"
+            self._http11 = minor == "1"
         else:
-            self._http11 = match.group(1) == "1"
-            msg._result = self._status = int(match.group(2))
-            msg._reason = match.group(3)
+            minor, code, msg._reason = match.groups()
+            self._http11 = minor == "1"
+            msg._result = self._status = int(code)
         msg._version = 11 if self._http11 else 10
         msg._names, msg._keys, msg._values = names, keys, values
         present = _FRAMING_KEYS.intersection(keys)

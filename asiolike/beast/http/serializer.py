@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Final, Generic, TypeVar, overload
 
 from asiolike.beast.http.message import _UNSET, _Unset, request, response
+from asiolike.beast.http.status import obsolete_reason
 
 __all__ = ["serializer", "request_serializer", "response_serializer", "to_bytes"]
 
@@ -29,10 +30,14 @@ _M = TypeVar("_M", request, response)
 
 def _header_text(msg: request | response) -> str:
     version = msg._version
+    # The start line reads the attributes the accessors read (method_string(), reason()):
+    # a verb member is its own text, and an unknown one keeps its text in _method_string.
     if isinstance(msg, request):
-        first = f"{msg.method_string()} {msg._target} HTTP/{version // 10}.{version % 10}\r\n"
+        method = msg._method_string or msg._method
+        first = f"{method} {msg._target} HTTP/{version // 10}.{version % 10}\r\n"
     else:
-        first = f"HTTP/{version // 10}.{version % 10} {msg._result:03d} {msg.reason()}\r\n"
+        reason = msg._reason or obsolete_reason(msg._result)
+        first = f"HTTP/{version // 10}.{version % 10} {msg._result:03d} {reason}\r\n"
     if not msg._names:
         return first + "\r\n"
     lines = "\r\n".join(map(": ".join, zip(msg._names, msg._values, strict=True)))
@@ -248,6 +253,16 @@ def to_bytes(msg: request | response) -> bytes:
     """
     if not isinstance(msg, request | response):
         raise TypeError(f"to_bytes needs an http.request or http.response, not {msg!r}")
+    keys = msg._keys
+    if (
+        type(msg.body) is bytes
+        and not msg.body
+        and "content-length" not in keys
+        and "transfer-encoding" not in keys
+    ):
+        # No body and no framing field: nothing _checked_body could refuse, and the header
+        # is the whole message (every WebSocket handshake request and 101 response).
+        return _header_text(msg).encode("latin-1")
     body, chunked = _checked_body(msg)
     pieces, _ = _build_pieces(msg, body, chunked, False)
     if len(pieces) == 1 and type(pieces[0]) is bytes:

@@ -11,7 +11,7 @@ Octets received after the request are kept as the first frames.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from asiolike.beast import http
 from asiolike.beast.websocket._handshake import build_response, check_request, negotiated_deflate
@@ -22,8 +22,6 @@ from asiolike.error import eof, error_code, success, system_error
 from asiolike.write import write
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from asiolike.beast.websocket._impl import stream_impl
 
 __all__ = ["accept_op", "accept_sync"]
@@ -33,18 +31,19 @@ _WRITE: Final = 2
 _need_more: Final = http.error.need_more
 
 
-def _request_reader(initial: bytes) -> http_reader:
+def _request_reader(initial: bytes) -> http_reader[http.request_parser]:
     return http_reader(http.request_parser(http.empty_body), initial)
 
 
 def _answer(ws: stream_impl, req: http.request) -> tuple[error_code, http.response]:
     """The check result and the response to send for ``req``."""
     ec = check_request(req)
-    decorate = cast("Callable[[http.response], None] | None", ws._decorator)
-    return ec, build_response(req, ec, ws._pmd, decorate)
+    return ec, build_response(req, ec, ws._pmd, ws._decorator)
 
 
-def _open_server(ws: stream_impl, reader: http_reader | None, res: http.response) -> None:
+def _open_server(
+    ws: stream_impl, reader: http_reader[http.request_parser] | None, res: http.response
+) -> None:
     if reader is not None:
         ws._pending = reader.leftover()
     ws._open(True, negotiated_deflate(res))
@@ -80,7 +79,7 @@ class accept_op(stream_op):
         elif result:
             self._finish(False, result)
         else:
-            self._req = cast(http.request, reader.parser.release())
+            self._req = reader.parser.release()
             self._respond()
 
     def _respond(self) -> None:
@@ -96,7 +95,9 @@ class accept_op(stream_op):
         if self._step == _READ:
             reader = self._reader
             assert reader is not None
-            if ec == eof and not ws._timed_out and ws._status < CLOSED:
+            # ``ec is not success`` and ``result is not success`` first: no error_code calls
+            # on the usual path (the reader answers success or an error constant).
+            if ec is not success and ec == eof and not ws._timed_out and ws._status < CLOSED:
                 result = reader.eof()
             else:
                 stop = ws._check_stop(ec)
@@ -104,13 +105,13 @@ class accept_op(stream_op):
                     self._finish(True, stop)
                     return
                 result = reader.feed(ws._received(n))
-                if result == _need_more:
+                if result is not success and result == _need_more:
                     ws._read(self._io)
                     return
-            if result:
+            if result is not success:
                 self._finish(True, result)
                 return
-            self._req = cast(http.request, reader.parser.release())
+            self._req = reader.parser.release()
             self._respond()
             return
         if self._more_to_write(ec, n):
@@ -119,7 +120,7 @@ class accept_op(stream_op):
         if stop is not None:
             self._finish(True, stop)
             return
-        if self._result:
+        if self._result is not success:  # check_request's success or error constant
             self._finish(True, self._result)
             return
         assert self._res is not None
@@ -129,7 +130,7 @@ class accept_op(stream_op):
     def _finish(self, cont: bool, ec: error_code) -> None:
         ws = self._ws
         ws._user_hs = None
-        if ec and ws._status == HANDSHAKE:
+        if ws._status == HANDSHAKE and ec:  # status first: open after a success
             ws._ec_delivered = True
             ws._set_final(FAILED)
         self.complete(cont, ec)
@@ -148,7 +149,7 @@ def accept_sync(ws: stream_impl, req: http.request | None, initial: bytes) -> No
         if ec:
             ws._set_final(FAILED)
             raise system_error(ec, "accept")
-        req = cast(http.request, reader.parser.release())
+        req = reader.parser.release()
     result, res = _answer(ws, req)
     try:
         write(ws._next, http.to_bytes(res))

@@ -82,7 +82,9 @@ def initial_bytes(buffer: object) -> bytes:
 
 
 def close_reason_arg(cr: object) -> close_reason:
-    if isinstance(cr, close_reason):
+    if type(cr) is close_code:
+        reason = close_reason(cr)  # the usual argument: no isinstance checks
+    elif isinstance(cr, close_reason):
         reason = cr
     elif isinstance(cr, (int, str)) and not isinstance(cr, bool):
         reason = close_reason(cr)

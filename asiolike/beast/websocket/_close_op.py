@@ -179,11 +179,10 @@ class close_op(stream_op):
             if ws._timed_out:
                 ws._timed_out = False
                 ec = _timeout_error
-            elif ec == eof:
-                ec = success
-            if not ec:
+            elif ec is success or ec == eof or not ec:
+                # The transport went down cleanly: the closing handshake's result decides.
                 ec = self._result
-            ws._set_final(FAILED if ec else CLOSED)
+            ws._set_final(CLOSED if ec is success or not ec else FAILED)
             self._finish(True, ec)
 
     def _finish(self, cont: bool, ec: error_code) -> None:

@@ -17,7 +17,6 @@ permessage-deflate parameters of the connection (the response sent, on the serve
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import os
@@ -63,10 +62,34 @@ USER_AGENT: Final = f"asiolike/{__version__}"
 # Host: no whitespace, no controls, nothing that could end or split a header line.
 _BAD_HOST: Final = re.compile(r"[\x00-\x20\x7f]")
 
+# The only 24-character strings that base64-decode (strictly) to 16 bytes.
+_SEC_KEY: Final = re.compile(r"[A-Za-z0-9+/]{22}==")
+
+
+def _names_and_keys(*names: field) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(name.value for name in names), tuple(name.value.lower() for name in names)
+
+
+# The fields the handshake composes itself, as (names, lower-cased keys). Their values are
+# constants or base64 text, valid by construction, so they skip the checks of
+# ``fields.set``. The others keep them: the caller's host, the extension offer and answer
+# (written from permessage_deflate attributes, which a caller may have reassigned) and
+# whatever the decorator sets.
+_REQUEST_FIELDS: Final = _names_and_keys(
+    field.upgrade, field.connection, field.sec_websocket_key, field.sec_websocket_version
+)
+_ACCEPT_FIELDS: Final = _names_and_keys(field.upgrade, field.connection, field.sec_websocket_accept)
+_USER_AGENT: Final = _names_and_keys(field.user_agent)
+_SERVER: Final = _names_and_keys(field.server)
+
+
+def _b64(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
+
 
 def make_sec_key() -> str:
     """A fresh Sec-WebSocket-Key: the base64 encoding of 16 random bytes (24 characters)."""
-    return base64.b64encode(os.urandom(16)).decode("ascii")
+    return _b64(os.urandom(16))
 
 
 def accept_key(key: str) -> str:
@@ -78,8 +101,7 @@ def accept_key(key: str) -> str:
     Returns:
         ``base64(sha1(key + GUID))``.
     """
-    digest = hashlib.sha1((key + WS_GUID).encode("latin-1")).digest()
-    return base64.b64encode(digest).decode("ascii")
+    return _b64(hashlib.sha1((key + WS_GUID).encode("latin-1")).digest())
 
 
 def validate_host(host: str) -> str:
@@ -128,7 +150,7 @@ def build_request(
     host: str,
     target: str,
     key: str,
-    decorate: Callable[[http.request], None] | None = None,
+    decorate: Callable[[http.request], object] | None = None,
     deflate_offer: permessage_deflate | None = None,
 ) -> http.request:
     """The client's upgrade http.request, as Beast's ``build_request``.
@@ -141,7 +163,8 @@ def build_request(
     Args:
         host: The Host field value, e.g. ``"example.com:8080"``.
         target: The request target, e.g. ``"/chat"``.
-        key: The Sec-WebSocket-Key, from :func:`make_sec_key`.
+        key: The Sec-WebSocket-Key, from :func:`make_sec_key` (base64 text: it is not
+            checked again).
         decorate: Called with the request before it is returned.
         deflate_offer: Our permessage-deflate options.
 
@@ -150,18 +173,19 @@ def build_request(
     """
     validate_host(host)
     validate_target(target)
-    req = http.request(verb.get, target, 11)
+    req = http.request._blank()  # GET, HTTP/1.1, no fields
+    # The caller's values go through the public setters, which refuse what the checks
+    # above let through (characters above U+00FF), with the same messages as ever.
+    req.target(target)
     req.set(field.host, host)
-    req.set(field.upgrade, "websocket")
-    req.set(field.connection, "upgrade")
-    req.set(field.sec_websocket_key, key)
-    req.set(field.sec_websocket_version, "13")
+    req._append_trusted(*_REQUEST_FIELDS, ("websocket", "upgrade", key, "13"))
     if deflate_offer is not None and deflate_offer.client_enable:
         req.set(field.sec_websocket_extensions, make_offer(deflate_offer))
     if decorate is not None:
         decorate(req)
-    if not req.count(field.user_agent):
-        req.set(field.user_agent, USER_AGENT)
+        if req.count(field.user_agent):
+            return req
+    req._append_trusted(*_USER_AGENT, (USER_AGENT,))
     return req
 
 
@@ -190,7 +214,7 @@ def check_response(
     Returns:
         ``success`` or the ``websocket.error`` code.
     """
-    if res.result_int() != status.switching_protocols:
+    if res.result_int() != 101:  # status.switching_protocols
         return error.upgrade_declined
     if res.version() != 11:
         return error.bad_http_version
@@ -212,7 +236,7 @@ def check_response(
     ec = check_response_extensions(
         ", ".join(res.equal_range(field.sec_websocket_extensions)), deflate_offer
     )
-    if ec:
+    if ec is not success:  # it returns the success singleton or an error constant
         return ec
     chosen = res.equal_range(field.sec_websocket_protocol)
     if chosen:
@@ -224,15 +248,6 @@ def check_response(
         if len(chosen) != 1 or chosen[0] not in offered:
             return error.bad_subprotocol
     return success
-
-
-def _valid_sec_key(key: str) -> bool:
-    if len(key) != 24:
-        return False
-    try:
-        return len(base64.b64decode(key, validate=True)) == 16
-    except (binascii.Error, ValueError):
-        return False
 
 
 def check_request(req: http.request) -> error_code:
@@ -265,7 +280,7 @@ def check_request(req: http.request) -> error_code:
     key = req.find(field.sec_websocket_key)
     if key is None:
         return error.no_sec_key
-    if not _valid_sec_key(key):
+    if _SEC_KEY.fullmatch(key) is None:  # not the base64 encoding of 16 bytes
         return error.bad_sec_key
     version = req.find(field.sec_websocket_version)
     if version is None:
@@ -279,7 +294,7 @@ def build_response(
     req: http.request,
     ec: error_code,
     deflate_opts: permessage_deflate | None = None,
-    decorate: Callable[[http.response], None] | None = None,
+    decorate: Callable[[http.response], object] | None = None,
 ) -> http.response:
     """The server's answer to an upgrade http.request, as Beast's ``build_response``.
 
@@ -296,7 +311,7 @@ def build_response(
         deflate_opts: Our permessage-deflate options.
         decorate: Called with the response before it is returned.
     """
-    if ec:
+    if ec is not success and ec:
         if ec == error.bad_sec_version:
             res = http.response(status.upgrade_required, req.version())
             res.set(field.sec_websocket_version, "13")
@@ -305,17 +320,18 @@ def build_response(
         res.body = ec.message()
         res.prepare_payload()
     else:
-        res = http.response(status.switching_protocols, req.version())
-        res.set(field.upgrade, "websocket")
-        res.set(field.connection, "upgrade")
-        res.set(field.sec_websocket_accept, accept_key(req[field.sec_websocket_key]))
+        # Our own status line and fields (see _ACCEPT_FIELDS): no validating setters.
+        res = http.response._blank(101, req.version())
+        accept = accept_key(req[field.sec_websocket_key])
+        res._append_trusted(*_ACCEPT_FIELDS, ("websocket", "upgrade", accept))
         answer = negotiate(", ".join(req.equal_range(field.sec_websocket_extensions)), deflate_opts)
         if answer is not None:
             res.set(field.sec_websocket_extensions, answer[1])
     if decorate is not None:
         decorate(res)
-    if not res.count(field.server):
-        res.set(field.server, USER_AGENT)
+        if res.count(field.server):
+            return res
+    res._append_trusted(*_SERVER, (USER_AGENT,))
     return res
 
 

@@ -13,7 +13,7 @@ status is then ``failed``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from asiolike.beast import http
 from asiolike.beast.websocket._handshake import (
@@ -29,8 +29,6 @@ from asiolike.error import eof, error_code, success, system_error
 from asiolike.write import write
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from asiolike.beast.websocket._impl import stream_impl
 
 __all__ = ["handshake_op", "make_request", "handshake_sync"]
@@ -48,24 +46,23 @@ def make_request(ws: stream_impl, host: str, target: str) -> tuple[http.request,
         TypeError: they are not ``str``.
     """
     key = make_sec_key()
-    decorate = cast("Callable[[http.request], None] | None", ws._decorator)
-    req = build_request(host, target, key, decorate, ws._pmd)
+    req = build_request(host, target, key, ws._decorator, ws._pmd)
     return req, key
 
 
 def _finish_response(
     ws: stream_impl,
-    reader: http_reader,
+    reader: http_reader[http.response_parser],
     req: http.request,
     key: str,
     res: http.response | None,
 ) -> error_code:
     """Check the response that was read and open the stream if it is a valid 101."""
-    got = cast(http.response, reader.parser.release())
+    got = reader.parser.release()
     ec = check_response(got, key, ws._pmd, req=req)
     if res is not None:
         copy_response(res, got)
-    if ec:
+    if ec is not success:  # success or an error constant
         return ec
     ws._pending = reader.leftover()
     ws._open(False, negotiated_deflate(got, ws._pmd))
@@ -111,7 +108,9 @@ class handshake_op(stream_op):
             self._step = _READ
             ws._read(self._io)
             return
-        if ec == eof and not ws._timed_out and ws._status < CLOSED:
+        # ``ec is not success`` and ``result is not success`` first: no error_code calls on
+        # the usual path (the reader answers success or an error constant).
+        if ec is not success and ec == eof and not ws._timed_out and ws._status < CLOSED:
             result = self._reader.eof()
         else:
             stop = ws._check_stop(ec)
@@ -119,10 +118,10 @@ class handshake_op(stream_op):
                 self._finish(stop)
                 return
             result = self._reader.feed(ws._received(n))
-            if result == _need_more:
+            if result is not success and result == _need_more:
                 ws._read(self._io)
                 return
-        if result:
+        if result is not success:
             self._finish(result)
             return
         self._finish(_finish_response(ws, self._reader, self._req, self._key, self._res))
@@ -130,7 +129,7 @@ class handshake_op(stream_op):
     def _finish(self, ec: error_code) -> None:
         ws = self._ws
         ws._user_hs = None
-        if ec and ws._status == HANDSHAKE:
+        if ws._status == HANDSHAKE and ec:  # status first: open after a success
             ws._ec_delivered = True
             ws._set_final(FAILED)
         self.complete(True, ec)

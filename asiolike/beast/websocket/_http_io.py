@@ -14,7 +14,7 @@ a response whose body runs to the end of the connection).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from asiolike.beast import http
 from asiolike.error import eof, error_code, success, system_error
@@ -25,16 +25,17 @@ if TYPE_CHECKING:
 __all__ = ["http_reader", "copy_response", "read_message_sync"]
 
 _need_more: Final = http.error.need_more
+_P = TypeVar("_P", http.request_parser, http.response_parser)
 
 
-class http_reader:
+class http_reader(Generic[_P]):
     """Feeds received octets to an HTTP parser and keeps what it has not used."""
 
     __slots__ = ("buf", "parser")
 
-    def __init__(self, parser: http.request_parser | http.response_parser, initial: bytes) -> None:
+    def __init__(self, parser: _P, initial: bytes) -> None:
         parser.eager(True)
-        self.parser = parser
+        self.parser: _P = parser
         self.buf = bytearray(initial)
 
     def step(self) -> error_code:
@@ -90,7 +91,7 @@ def copy_response(dst: http.response, src: http.response) -> None:
         dst.reason("")
 
 
-def read_message_sync(ws: stream_impl, reader: http_reader) -> error_code:
+def read_message_sync(ws: stream_impl, reader: http_reader[Any]) -> error_code:
     """Block until ``reader`` has its message; returns success or the error."""
     result = reader.step()
     while result == _need_more:

@@ -168,6 +168,12 @@ class stream_op(composed_op):
         (self.io_executor if ex is None else ex).post(fn)
 
 
+# Shared defaults: set_option replaces these objects and nothing changes them in place,
+# so every stream can start from the same two.
+_DEFAULT_PMD: Final = permessage_deflate()
+_DEFAULT_TIMEOUT: Final = stream_base.timeout()
+
+
 class stream_impl(stream_base):
     """The shared state of a ``websocket.stream``; see the module's theory of operation."""
 
@@ -261,8 +267,8 @@ class stream_impl(stream_base):
         self._timed_out = False
         self._ctrl_cb: ControlCallback | None = None
         self._decorator: Callable[[Any], object] | None = None
-        self._pmd = permessage_deflate()
-        self._timeout_opt = stream_base.timeout()
+        self._pmd = _DEFAULT_PMD
+        self._timeout_opt = _DEFAULT_TIMEOUT
         self._rd_msg_max = READ_MESSAGE_MAX
         self._auto_frag = True
         self._wr_buf_size = WRITE_BUFFER_BYTES

@@ -88,10 +88,13 @@ class _timeout:
         idle_timeout: Duration | None = None,
         keep_alive_pings: bool = False,
     ) -> None:
-        self.handshake_timeout: float | None = seconds_or_none(
-            handshake_timeout, "handshake_timeout"
-        )
-        self.idle_timeout: float | None = seconds_or_none(idle_timeout, "idle_timeout")
+        self.handshake_timeout: float | None = None
+        self.idle_timeout: float | None = None
+        # Every stream makes the default (no timeouts): it needs no conversion.
+        if handshake_timeout is not None:
+            self.handshake_timeout = seconds_or_none(handshake_timeout, "handshake_timeout")
+        if idle_timeout is not None:
+            self.idle_timeout = seconds_or_none(idle_timeout, "idle_timeout")
         self.keep_alive_pings = bool(keep_alive_pings)
 
     @staticmethod

@@ -44,9 +44,9 @@ def _shutdown_target(lowest: Any) -> Any:
     return lowest
 
 
-def _shutdown_send(lowest: Any) -> error_code:
+def _shutdown_send(target: Any) -> error_code:
     try:
-        _shutdown_target(lowest).shutdown(shutdown_send)
+        target.shutdown(shutdown_send)
     except system_error as exc:
         return exc.code
     return success
@@ -75,28 +75,33 @@ class _teardown_op(composed_op):
         self._server = server
         self._lowest = lowest
 
-    def start(self) -> None:
+    def start(self, target: Any) -> None:
+        """Begin; ``target`` is what to shut down (see :func:`_shutdown_target`)."""
         if self._server:
-            ec = _shutdown_send(self._lowest)
-            if ec:
+            ec = _shutdown_send(target)
+            if ec is not success:
                 _close(self._lowest)
                 self.complete(False, ec, 0)
                 return
         self._ws._read(self)
 
     def __call__(self, ec: error_code, n: int) -> None:
-        if not ec and n:
-            self._ws._read(self)  # discard what the peer still sends
-            return
-        if ec and ec != eof:
-            _close(self._lowest)
-            self.complete(True, ec, 0)
-            return
+        # Identity tests first: the usual results (data, then the peer's end of file) cost
+        # no error_code calls.
+        if ec is not eof:
+            if ec is success or not ec:
+                if n:
+                    self._ws._read(self)  # discard what the peer still sends
+                    return
+            elif ec != eof:
+                _close(self._lowest)
+                self.complete(True, ec, 0)
+                return
         result = success
         if not self._server:
-            result = _shutdown_send(self._lowest)
+            result = _shutdown_send(_shutdown_target(self._lowest))
         ec2 = _close(self._lowest)
-        self.complete(True, result or ec2, 0)
+        self.complete(True, ec2 if result is success else result, 0)
 
 
 def async_teardown(ws: stream_impl, server: bool, handler: Any) -> None:
@@ -109,11 +114,12 @@ def async_teardown(ws: stream_impl, server: bool, handler: Any) -> None:
         custom(_role(server), _adapt(handler))
         return
     lowest = get_lowest_layer(ws._next)
-    if not callable(getattr(_shutdown_target(lowest), "shutdown", None)):
+    target = _shutdown_target(lowest)
+    if not callable(getattr(target, "shutdown", None)):
         op = _teardown_op(handler, ws, server, lowest)
         op.complete(False, _close(lowest), 0)
         return
-    _teardown_op(handler, ws, server, lowest).start()
+    _teardown_op(handler, ws, server, lowest).start(target)
 
 
 class _adapt:
@@ -139,10 +145,11 @@ def teardown(ws: stream_impl, server: bool) -> error_code:
             return exc.code
         return success
     lowest = get_lowest_layer(ws._next)
-    if not callable(getattr(_shutdown_target(lowest), "shutdown", None)):
+    target = _shutdown_target(lowest)
+    if not callable(getattr(target, "shutdown", None)):
         return _close(lowest)
     if server:
-        ec = _shutdown_send(lowest)
+        ec = _shutdown_send(target)
         if ec:
             _close(lowest)
             return ec
@@ -155,6 +162,6 @@ def teardown(ws: stream_impl, server: bool) -> error_code:
                 _close(lowest)
                 return exc.code
             break
-    result = success if server else _shutdown_send(lowest)
+    result = success if server else _shutdown_send(_shutdown_target(lowest))
     ec = _close(lowest)
     return result or ec

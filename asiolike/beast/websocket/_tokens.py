@@ -46,9 +46,12 @@ def token_list_contains(value: str, token: str) -> bool:
         value: A field value such as ``"keep-alive, Upgrade"``.
         token: The token to look for, in lower case.
     """
-    if token not in value.lower():
+    lowered = value.lower()
+    if lowered == token:
+        return True  # the usual "Upgrade" or "websocket": no split
+    if token not in lowered:
         return False
-    return any(part.strip(" \t").lower() == token for part in value.split(","))
+    return any(part.strip(" \t") == token for part in lowered.split(","))
 
 
 def parse_token_list(value: str) -> list[str]:

@@ -127,13 +127,16 @@ class close_reason:
     """The reason text, possibly empty."""
 
     def __init__(self, code: int | str = close_code.none, reason: str = "") -> None:
-        if isinstance(code, str):
-            if reason:
-                raise TypeError("close_reason(code, reason): pass the code first")
-            reason = code
-            code = close_code.normal
-        if isinstance(code, bool) or not isinstance(code, int):
-            raise TypeError(f"close_reason: code must be an int, not {type(code).__name__}")
+        # A close_code or a plain int (every close frame sent or parsed) skips the
+        # isinstance checks that sort out the other argument types.
+        if type(code) is not close_code and type(code) is not int:
+            if isinstance(code, str):
+                if reason:
+                    raise TypeError("close_reason(code, reason): pass the code first")
+                reason = code
+                code = close_code.normal
+            elif isinstance(code, bool) or not isinstance(code, int):
+                raise TypeError(f"close_reason: code must be an int, not {type(code).__name__}")
         if not 0 <= code <= 0xFFFF:
             raise ValueError(f"close_reason: code {code} does not fit in 16 bits")
         if reason:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -289,3 +291,34 @@ def test_response_round_trip(
     assert list(got) == list(res)
     assert got.body == (b"" if bodyless else body)
     assert p.need_eof() == close
+
+
+def _reasoned(code: int, reason: str) -> http.response:
+    res = http.response(code, 10)
+    res.reason(reason)
+    return res
+
+
+@pytest.mark.parametrize(
+    ("make", "first"),
+    [
+        (lambda: http.request(verb.get, "/chat", 11), b"GET /chat HTTP/1.1"),
+        (lambda: http.request("BREW", "/pot", 10), b"BREW /pot HTTP/1.0"),
+        (lambda: http.response(status.switching_protocols), b"HTTP/1.1 101 Switching Protocols"),
+        (lambda: _reasoned(299, "Whatever"), b"HTTP/1.0 299 Whatever"),
+        (lambda: http.response(status.no_content), b"HTTP/1.1 204 No Content"),
+    ],
+)
+def test_to_bytes_of_a_bodiless_message_is_what_the_serializer_writes(
+    make: Callable[[], http.request | http.response], first: bytes
+) -> None:
+    # to_bytes takes a shortcut for messages with neither body nor framing fields.
+    msg = make()
+    msg.set(field.upgrade, "websocket")
+    data = http.to_bytes(msg)
+    if isinstance(msg, http.request):
+        written = drain(http.serializer(msg), 7)
+    else:
+        written = drain(http.serializer(msg), 7)
+    assert data == written
+    assert data == first + b"\r\nUpgrade: websocket\r\n\r\n"

@@ -98,6 +98,24 @@ def test_bad_target(target: str) -> None:
         validate_target(target)
 
 
+def test_characters_above_latin1_are_refused_by_the_field_checks() -> None:
+    # validate_host/validate_target let them through; the request's own setters refuse them,
+    # the target first (as the request constructor did), with their usual messages.
+    with pytest.raises(ValueError, match="request target"):
+        build_request("h\u0100", "/\u0100", KEY)
+    with pytest.raises(ValueError, match="Latin-1"):
+        build_request("h\u0100", "/", KEY)
+    req = build_request("caf\xe9", "/caf\xe9", KEY)
+    assert (req[field.host], req.target()) == ("caf\xe9", "/caf\xe9")
+
+
+def test_build_request_user_agent_only_when_the_decorator_sets_none() -> None:
+    assert list(build_request("h", "/", KEY, lambda req: None))[-1] == ("User-Agent", USER_AGENT)
+    req = build_request("h", "/", KEY, lambda req: req.set("user-agent", "mine"))
+    assert req.equal_range(field.user_agent) == ["mine"]
+    assert http.to_bytes(req).endswith(b"\r\nuser-agent: mine\r\n\r\n")
+
+
 def test_validation_types_and_success() -> None:
     assert validate_host("[::1]:80") == "[::1]:80"
     assert validate_target("/%20") == "/%20"
@@ -149,6 +167,38 @@ REQUEST_FAULTS: list[tuple[Callable[[request], None], error_code]] = [
     (_erase("Sec-WebSocket-Version"), error.no_sec_version),
     (_set("Sec-WebSocket-Version", "8"), error.bad_sec_version),
 ]
+
+
+def _is_strict_base64_of_16_bytes(key: str) -> bool:
+    try:
+        return len(key) == 24 and len(base64.b64decode(key, validate=True)) == 16
+    except ValueError:  # binascii.Error, or a non-ASCII str
+        return False
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        KEY,
+        "AAAAAAAAAAAAAAAAAAAAAB==",  # non-zero pad bits: decodes all the same
+        "+/+/+/+/+/+/+/+/+/+/+w==",
+        "AAAAAAAAAAAAAAAAAAAAAAA=",  # 17 bytes
+        "AAAAAAAAAAAAAAAAAAAAAAAA",  # 18 bytes
+        "=AAAAAAAAAAAAAAAAAAAAAA=",
+        "AAAAAAAAAAAAAAAAAAAA=A==",
+        "AAAAAAAAAAAAAAAAAAAAAA=",
+        "AAAAAAAAAAAAAAAAAAAAAA===",
+        "AAAAAAAAAAAAAAAAAAAAAA==A",
+        "AAAA AAAAAAAAAAAAAAAAA==",
+        "-_AAAAAAAAAAAAAAAAAAAA==",  # the URL-safe alphabet is not base64 here
+        "AAAAAAAAAAAAAAAAAAAA\xe9A==",
+    ],
+)
+def test_sec_key_is_accepted_exactly_when_strict_base64_of_16_bytes(key: str) -> None:
+    req = good_request()
+    req.set("Sec-WebSocket-Key", key)
+    expected = success if _is_strict_base64_of_16_bytes(key) else error.bad_sec_key
+    assert check_request(req) == expected
 
 
 @pytest.mark.parametrize(("fault", "expected"), REQUEST_FAULTS)

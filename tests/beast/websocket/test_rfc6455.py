@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import pytest
 
 from asiolike.beast.http import request, verb
@@ -91,6 +93,14 @@ def test_close_code_must_fit_16_bits(bad: int) -> None:
 def test_reason_without_code_is_refused() -> None:
     with pytest.raises(ValueError, match="needs a code"):
         close_reason(close_code.none, "why")
+
+
+def test_other_int_types_are_codes() -> None:
+    class app_code(IntEnum):
+        busy = 4000
+
+    assert close_reason(app_code.busy).code == 4000
+    assert close_reason(app_code.busy, "later").reason == "later"
 
 
 def test_bad_argument_types() -> None:
