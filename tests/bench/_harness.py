@@ -9,12 +9,24 @@ each implementation and the median of the per-round ratios asiolike/other (paire
 robust against the machine's speed drifting between rounds).
 
 Benchmarks are scripts, not tests: nothing here asserts a speed.
+
+The allocator. glibc serves an allocation above its *mmap threshold* (128 KiB at first)
+with its own mmap and raises the threshold the first time such a chunk is freed whole. An
+asyncio transport reads into a fresh 256 KiB bytes object and shrinks it to what arrived,
+which mremaps the chunk small before it is freed, so in a fresh process the threshold may
+never rise: every read then costs mmap, mremap and munmap, and websockets on asyncio runs
+at about half its speed, or not, depending on what else the process happened to free
+first (seen here: 13k or 24k echoes/s for the same trial). A long-running process almost
+always has freed a large chunk, so every trial runs in that state, set from the start:
+``MALLOC_MMAP_THRESHOLD_`` 4 MiB and ``MALLOC_TRIM_THRESHOLD_`` 8 MiB (what glibc's own
+adjustment would reach). ``--allocator default`` leaves the environment alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -35,12 +47,17 @@ def _available(impl: str) -> bool:
     return not (impl == "websockets/uvloop" and not _available("websockets/asyncio"))
 
 
-def _run_trial(script: str, case: str, impl: str) -> float:
+# See the module's docstring: a warmed-up glibc allocator for every trial.
+_WARM_ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": str(4 << 20), "MALLOC_TRIM_THRESHOLD_": str(8 << 20)}
+
+
+def _run_trial(script: str, case: str, impl: str, env: dict[str, str] | None) -> float:
     out = subprocess.run(
         [sys.executable, script, "--trial", case, impl],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     return float(json.loads(out.stdout.strip().splitlines()[-1])["rate"])
 
@@ -50,8 +67,16 @@ def main(cases: Cases, script: str, default_rounds: int = 5) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=default_rounds)
     parser.add_argument("--only", action="append", default=[], help="case name substring")
+    parser.add_argument(
+        "--allocator",
+        choices=("warm", "default"),
+        default="warm",
+        help="run every trial with glibc's mmap threshold raised (warm, see the module's "
+        "docstring) or with the environment as it is (default)",
+    )
     parser.add_argument("--trial", nargs=2, metavar=("CASE", "IMPL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    env = {**os.environ, **_WARM_ALLOCATOR} if args.allocator == "warm" else None
 
     if args.trial:
         case, impl = args.trial
@@ -71,7 +96,7 @@ def main(cases: Cases, script: str, default_rounds: int = 5) -> None:
             if round_no % 2:
                 order.reverse()
             for impl in order:
-                rate = _run_trial(script, name, impl)
+                rate = _run_trial(script, name, impl, env)
                 rates.setdefault((name, impl), []).append(rate)
         print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
 
