@@ -19,13 +19,15 @@ class DataEvent:
     """A piece of the current message's payload.
 
     Attributes:
-        data: The payload bytes (possibly empty, e.g. for an empty message).
+        data: The payload bytes (possibly empty, e.g. for an empty message). A
+            ``memoryview`` of the input when it was lent (``Connection.feed(data,
+            borrow=True)``): valid until ``Connection.own_input``, so copy it before.
         fin: True when this piece ends the message.
     """
 
     __slots__ = ("data", "fin")
 
-    def __init__(self, data: bytes, fin: bool) -> None:
+    def __init__(self, data: bytes | memoryview, fin: bool) -> None:
         self.data = data
         self.fin = fin
 

@@ -432,6 +432,12 @@ class Connection:
                     return None
                 key = bytes(buf[pos + 4 : pos + 8])
                 pos += 8
+            elif length == 127 and avail >= 14:
+                length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
+                if length < 0x10000 or length >> 63:
+                    return None
+                key = bytes(buf[pos + 10 : pos + 14])
+                pos += 14
             else:
                 return None
         else:
@@ -445,6 +451,11 @@ class Connection:
                 if length < 126:
                     return None
                 pos += 4
+            elif length == 127 and avail >= 10:
+                length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
+                if length < 0x10000 or length >> 63:
+                    return None
+                pos += 10
             else:
                 return None
         end = pos + length
@@ -466,12 +477,15 @@ class Connection:
         self._rd_cont = not fin
         self._rd_done = fin
         self._rd_offset = length
+        data: bytes | memoryview
         if type(buf) is bytes:
             data = buf[pos:end] if (pos or end != len(buf)) else buf
             if key:
                 data = mask(data, key)
         elif key:
             data = mask(memoryview(buf)[pos:end], key)
+        elif type(buf) is memoryview:
+            data = buf[pos:end]  # lent input: a view, valid until own_input (see feed)
         else:
             data = bytes(memoryview(buf)[pos:end])
         if end == len(buf):
@@ -488,7 +502,7 @@ class Connection:
             return DataEvent(data, fin)
         return self._gather(data, limit)
 
-    def _gather(self, first: bytes, limit: int) -> DataEvent:
+    def _gather(self, first: bytes | memoryview, limit: int) -> DataEvent:
         """Extend a piece from :meth:`_whole_frame` over the next buffered continuations.
 
         A fragmented message (Beast fragments at 4 KiB by default) often arrives as many
@@ -605,7 +619,16 @@ class Connection:
                 n = remain
             if limit and n > limit:
                 n = limit
-            data = self._take(n)
+            buf = self._buf
+            data: bytes | memoryview
+            if type(buf) is memoryview and not self._rd_key:
+                # Unmasked data of lent input: a view (see DataEvent), not a copy.
+                pos = self._pos
+                data = buf[pos : pos + n]
+                self._pos = pos + n
+                self._rd_offset += n
+            else:
+                data = self._take(n)
             remain -= n
             self._rd_remain = remain
             self._rd_size += n
@@ -767,13 +790,18 @@ class Connection:
         """
         if self._wr_close:
             self._check_writable("write a message")
-        payload: bytes
+        payload: bytes | memoryview
         if type(data) is bytes or isinstance(data, bytes):
             payload = data
         elif isinstance(data, str):
             payload = data.encode("utf-8")
         else:
-            payload = bytes(data)
+            # Framed in place, not copied (the caller keeps it unchanged until written).
+            payload = memoryview(data)
+            if not payload.c_contiguous:
+                payload = payload.tobytes()
+            elif payload.format != "B" or payload.ndim != 1:
+                payload = payload.cast("B")
         op: int
         if self._wr_cont:
             op = opcode.cont

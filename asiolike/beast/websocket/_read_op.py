@@ -182,7 +182,7 @@ class read_op(stream_op):
         input and before a control frame, so that the buffer holds the same bytes as
         ``_loop`` would leave at every point where anything else can look at it.
         """
-        pieces: list[bytes] = []
+        pieces: list[bytes | memoryview] = []
         while True:
             ev = conn.next_event(0)
             if type(ev) is DataEvent:
@@ -203,7 +203,9 @@ class read_op(stream_op):
             if not self._control(ev, cont):
                 return
 
-    def _append(self, pieces: list[bytes], buf: DynamicBuffer, cont: bool) -> bool:
+    def _append(
+        self, pieces: list[bytes | memoryview], buf: DynamicBuffer, cont: bool
+    ) -> bool:
         """Append payload pieces to the buffer; False when it overflowed (op finished)."""
         data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
         k = len(data)

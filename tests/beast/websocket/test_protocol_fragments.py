@@ -153,3 +153,32 @@ def test_borrowed_input_is_never_resized() -> None:
     evs = events_of(conn, frame(2, b"abc")[5:] + frame(0, b"!"), borrow=True)
     assert len(recv) == 5
     assert isinstance(evs[0], DataEvent) and evs[0].data == b"abc!"
+
+
+@pytest.mark.parametrize("server", [True, False])
+def test_a_frame_with_a_64_bit_length_in_one_step(server: bool) -> None:
+    payload = os.urandom(70_000)
+    data = frame(2, payload) if server else server_frame(2, payload)
+    recv = bytearray(data)
+    conn = Connection(server)
+    evs = events_of(conn, memoryview(recv), borrow=True)
+    assert len(evs) == 1
+    ev = evs[0]
+    assert isinstance(ev, DataEvent) and ev.fin and ev.data == payload
+    # Unmasked data of lent input is a view of it, masked data a new object.
+    assert isinstance(ev.data, memoryview) != server
+
+
+def test_unmasked_data_of_lent_input_is_a_view_until_own_input() -> None:
+    data = server_frame(2, b"x" * 200, fin=False) + server_frame(0, b"tail")
+    recv = bytearray(data)
+    conn = Connection(False)
+    cut = len(data) - 3  # the last frame is partial: its data comes through _plain
+    evs = events_of(conn, memoryview(recv)[:cut], borrow=True)
+    pieces = [ev.data for ev in evs if isinstance(ev, DataEvent)]
+    assert [bytes(p) for p in pieces] == [b"x" * 200, b"t"]
+    assert all(isinstance(p, memoryview) for p in pieces)
+    conn.own_input()
+    recv[:] = bytes(len(recv))  # the stream's next read may overwrite it all
+    evs = events_of(conn, data[cut:])
+    assert [ev.data for ev in evs if isinstance(ev, DataEvent)] == [b"ail"]
