@@ -13,6 +13,14 @@ Cases, all over 127.0.0.1, client and server in one process and one event loop e
 asiolike is used as a ported Beast session would be: ``websocket.stream`` over
 ``beast.tcp_stream``, ``async_write`` then ``async_read`` into a ``beast.flat_buffer`` on
 the client, ``async_read`` then ``async_write`` of the buffer's data on the server.
+
+Same frames on the wire: ``websockets`` sends a message as one frame, while Beast (and
+asiolike) by default cut outgoing messages into 4 KiB frames (``auto_fragment``,
+``write_buffer_bytes``). The 64 KiB cases therefore run asiolike with
+``auto_fragment(False)``, as a Beast user tuning for large messages would, so that both
+sides do the same protocol work; "echo 64 KiB x50, 4 KiB frames" keeps Beast's default
+on our side (16 frames a message each way) against the same ``websockets`` run, to show
+what the fragmenting costs.
 ``websockets`` uses its asyncio API (``websockets.asyncio.server.serve``,
 ``websockets.asyncio.client.connect``, ``await ws.send(m); await ws.recv()``) on the
 asyncio and on the uvloop event loop. permessage-deflate is off on both sides
@@ -90,9 +98,10 @@ def _new_loop(kind: str) -> asyncio.AbstractEventLoop:
 class _server_session:
     """Beast's async echo session: accept, then read a message and write it back."""
 
-    def __init__(self, sock: tcp.socket, deflate: bool) -> None:
+    def __init__(self, sock: tcp.socket, deflate: bool, fragment: bool) -> None:
         sock.set_option(tcp.no_delay(True))
         self.ws = websocket.stream(beast.tcp_stream(sock))
+        self.ws.auto_fragment(fragment)
         if deflate:
             self.ws.set_option(_deflate_option(True))
         self.buffer = beast.flat_buffer()
@@ -121,9 +130,10 @@ class _server_session:
 
 
 class _listener:
-    def __init__(self, ioc: net.io_context, deflate: bool) -> None:
+    def __init__(self, ioc: net.io_context, deflate: bool, fragment: bool = True) -> None:
         self.acceptor = tcp.acceptor(ioc, tcp.endpoint(make_address("127.0.0.1"), 0))
         self.deflate = deflate
+        self.fragment = fragment
         self.acceptor.async_accept(self.on_accept)
 
     def port(self) -> int:
@@ -132,7 +142,7 @@ class _listener:
     def on_accept(self, ec: net.error_code, sock: tcp.socket) -> None:
         if ec:
             return  # closed at the end of the trial
-        _server_session(sock, self.deflate).run()
+        _server_session(sock, self.deflate, self.fragment).run()
         self.acceptor.async_accept(self.on_accept)
 
 
@@ -173,9 +183,9 @@ def handshakes_asiolike() -> float:
     return HANDSHAKES / elapsed
 
 
-def echo_asiolike(size: int, conns: int, deflate: bool = False) -> float:
+def echo_asiolike(size: int, conns: int, deflate: bool = False, fragment: bool = True) -> float:
     ioc = net.io_context()
-    lst = _listener(ioc, deflate)
+    lst = _listener(ioc, deflate, fragment)
     endpoint = tcp.endpoint(make_address("127.0.0.1"), lst.port())
     host = f"127.0.0.1:{lst.port()}"
     total = DEFLATE_MESSAGES if deflate else MESSAGES[size]
@@ -189,6 +199,7 @@ def echo_asiolike(size: int, conns: int, deflate: bool = False) -> float:
     class client:
         def __init__(self) -> None:
             self.ws = websocket.stream(beast.tcp_stream(ioc))
+            self.ws.auto_fragment(fragment)
             if deflate:
                 self.ws.set_option(_deflate_option(False))
             self.buffer = beast.flat_buffer()
@@ -333,11 +344,16 @@ CASES: dict[str, dict[str, Callable[[], float]]] = {
 for _size, _conns in ((64, 1), (64, 50), (65536, 1), (65536, 50)):
     _label = "64 B" if _size == 64 else "64 KiB"
     CASES[f"echo {_label} x{_conns}"] = _impls(
-        functools.partial(echo_asiolike, _size, _conns),
+        # One frame a message, as websockets sends them (see the module's docstring).
+        functools.partial(echo_asiolike, _size, _conns, fragment=_size == 64),
         functools.partial(_echo_websockets_as, size=_size, conns=_conns),
     )
+CASES["echo 64 KiB x50, 4 KiB frames"] = _impls(
+    functools.partial(echo_asiolike, 65536, 50),
+    functools.partial(_echo_websockets_as, size=65536, conns=50),
+)
 CASES["echo 64 KiB deflate x1"] = _impls(
-    functools.partial(echo_asiolike, 65536, 1, True),
+    functools.partial(echo_asiolike, 65536, 1, True, fragment=False),
     functools.partial(_echo_websockets_as, size=65536, conns=1, deflate=True),
 )
 
