@@ -14,9 +14,8 @@ IPv4 address (``tcp::v4()``); this port listens on 127.0.0.1 unless ``--address
 connections, so that the process exits once they have all left.
 
 The wire format (``chat_message``): a 4-byte header holding the body length as ASCII
-decimal, right-aligned (``"%4d"``), then at most 512 bytes of body. The C++ header
-``chat_message.hpp`` is shared by the server and the client; each Python script carries
-its own copy so that it runs on its own.
+decimal, right-aligned (``"%4d"``), then at most 512 bytes of body. It lives in
+``chat_message.py``, shared by the server and the client as the C++ header is.
 
 Each ``chat_session`` has its own write queue (``write_msgs``): ``deliver`` appends to it
 and starts ``do_write`` only when the queue was empty, since only one ``async_write``
@@ -34,62 +33,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import deque
-from typing import Protocol, overload
+from typing import Protocol
+
+# The script's own folder is on sys.path (python examples/chat_server.py), as the
+# tests put it: chat_message.py is found next to this file.
+from chat_message import chat_message
 
 import asiolike as net
 from asiolike.ip import make_address, tcp
-
-# -- chat_message.hpp ----------------------------------------------------------------------
-
-
-class chat_message:
-    """One chat message: a 4-byte length header and a body, in one buffer."""
-
-    header_length = 4
-    max_body_length = 512
-
-    def __init__(self) -> None:
-        self._data = bytearray(self.header_length + self.max_body_length)
-        self._body_length = 0
-
-    def data(self) -> memoryview:
-        """The whole message buffer (header, then body space)."""
-        return memoryview(self._data)
-
-    def length(self) -> int:
-        """The size of the message on the wire: header plus body."""
-        return self.header_length + self._body_length
-
-    def body(self) -> memoryview:
-        """The body space, after the header."""
-        return memoryview(self._data)[self.header_length :]
-
-    @overload
-    def body_length(self) -> int: ...
-    @overload
-    def body_length(self, new_length: int) -> None: ...
-    def body_length(self, new_length: int | None = None) -> int | None:
-        """Get, or set (capped at ``max_body_length``), the body length."""
-        if new_length is None:
-            return self._body_length
-        self._body_length = min(new_length, self.max_body_length)
-        return None
-
-    def decode_header(self) -> bool:
-        """Read the body length from the header; False if it is not a valid length."""
-        header = bytes(self._data[: self.header_length])
-        # The C++ uses atoi, which reads junk as 0; a header that is not a number is
-        # refused here instead.
-        if not header.strip().isdigit() or int(header) > self.max_body_length:
-            self._body_length = 0
-            return False
-        self._body_length = int(header)
-        return True
-
-    def encode_header(self) -> None:
-        """Write the body length into the header, as ``"%4d"``."""
-        self._data[: self.header_length] = b"%4d" % self._body_length
-
 
 # -- chat_server.cpp -----------------------------------------------------------------------
 

@@ -12,10 +12,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 import asiolike
+
+# The examples import their siblings by name (chat_message.py), as they do when run as
+# scripts: the folder goes on sys.path for the tests that import them.
+_EXAMPLES = str(Path(__file__).resolve().parent.parent / "examples")
+if _EXAMPLES not in sys.path:
+    sys.path.append(_EXAMPLES)
 
 #: The bound every test run uses; a test that needs it was going to hang.
 RUN_TIMEOUT = 5.0
