@@ -287,10 +287,6 @@ class io_context:
         if self._sleepers:
             self._wake_one()
 
-    def _enqueue_from_reactor(self, f: Callable[[], object]) -> None:
-        # The reactor thread runs the queue itself; sleepers are woken after the poll.
-        self._queue.append(f)
-
     def _wake_one(self) -> None:
         with self._lock:
             if self._cond_waiters:

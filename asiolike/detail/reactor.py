@@ -261,7 +261,9 @@ class reactor:
         if not events:
             return
         states = self._states
-        enqueue = self._ctx._enqueue_from_reactor
+        # The thread in run() runs the queue itself (sleepers are woken after the poll):
+        # a completed operation only needs appending.
+        enqueue = self._ctx._queue.append
         work = self._ctx._work
         lock = self._lock
         for fd, ev in events:
