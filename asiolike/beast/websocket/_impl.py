@@ -380,44 +380,39 @@ class stream_impl(stream_base):
                 "the HTTP handshake" if self._status <= HANDSHAKE else _describe_frames(out),
                 preview(pieces[0]),
             )
-        if type(out) is list:
-            if len(out) == 1:
-                out = out[0]
-            else:
-                total = 0
-                for piece in out:
-                    total += len(piece)
-                if total > _JOIN_MAX:
-                    op._out = None
-                    op._off = 0
-                    op._total = total
-                    async_write(self._next, out, op)
-                    return False
-                if now and self._send_now is not None:
-                    # The frames of a fragmented message in one gathering system call:
-                    # no joined copy unless the kernel takes only part of them.
-                    n = self._send_now(out)
-                    if n == total:
-                        return True
-                    out = b"".join(out)
-                    op._out = out
-                    op._total = total
-                    op._off = n if n > 0 else 0
-                    self._next.async_write_some(memoryview(out)[op._off :], op._io)
-                    return False
+        send_now = self._send_now if now else None
+        if type(out) is not list:
+            total = len(out)
+        elif len(out) == 1:
+            out = out[0]
+            total = len(out)
+        else:
+            total = 0
+            for piece in out:
+                total += len(piece)
+            if total > _JOIN_MAX:
+                op._out = None
+                op._off = 0
+                op._total = total
+                async_write(self._next, out, op)
+                return False
+            if send_now is None:
+                out = b"".join(out)
+            # else: the frames of a fragmented message go in one gathering system call,
+            # joined only if the kernel takes part of them.
+        sent = 0
+        if send_now is not None:
+            sent = send_now(out)
+            if sent == total:
+                return True
+            if sent < 0:
+                sent = 0
+            if type(out) is list:
                 out = b"".join(out)
         op._out = out
-        op._total = len(out)
-        if now and self._send_now is not None:
-            n = self._send_now(out)
-            if n == op._total:
-                return True
-            if n > 0:
-                op._off = n
-                self._next.async_write_some(memoryview(out)[n:], op._io)
-                return False
-        op._off = 0
-        self._next.async_write_some(out, op._io)
+        op._off = sent
+        op._total = total
+        self._next.async_write_some(memoryview(out)[sent:] if sent else out, op._io)
         return False
 
     def _read(self, op: Callable[[error_code, int], object]) -> None:
