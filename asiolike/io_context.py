@@ -462,8 +462,11 @@ class io_context:
                         finally:
                             self._reactor_owner = False
                         if self._queue:
-                            if self._cond_waiters and len(self._queue) > 1:
-                                cond.notify(len(self._queue) - 1)
+                            if self._cond_waiters:
+                                # A thread for each handler but the one this thread takes,
+                                # and one to take the reactor over, as Asio hands its task
+                                # on: while handlers run, timers and sockets keep going.
+                                cond.notify(len(self._queue))
                             return True
                         continue
                     self._sleepers += 1

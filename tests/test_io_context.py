@@ -736,3 +736,37 @@ def test_run_alone_sees_timer_started_before_it_blocks(
     assert run_threads(ioc, 1, unbounded=True) == [1]
     assert acted.is_set()
     assert fired == [asiolike.error.success]
+
+
+def test_a_long_handler_leaves_the_reactor_to_another_thread(
+    ioc: io_context, run_threads: Callable[..., list[int]]
+) -> None:
+    # One thread blocks in the reactor, the other waits for handlers. A read completes and
+    # its handler blocks until a timer fires: another thread must take the reactor over
+    # (as Asio's scheduler hands its task on), or the timer waits for the handler.
+    a = asiolike.local.stream_protocol.socket(ioc)
+    b = asiolike.local.stream_protocol.socket(ioc)
+    asiolike.local.connect_pair(a, b)
+    fired = threading.Event()
+    waited: list[bool] = []
+    timer = asiolike.steady_timer(ioc, 0.2)
+    timer.async_wait(lambda ec: fired.set())
+
+    def on_read(ec: asiolike.error_code, n: int) -> None:
+        waited.append(fired.wait(5.0))  # the handler that holds its thread
+
+    a.async_read_some(bytearray(8), on_read)
+
+    def writer() -> None:
+        wait_until_blocked(ioc, 2)  # one thread in the reactor, one waiting for handlers
+        b.write_some(b"x")
+
+    thread = threading.Thread(target=writer, name="writer")
+    thread.start()
+    started = time.monotonic()
+    run_threads(ioc, 2)
+    thread.join(5.0)
+    assert waited == [True]
+    assert time.monotonic() - started < 2.0  # the timer fired on time, not after 5 s
+    a.close()
+    b.close()
