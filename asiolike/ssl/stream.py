@@ -311,17 +311,7 @@ class stream(stream_base):
             TypeError: ``buffers`` is not writable.
             RuntimeError: a read is already pending, or no handshake was started.
         """
-        view = _read_view(buffers)
-        core = self._core
-        if core.engine is None or core.user[READ] is not None:
-            self._require_engine("async_read_some")
-            self._claim(READ, "async_read_some")
-        if type(token) in _PLAIN_CALLABLES or isinstance(token, _DIRECT):
-            # What async_initiate does for a plain handler, without the extra calls.
-            op = core.user[READ] = io_op(token, core, READ, view)
-            op.start()
-            return None
-        return async_initiate(self._initiate, token, READ, view)
+        return self._start_io(READ, _read_view(buffers), token, "async_read_some")
 
     def read_some(self, buffers: Any) -> int:
         """Read at least one byte of decrypted data, blocking.
@@ -359,17 +349,22 @@ class stream(stream_base):
             TypeError: ``buffers`` is not bytes-like.
             RuntimeError: a write is already pending, or no handshake was started.
         """
-        view = _write_view(buffers)
+        return self._start_io(WRITE, _write_view(buffers), token, "async_write_some")
+
+    def _start_io(
+        self, direction: int, view: memoryview | bytes, token: Any, what: str
+    ) -> concurrent.futures.Future[Any] | None:
+        """The initiation ``async_read_some`` and ``async_write_some`` share (R6 first)."""
         core = self._core
-        if core.engine is None or core.user[WRITE] is not None:
-            self._require_engine("async_write_some")
-            self._claim(WRITE, "async_write_some")
+        if core.engine is None or core.user[direction] is not None:
+            self._require_engine(what)
+            self._claim(direction, what)
         if type(token) in _PLAIN_CALLABLES or isinstance(token, _DIRECT):
             # What async_initiate does for a plain handler, without the extra calls.
-            op = core.user[WRITE] = io_op(token, core, WRITE, view)
+            op = core.user[direction] = io_op(token, core, direction, view)
             op.start()
             return None
-        return async_initiate(self._initiate, token, WRITE, view)
+        return async_initiate(self._initiate, token, direction, view)
 
     def write_some(self, buffers: Any) -> int:
         """Encrypt and send some of ``buffers``, blocking.
