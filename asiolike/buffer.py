@@ -427,7 +427,12 @@ class _LinearBuffer:
         if end <= len(self._storage) and end - self._in <= self._max:
             self._storage[out:end] = data
             self._out = self._last = end
-        elif out == self._in and k <= len(self._storage) and not _exported(self._storage):
+        elif (
+            out == self._in
+            and k <= len(self._storage)
+            and k <= self._max
+            and not _exported(self._storage)
+        ):
             # Empty, and no view holds the old bytes: start over at the front.
             self._storage[:k] = data
             self._in = 0

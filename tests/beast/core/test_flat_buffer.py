@@ -380,3 +380,29 @@ def test_matches_a_bytes_model(ops: list[tuple[str, int, int]], limit: int) -> N
         assert fb.capacity() <= max(limit, 150)
     for view, snapshot in held:
         assert bytes(view) == snapshot
+
+
+def test_internal_append_keeps_views_and_limits() -> None:
+    # The WebSocket read's one-call append: same bytes as prepare/copy/commit, never
+    # overwriting a live data() view, and the same overflow error past max_size().
+    fb = flat_buffer()
+    fb._append(b"abc")
+    fb._append(memoryview(b"def"))
+    assert bytes(fb.data()) == b"abcdef"
+    view = fb.data()
+    fb.consume(6)
+    fb._append(b"XYZ")  # empty, but a view holds the old bytes: they stay
+    assert bytes(view) == b"abcdef" and bytes(fb.data()) == b"XYZ"
+    del view
+    fb.consume(3)
+    fb._append(b"123")  # empty and no view: starts over at the front
+    assert bytes(fb.data()) == b"123" and fb.capacity() >= 3
+    small = flat_buffer()
+    small._append(b"x" * 8)
+    small.consume(8)
+    small.max_size(4)  # below the capacity it already has
+    with pytest.raises(buffer_overflow_error):
+        small._append(b"12345")
+    assert small.size() == 0
+    small._append(b"1234")
+    assert bytes(small.data()) == b"1234"
