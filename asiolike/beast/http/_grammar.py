@@ -38,6 +38,27 @@ _CHUNK_EXT_ITEM: Final = re.compile(
 )
 _QUOTED_PAIR: Final = re.compile(r"\\(.)")
 
+# A uint64 has at most 20 decimal digits; Python's int() refuses strings of more than 4300
+# (ValueError), so a length is bounded before it is converted.
+_UINT64_MAX: Final = (1 << 64) - 1
+_UINT64_DIGITS: Final = 20
+
+
+def uint64(text: str) -> int | None:
+    """The value of ``text`` if it is ASCII digits naming a uint64, else ``None``.
+
+    Leading zeros are allowed (``"007"`` is 7); anything else (signs, spaces, non-ASCII
+    digits such as ``"\u00b2"``, more than 20 significant digits, a value above 2**64-1) is
+    ``None``. Never raises, whatever the length of ``text``.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0")
+    if len(digits) > _UINT64_DIGITS:
+        return None
+    value = int(digits) if digits else 0
+    return value if value <= _UINT64_MAX else None
+
 # transfer-coding = token *( OWS ";" OWS token "=" ( token / quoted-string ) )
 _TRANSFER_CODING: Final = re.compile(
     rf"([{TCHAR}]+)(?:[ \t]*;[ \t]*[{TCHAR}]+[ \t]*=[ \t]*(?:[{TCHAR}]+|{QUOTED_STRING}))*"

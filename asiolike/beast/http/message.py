@@ -193,9 +193,7 @@ class message(fields):
         """
         if value is _UNSET:
             text = self.find("content-length")
-            if text is not None and text.isascii() and text.isdigit():
-                return int(text)
-            return None
+            return None if text is None else _grammar.uint64(text)
         if value is None:
             self.erase("content-length")
         else:

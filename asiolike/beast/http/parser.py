@@ -60,7 +60,6 @@ _TRAILERS: Final = 6
 _COMPLETE: Final = 7
 
 _DEFAULT_HEADER_LIMIT: Final = 8192
-_MAX_CONTENT_LENGTH: Final = (1 << 64) - 1
 
 _CONNECTION_TOKENS: Final = frozenset(("close", "keep-alive", "upgrade"))
 _FRAMING_KEYS: Final = frozenset(
@@ -483,19 +482,20 @@ class basic_parser(Generic[_M]):
         if key == "content-length":
             if self._te_seen:
                 return error.bad_content_length
-            if value.isdigit() and value.isascii():
-                length = int(value)
+            parsed = _grammar.uint64(value)
+            if parsed is not None:
+                length = parsed
             else:
                 # A list of equal lengths ("42, 42") is what a proxy makes of repeated fields.
-                items = [item.strip(" \t") for item in value.split(",")]
-                if not all(item.isdigit() and item.isascii() for item in items):
-                    return error.bad_content_length
-                lengths = {int(item) for item in items}
+                lengths: set[int] = set()
+                for item in value.split(","):
+                    item_length = _grammar.uint64(item.strip(" \t"))
+                    if item_length is None:
+                        return error.bad_content_length
+                    lengths.add(item_length)
                 if len(lengths) > 1:
                     return error.multiple_content_length
                 length = lengths.pop()
-            if length > _MAX_CONTENT_LENGTH:
-                return error.bad_content_length
             if self._content_length is not None and self._content_length != length:
                 return error.multiple_content_length
             self._content_length = length

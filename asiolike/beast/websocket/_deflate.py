@@ -186,7 +186,8 @@ def make_offer(opts: permessage_deflate) -> str:
 
 def _parse_bits(value: str | None) -> int:
     """Window bits 8..15 written canonically, else -1 (Beast's ``parse_bits`` + range)."""
-    if value is None or not value.isdigit() or value[0] == "0" or len(value) > 2:
+    # ASCII only: str.isdigit() is also true for "\xb2" (superscript two), which int() refuses.
+    if value is None or not (value.isascii() and value.isdigit()) or value[0] == "0" or len(value) > 2:
         return -1
     bits = int(value)
     return bits if 8 <= bits <= 15 else -1
