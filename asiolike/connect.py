@@ -62,8 +62,25 @@ def _check_socket(socket: object, who: str, method: str) -> None:
         if not callable(getattr(socket, name, None)):
             raise TypeError(
                 f"{who}: expected a socket with close(), open(), is_open() and {method}() "
-                f"(a tcp.socket), not {type(socket).__name__}"
+                f"(a tcp.socket), not {type(socket).__name__}" + _layer_hint(socket, method)
             )
+
+
+def _layer_hint(socket: object, method: str) -> str:
+    # The first line a Beast port writes is net::async_connect(stream, ...) where Beast
+    # itself calls the stream's own async_connect: name the call that works.
+    if callable(getattr(socket, "next_layer", None)):
+        return (
+            f"; a layered stream connects through its lowest layer: "
+            f"beast.get_lowest_layer(stream).{method}(endpoints, ...)"
+        )
+    if callable(getattr(socket, method, None)):
+        return (
+            f"; a {type(socket).__name__} connects itself: "
+            f"stream.{method}(endpoints, ...) (Beast's tcp_stream::{method}), or "
+            f"beast.get_lowest_layer(ws).{method}(...) for the stream under a websocket.stream"
+        )
+    return ""
 
 
 def _check_connect_condition(condition: object, who: str) -> ConnectCondition | None:

@@ -75,6 +75,8 @@ class stream(stream_impl):
             ``asiolike.testing.stream``... (anything with ``async_read_some``,
             ``async_write_some`` and ``get_executor``; the blocking functions also use
             ``read_some``/``write_some``). Handlers run on its executor by default.
+            An io_context, thread_pool or executor (``net.make_strand(ioc)``) makes a new
+            ``beast.tcp_stream`` on it, as ``websocket::stream<beast::tcp_stream> ws{ioc}``.
 
     Raises:
         TypeError: ``next_layer`` lacks one of those methods.
@@ -90,6 +92,18 @@ class stream(stream_impl):
     _tracking_type: ClassVar[str] = "websocket_stream"
 
     def __init__(self, next_layer: Any) -> None:
+        if not hasattr(next_layer, "async_read_some"):
+            # Beast's websocket::stream<beast::tcp_stream> ws{ioc} (or {make_strand(ioc)})
+            # forwards its argument to the tcp_stream it owns: the same here. Imported
+            # here, as the stream itself works over any next layer.
+            from asiolike.beast.core.tcp_stream import tcp_stream
+            from asiolike.io_context import io_context
+            from asiolike.thread_pool import thread_pool
+
+            if isinstance(next_layer, (io_context, thread_pool)) or (
+                hasattr(next_layer, "dispatch") and hasattr(next_layer, "running_in_this_thread")
+            ):
+                next_layer = tcp_stream(next_layer)
         stream_impl.__init__(self, next_layer)
 
     # -- observers and options ---------------------------------------------------------------
