@@ -16,6 +16,16 @@ one more), so the answers to the last lines would be lost. It waits until as man
 messages came in as went out (an echo server's answers), or until none arrived for
 ``linger`` seconds, then closes.
 
+Ctrl-C (SIGINT, held in an :class:`asiolike.signal_set` so that it arrives as a handler
+rather than as ``KeyboardInterrupt`` somewhere in the loop) closes with 1001 (going away)
+and exits with 130 once the closing handshake is done; a second Ctrl-C does not wait.
+
+On a terminal, received messages are marked ``< `` and sent lines ``> `` as in the
+``websockets`` command line: when both standard input and output are the terminal, each
+input line is typed after a ``> `` prompt and received messages are inserted above it;
+when only the output is, sent lines are echoed as ``> line``. In a pipe the output is the
+bare messages, for scripts.
+
 ``wss://`` URLs use ``asiolike.ssl`` when it is installed (see :func:`_tls_layer`).
 """
 
@@ -26,6 +36,7 @@ import dataclasses
 import functools
 import os
 import re
+import signal
 import threading
 import time
 from collections import deque
@@ -38,6 +49,7 @@ from asiolike import beast
 from asiolike import ssl as tls
 from asiolike.beast import http, websocket
 from asiolike.ip import basic_resolver_results, tcp
+from asiolike.signal_set import signal_set
 
 __all__ = [
     "describe_close",
@@ -56,6 +68,14 @@ LINE_MAX: Final = 16 * 1024 * 1024
 _READ_AHEAD: Final = 64
 #: The bound on the closing handshake once it started.
 _CLOSE_TIMEOUT: Final = 5.0
+#: The exit status after Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED: Final = 130
+
+# Control characters shown escaped on a terminal (as the websockets CLI does): a message
+# must not move the cursor or change the terminal's state.
+_TERMINAL_ESCAPES: Final = str.maketrans(
+    {i: repr(chr(i))[1:-1] for i in (*range(32), *range(127, 160))}
+)
 
 _TARGET_OK = re.compile(r"[\x21-\x7e]+")
 
@@ -249,6 +269,13 @@ class session:
         #: Read-ahead slots for the reader thread (released as lines are written).
         self.slots = threading.Semaphore(_READ_AHEAD)
         self.stop_input = threading.Event()
+        #: Set once the connection is open or the session is over (the prompt waits).
+        self.ready = threading.Event()
+        #: ``"< "``/``"> "`` marks on a terminal; ``interactive``: input typed there too.
+        self.marks = False
+        self.interactive = False
+        self.signals: signal_set | None = None
+        self.interrupted = False
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -257,14 +284,19 @@ class session:
         if self.options.verbose:
             print(what, file=self.err, flush=True)
 
-    def fail(self, ec: net.error_code, what: str) -> None:
-        """Report ``error: NAME (what: message)`` once and end the session with status 1."""
+    def fail(self, ec: net.error_code, what: str, hint: str = "") -> None:
+        """Report ``error: NAME (what: message)`` once and end the session with status 1.
+
+        ``hint``, when given, follows on a line of its own: what to try.
+        """
         if self.done:
             return
         detail = ec.message()
         if what == "handshake" and self.res.result_int():
             detail += f"; the server answered {self.res.result_int()} {self.res.reason()}"
         print(f"error: {ec.name()} ({what}: {detail})", file=self.err, flush=True)
+        if hint:
+            print(f"hint: {hint}", file=self.err, flush=True)
         self.status = 1
         self.finish()
         # Cancels whatever is still pending (a write, the read): their handlers see
@@ -278,12 +310,19 @@ class session:
         self.done = True
         self.ping_timer.cancel()
         self.linger_timer.cancel()
+        if self.signals is not None:
+            self.signals.cancel()  # its pending wait is work: run() returns once it goes
         self.stop_input.set()
+        self.ready.set()
         self.slots.release()  # a reader thread waiting for a slot sees stop_input
 
     def emit(self, data: bytes) -> bool:
         """Write a received message; False when the output is gone (the session ends)."""
         try:
+            if self.interactive:
+                # As websockets' print_during_input: save the cursor, open a line above
+                # the one being typed, print there, restore the cursor.
+                data = b"\x1b7\n\x1b[A\x1b[L" + data + b"\x1b8\x1b[B"
             self.out.write(data)
             self.out.flush()
         except BrokenPipeError:
@@ -319,7 +358,13 @@ class session:
 
     def on_tls_handshake(self, ec: net.error_code) -> None:
         if ec:
-            return self.fail(ec, "TLS handshake")
+            hint = ""
+            if ec != net.error.operation_aborted and "certificate" not in ec.message().lower():
+                # A plain server answers the ClientHello with HTTP (or closes): the TLS
+                # layer reports a protocol error that says nothing of the cause.
+                plain = f"ws://{self.url.host_header}{self.url.target}"
+                hint = f"is the server speaking plain ws://? try {plain}"
+            return self.fail(ec, "TLS handshake", hint)
         self.note("TLS handshake done")
         self.do_handshake()
 
@@ -358,6 +403,13 @@ class session:
             f"handshake done: {self.res.result_int()} {self.res.reason()}"
             + (f" (extensions: {extensions})" if extensions else "")
         )
+        if not self.options.deflate:
+            self.note("permessage-deflate: not offered (--deflate offers it)")
+        elif "permessage-deflate" in extensions.lower():
+            self.note("permessage-deflate: negotiated")
+        else:
+            self.note("permessage-deflate: offered, not accepted by the server")
+        self.ready.set()
         self.do_read()
         if self.options.ping_interval > 0:
             self.arm_ping_timer()
@@ -385,6 +437,8 @@ class session:
         self.buffer.consume(self.buffer.size())
         self.received += 1
         line = data if self.ws.got_text() else repr(data).encode("ascii")
+        if self.marks:
+            line = b"< " + (_escape(data) if self.ws.got_text() else line)
         if not self.emit(line + b"\n"):
             return
         self.do_read()
@@ -474,6 +528,10 @@ class session:
             return
         line = self.queue.popleft()
         self.writing = True
+        # Input typed on the terminal is already shown after the prompt; piped input is
+        # shown here, so that the output reads as a conversation.
+        if self.marks and not self.interactive and not self.emit(b"> " + _escape(line) + b"\n"):
+            return
         if self.options.binary:
             self.ws.async_write(line, self.on_write)
             return
@@ -554,6 +612,44 @@ class session:
             return self.fail(ec, "close")
         self.finish()
 
+    # -- Ctrl-C -------------------------------------------------------------------------------
+
+    def on_interrupt(self, ec: net.error_code, signum: int) -> None:
+        """Ctrl-C: close with 1001 (going away), then exit 130; a second one stops at once."""
+        if ec or self.done:
+            return
+        print("interrupted", file=self.err, flush=True)
+        if self.interrupted or not self.open or self.closing:
+            # Not open yet, already closing, or the second Ctrl-C: do not wait.
+            self.interrupted = True
+            self.finish()
+            beast.get_lowest_layer(self.ws).close()
+            return
+        self.interrupted = True
+        self.closing = True
+        self.ping_timer.cancel()
+        self.linger_timer.cancel()
+        self.stop_input.set()
+        self.note("closing with 1001 (going_away)")
+        self.ws.set_option(websocket.stream_base.timeout(_CLOSE_TIMEOUT, None))
+        self.ws.async_close(websocket.close_code.going_away, self.on_close)
+        assert self.signals is not None
+        self.signals.async_wait(self.on_interrupt)
+
+    # -- the terminal -------------------------------------------------------------------------
+
+    def prompt(self) -> None:
+        """Before each input line in interactive mode: ``> `` (called by the reader thread)."""
+        self.ready.wait()
+        if not self.done and not self.closing:
+            self.out.write(b"> ")
+            self.out.flush()
+
+
+def _escape(data: bytes) -> bytes:
+    """A text message for a terminal: control characters shown as escapes, UTF-8 out."""
+    return data.decode("utf-8", "replace").translate(_TERMINAL_ESCAPES).encode("utf-8")
+
 
 class line_sink(Protocol):
     """What the reader thread hands its lines to (a :class:`session`)."""
@@ -570,17 +666,21 @@ def read_lines(
     read: Callable[[int], bytes],
     post: Callable[[Callable[[], object]], object],
     target: line_sink,
+    prompt: Callable[[], None] | None = None,
 ) -> None:
     """The reader thread: split the input into lines and post each to the session.
 
     Reads raw chunks (``os.read`` on standard input) rather than through
     ``sys.stdin.buffer``: a daemon thread blocked inside the buffered reader holds its lock,
     which can abort the interpreter's shutdown. One trailing ``\\n`` (or ``\\r\\n``) is
-    removed from each line; a last line without one is sent too.
+    removed from each line; a last line without one is sent too. ``prompt``, if given, is
+    called before each read (a terminal delivers one line per read).
     """
     pending = b""
     try:
         while True:
+            if prompt is not None:
+                prompt()
             chunk = read(65536)
             if not chunk:
                 break
@@ -640,15 +740,23 @@ def run_ws(
 
     Returns:
         0 after a clean close (ours at the end of the input, or the server's with 1000 or
-        1001); 1 after an error, reported as ``error: NAME (...)``; 130 on Ctrl-C.
+        1001); 1 after an error, reported as ``error: NAME (...)``; 130 on Ctrl-C (after
+        the closing handshake with 1001, when the connection was open).
     """
     ioc = net.io_context()
+    signals: signal_set | None = None
     try:
         try:
             s = session(ioc, url, options, stdout, stderr)
         except cli_error as exc:
             print(f"error: {exc}", file=stderr, flush=True)
             return 1
+        s.marks = _isatty(stdout)
+        s.interactive = s.marks and _isatty(stdin)
+        if threading.current_thread() is threading.main_thread():
+            # Only the main thread may take over SIGINT (Python's rule).
+            signals = s.signals = signal_set(ioc, signal.SIGINT)
+            signals.async_wait(s.on_interrupt)
         try:
             fd = stdin.fileno()
         except (AttributeError, OSError, ValueError):
@@ -657,7 +765,10 @@ def run_ws(
             read = functools.partial(os.read, fd)
         post = functools.partial(net.post, ioc)
         reader = threading.Thread(
-            target=read_lines, args=(read, post, s), name="asiolike-ws-stdin", daemon=True
+            target=read_lines,
+            args=(read, post, s, s.prompt if s.interactive else None),
+            name="asiolike-ws-stdin",
+            daemon=True,
         )
         reader.start()
         s.run()
@@ -671,7 +782,17 @@ def run_ws(
                     return 1
         except KeyboardInterrupt:
             print("interrupted", file=stderr, flush=True)
-            return 130
-        return s.status
+            return INTERRUPTED
+        return INTERRUPTED if s.interrupted else s.status
     finally:
+        if signals is not None:
+            signals.close()
         ioc.close()
+
+
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):
+        return False

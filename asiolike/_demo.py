@@ -26,7 +26,11 @@ from asiolike._cli_ws import describe_close
 from asiolike.beast import http, websocket
 from asiolike.ip import make_address, tcp
 
-__all__ = ["run_demo"]
+__all__ = ["TIME_CAP", "run_demo"]
+
+#: The demo stops (and fails) if it is still running after this many seconds: a hang would
+#: otherwise look like a slow machine.
+TIME_CAP = 10.0
 
 _PING_PAYLOAD = b"are you there?"
 _CLOSE_REASON = "demo done"
@@ -335,10 +339,10 @@ def run_demo(count: int = 4, out: TextIO | None = None, deflate: bool = False) -
         server.run()
         client = client_session(ioc, server.local_endpoint(), count, log, deflate)
         client.run()
-        handlers = ioc.run_for(10.0)
+        handlers = ioc.run_for(TIME_CAP)
         if not ioc.stopped():
             log.failures += 1
-            log("demo", "timed out after 10 s")
+            log("demo", f"timed out after {TIME_CAP:g} s")
     finally:
         ioc.close()
     seen = server.sessions[0].closed_by_client if server.sessions else websocket.close_reason()

@@ -11,6 +11,7 @@ import http.server
 import io
 import itertools
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -500,3 +501,206 @@ def test_ws_process_to_a_closed_port() -> None:
     assert proc.returncode == 1
     assert proc.stdout == b""
     assert proc.stderr.startswith(b"error: connection_refused (connect: ")
+
+
+# -- verbose, TLS hint -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("server_compression", "offer", "said"),
+    [
+        ("deflate", True, "permessage-deflate: negotiated"),
+        (None, True, "permessage-deflate: offered, not accepted by the server"),
+        ("deflate", False, "permessage-deflate: not offered (--deflate offers it)"),
+    ],
+)
+def test_verbose_says_whether_deflate_was_negotiated(
+    server_compression: str | None, offer: bool, said: str
+) -> None:
+    with ws_server(echo, compression=server_compression) as (port, _):
+        status, out, err = run(port, b"hi\n", deflate=offer, verbose=True)
+    assert (status, out) == (0, b"hi\n")
+    lines = err.splitlines()
+    assert said in lines
+    assert lines.index(said) == lines.index(next(x for x in lines if x.startswith("handshake"))) + 1
+    status, _, quiet = run_quiet_against_echo(offer)
+    assert status == 0 and "permessage-deflate" not in quiet
+
+
+def run_quiet_against_echo(offer: bool) -> tuple[int, bytes, str]:
+    with ws_server(echo, compression="deflate") as (port, _):
+        return run(port, b"hi\n", deflate=offer)
+
+
+def test_tls_against_a_plain_server_hints_at_ws() -> None:
+    with ws_server(echo) as (port, _):
+        out, err = io.BytesIO(), io.StringIO()
+        url = parse_url(f"wss://127.0.0.1:{port}/chat?x=1")
+        status = run_ws(url, ws_options(insecure=True), io.BytesIO(b"hi\n"), out, err, BOUND)
+    assert (status, out.getvalue()) == (1, b"")
+    first, hint = err.getvalue().splitlines()
+    assert first.startswith("error: ") and "(TLS handshake: " in first
+    assert hint == f"hint: is the server speaking plain ws://? try ws://127.0.0.1:{port}/chat?x=1"
+
+
+def test_a_certificate_failure_gives_no_plain_ws_hint(tmp_path: Any) -> None:
+    pki = pytest.importorskip("tests.ssl.pki").make_test_pki(str(tmp_path))
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(pki.server_cert, pki.server_key)
+    with ws_server(echo, ssl=server_ctx) as (port, _):
+        err = io.StringIO()
+        url = parse_url(f"wss://localhost:{port}/")
+        status = run_ws(url, ws_options(), io.BytesIO(b""), io.BytesIO(), err, BOUND)
+    assert status == 1
+    assert "certificate_verify_failed" in err.getvalue() and "hint:" not in err.getvalue()
+
+
+# -- Ctrl-C and the terminal (processes) -------------------------------------------------------
+
+
+class closes:
+    """An echo handler that records the close code each connection ended with."""
+
+    def __init__(self) -> None:
+        self.codes: list[int | None] = []
+        self.ended = threading.Event()
+
+    def __call__(self, conn: ServerConnection) -> None:
+        try:
+            for message in conn:
+                conn.send(message)
+        finally:
+            self.codes.append(conn.close_code)
+            self.ended.set()
+
+
+def read_until(fd: int, wanted: bytes, seen: bytearray) -> bytes:
+    """Read ``fd`` into ``seen`` until ``wanted`` shows up (bounded; select, no sleeps)."""
+    import select
+    import time
+
+    deadline = time.monotonic() + BOUND
+    while wanted not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{wanted!r} not seen in {bytes(seen)!r}"
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # a pty whose other end closed
+                chunk = b""
+            assert chunk, f"end of output before {wanted!r}: {bytes(seen)!r}"
+            seen += chunk
+    return bytes(seen)
+
+
+@contextmanager
+def ws_process(*args: str, **kwargs: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m asiolike ws ARGS``; killed (if still running) and its pipes closed after."""
+    proc = subprocess.Popen(python_m("ws", *args), cwd=ROOT, **kwargs)
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait(BOUND)
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+PIPES: dict[str, Any] = {
+    "stdin": subprocess.PIPE,
+    "stdout": subprocess.PIPE,
+    "stderr": subprocess.PIPE,
+}
+
+
+def test_ctrl_c_closes_with_1001_and_exits_130() -> None:
+    handler = closes()
+    with ws_server(handler) as (port, _), ws_process(f"ws://127.0.0.1:{port}/", **PIPES) as proc:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(b"hi\n")
+        proc.stdin.flush()
+        read_until(proc.stdout.fileno(), b"hi\n", bytearray())  # open, and echoing
+        # The input stays open: the close must come from Ctrl-C, not from its end.
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(BOUND) == 130
+        assert proc.stderr.read() == b"interrupted\n"
+        assert handler.ended.wait(BOUND)
+    assert handler.codes == [1001]
+
+
+def test_ctrl_c_before_the_handshake_exits_130_at_once() -> None:
+    # A listener that never answers: the handshake waits, Ctrl-C must not.
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        with ws_process("-v", f"ws://127.0.0.1:{port}/", **PIPES) as proc:
+            assert proc.stderr is not None and proc.stdout is not None
+            read_until(proc.stderr.fileno(), b"connected to", bytearray())
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(BOUND) == 130
+            assert proc.stdout.read() == b""
+
+
+def test_on_a_terminal_lines_are_marked() -> None:
+    # Standard input and output are a pseudo-terminal, as in an interactive shell.
+    import pty
+
+    handler = closes()
+    controller, terminal = pty.openpty()
+    try:
+        with (
+            ws_server(handler) as (port, _),
+            ws_process(
+                f"ws://127.0.0.1:{port}/", stdin=terminal, stdout=terminal, stderr=subprocess.PIPE
+            ) as proc,
+        ):
+            os.close(terminal)
+            terminal = -1
+            seen = bytearray()
+            read_until(controller, b"> ", seen)  # the prompt, once connected
+            os.write(controller, "héllo\x07\n".encode())
+            text = read_until(controller, "< héllo\\x07".encode(), seen)
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(BOUND) == 130
+            assert handler.ended.wait(BOUND)
+    finally:
+        os.close(controller)
+        if terminal >= 0:
+            os.close(terminal)
+    assert handler.codes == [1001]
+    # The message is inserted above the line being typed (websockets' escape sequence);
+    # the terminal turns each \n into \r\n.
+    inserted = "\x1b7\n\x1b[A\x1b[L< héllo\\x07\n\x1b8\x1b[B".encode()
+    assert inserted in text.replace(b"\r\n", b"\n")
+
+
+def test_on_a_terminal_with_piped_input_sent_lines_are_shown() -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        with (
+            ws_server(echo) as (port, _),
+            ws_process(
+                f"ws://127.0.0.1:{port}/",
+                stdin=subprocess.PIPE,
+                stdout=terminal,
+                stderr=subprocess.PIPE,
+            ) as proc,
+        ):
+            os.close(terminal)
+            terminal = -1
+            assert proc.stdin is not None
+            proc.stdin.write(b"one\ntwo\n")
+            proc.stdin.close()
+            text = read_until(controller, b"< two", bytearray())
+            assert proc.wait(BOUND) == 0
+    finally:
+        os.close(controller)
+        if terminal >= 0:
+            os.close(terminal)
+    # The terminal turns \n into \r\n.
+    assert text.replace(b"\r\n", b"\n") == b"> one\n> two\n< one\n< two\n" or (
+        text.replace(b"\r\n", b"\n") == b"> one\n< one\n> two\n< two\n"
+    )

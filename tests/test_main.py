@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import os
+import platform
 import re
 import subprocess
 import sys
 
 import pytest
 
-from asiolike.__main__ import main
-from asiolike._demo import run_demo
+import asiolike
+from asiolike.__main__ import main, version_text
+from asiolike._demo import TIME_CAP, run_demo
+from asiolike.beast.websocket import _mask
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -99,15 +102,20 @@ def test_main_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert "demo   OK: 2/2 messages echoed (1 text, 1 binary)" in last
 
 
-def test_python_m_asiolike_demo() -> None:
-    # The README's first command.
-    proc = subprocess.run(
-        [sys.executable, "-m", "asiolike", "demo"],
+def python_m_asiolike(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m asiolike ARGS`` from the checkout, bounded."""
+    return subprocess.run(
+        [sys.executable, "-m", "asiolike", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=10,
     )
+
+
+def test_python_m_asiolike_demo() -> None:
+    # The README's first command.
+    proc = python_m_asiolike("demo")
     assert (proc.returncode, proc.stderr) == (0, "")
     assert "demo   OK: 4/4 messages echoed" in proc.stdout.splitlines()[-1]
 
@@ -124,7 +132,7 @@ def help_of(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     text = help_of(capsys)
-    assert text.startswith("usage: python -m asiolike [-h] COMMAND ...")
+    assert text.startswith("usage: python -m asiolike [-h] [--version] COMMAND ...")
     for command in ("demo", "ws", "serve"):
         assert f"    {command} " in text
 
@@ -133,6 +141,33 @@ def test_demo_help(capsys: pytest.CaptureFixture[str]) -> None:
     text = help_of(capsys, "demo")
     assert text.startswith("usage: python -m asiolike demo [-h] [--messages N] [--deflate]")
     assert "examples:\n  python -m asiolike demo\n" in text
+    # The time cap, from the constant the demo uses.
+    assert f"At most\n{TIME_CAP:g} seconds." in text
+    assert f"The demo is capped at {TIME_CAP:g} seconds" in text
+    assert f'"timed out after {TIME_CAP:g} s"' in text
+
+
+# -- --version ---------------------------------------------------------------------------------
+
+
+def test_version_names_the_build() -> None:
+    proc = python_m_asiolike("--version")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    first, second = proc.stdout.splitlines()
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    assert first.startswith(f"asiolike {asiolike.__version__} ({python} on ")
+    # Whichever build runs, the line says so, and it agrees with what was imported.
+    if _mask.accelerated:
+        assert second == "WebSocket masking: C accelerator (asiolike.beast.websocket._speedups)"
+    else:
+        assert second == "WebSocket masking: pure Python (the C accelerator was not built)"
+    assert version_text() == proc.stdout.rstrip("\n")
+
+
+def test_version_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert "  --version   show the version, the Python, and whether the C masking\n" in (
+        help_of(capsys)
+    )
 
 
 def test_ws_help(capsys: pytest.CaptureFixture[str]) -> None:
