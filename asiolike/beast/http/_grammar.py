@@ -59,6 +59,7 @@ def uint64(text: str) -> int | None:
     value = int(digits) if digits else 0
     return value if value <= _UINT64_MAX else None
 
+
 # transfer-coding = token *( OWS ";" OWS token "=" ( token / quoted-string ) )
 _TRANSFER_CODING: Final = re.compile(
     rf"([{TCHAR}]+)(?:[ \t]*;[ \t]*[{TCHAR}]+[ \t]*=[ \t]*(?:[{TCHAR}]+|{QUOTED_STRING}))*"

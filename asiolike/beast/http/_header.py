@@ -5,12 +5,14 @@ from a few regular expressions run over the whole text (the fast path: no Python
 octet or per line). Only when they fail does :func:`diagnose` walk the lines to name the
 error.
 
-Errors are named by the *first offending character*: the part of the line it falls in picks
+Errors are named by the *first offending octet*: the part of the line it falls in picks
 the code (``bad_method``, ``bad_target``...), and a CR that is not followed by LF is always
-``bad_line_ending``. Because of that rule the same checks can run on a header that has not
-fully arrived (:func:`check_incomplete`): every complete line is checked, and the line still
-arriving is checked as a prefix. An error is then reported as soon as its octet is buffered,
-with the same code whether the input came whole, one octet at a time or split anywhere.
+``bad_line_ending``. :class:`HeaderScanner` checks a header that has not fully arrived with
+that rule, octet by octet and each octet once (a header dribbled in one octet per read costs
+linear work, not the quadratic cost of re-checking the line so far on every read); an error
+is reported as soon as its octet is buffered, with the same code whether the input came
+whole, one octet at a time or split anywhere. :func:`diagnose` runs the same machine over a
+complete header the fast path refused, so both agree.
 
 Bare LF is not a line terminator, as in Beast (which only ends lines at CRLF): an LF alone is
 an invalid character of the part it falls in (e.g. ``bad_version`` after a request line,
@@ -32,10 +34,7 @@ STATUS_LINE: Final = re.compile(r"HTTP/1\.([01]) ([0-9]{3}) ([\t\x20-\x7e\x80-\x
 # A field line with its value's leading whitespace left out; trailing whitespace stays in the
 # value (a simpler pattern is much faster, and values rarely have any) and is removed after.
 _FIELD_LINE: Final = re.compile(rf"([{_T}]+):[ \t]*([\t\x20-\x7e\x80-\xff]*)\r\n")
-_PATH_CHARS: Final = re.compile(r"[\x21-\x7e\x80-\xff]*")
-_REASON_CHARS: Final = _grammar.VALUE_CHARS
 _HEX: Final = re.compile(r"[0-9A-Fa-f]+")
-_VERSION_SHAPE: Final = "HTTP/#.#"
 _MAX_CHUNK_SIZE: Final = (1 << 64) - 1
 
 
@@ -54,146 +53,231 @@ def split_fields(text: str) -> tuple[list[str], list[str]] | None:
     return parts[1::3], values
 
 
-# -- diagnosis ---------------------------------------------------------------------------
+# -- the incremental checker ---------------------------------------------------------------
+
+# Scanner states: where in the header the next octet falls.
+_METHOD0: Final = 0  # start of a request line
+_METHOD: Final = 1
+_TARGET0: Final = 2
+_TARGET: Final = 3
+_VERSION: Final = 4  # request line; self._count octets of "HTTP/1.x" matched
+_LINE_END: Final = 5  # after a request line's version: only CR may follow
+_STATUS_VERSION: Final = 6  # status line; self._count octets of "HTTP/1.x" matched
+_STATUS_SP: Final = 7
+_STATUS_CODE: Final = 8  # self._count digits matched
+_REASON_SP: Final = 9
+_REASON: Final = 10
+_FIELD0: Final = 11  # start of a field line (or of the empty line that ends the header)
+_NAME: Final = 12
+_VALUE: Final = 13
+_CR: Final = 14  # after a CR: only LF may follow
+_DONE: Final = 15  # the empty line ended the header
+
+_TCHAR_RUN: Final = re.compile(rf"[{_T}]*".encode())
+_TARGET_RUN: Final = re.compile(rb"[\x21-\x7e\x80-\xff]*")
+_VALUE_RUN: Final = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+# The octets each state skips in one regex step (one C loop rather than one Python step per
+# octet); the octet after the run is then handled on its own.
+_RUNS: Final = {
+    _METHOD0: _TCHAR_RUN,
+    _METHOD: _TCHAR_RUN,
+    _TARGET0: _TARGET_RUN,
+    _TARGET: _TARGET_RUN,
+    _REASON: _VALUE_RUN,
+    _FIELD0: _TCHAR_RUN,
+    _NAME: _TCHAR_RUN,
+    _VALUE: _VALUE_RUN,
+}
+# What the line is worth if it ends (CRLF) in each state: its error, or success.
+_AT_LINE_END: Final = {
+    _METHOD0: error.bad_method,
+    _METHOD: error.bad_method,
+    _TARGET0: error.bad_target,
+    _TARGET: error.bad_target,
+    _VERSION: error.bad_version,
+    _LINE_END: success,
+    _STATUS_VERSION: error.bad_version,
+    _STATUS_SP: error.bad_version,
+    _STATUS_CODE: error.bad_status,
+    _REASON_SP: error.bad_status,
+    _REASON: success,
+    _FIELD0: success,
+    _NAME: error.bad_field,
+    _VALUE: success,
+}
+_VERSION_OCTETS: Final = b"HTTP/1."
+_CR_OCTET: Final = 13
+_LF_OCTET: Final = 10
 
 
-def _span_end(pattern: re.Pattern[str], line: str, pos: int) -> int:
-    # The patterns passed here match the empty string, so they always match.
-    match = pattern.match(line, pos)
-    return pos if match is None else match.end()
+class HeaderScanner:
+    """Checks a header section octet by octet as it arrives, each octet once.
 
-
-def _bad(char: str, code: error_code) -> error_code:
-    return error.bad_line_ending if char == "\r" else code
-
-
-def _check_version(line: str, start: int, complete: bool) -> error_code:
-    part = line[start : start + 9]
-    for offset, char in enumerate(part):
-        if offset == 8:
-            return _bad(char, error.bad_version)
-        want = _VERSION_SHAPE[offset]
-        if not (char in "0123456789" if want == "#" else char == want):
-            return _bad(char, error.bad_version)
-    if len(part) == 8 and part[5:] not in ("1.0", "1.1"):
-        return error.bad_version
-    if complete and len(part) < 8:
-        return error.bad_version
-    return success
-
-
-def _check_request_line(line: str, complete: bool) -> error_code:
-    end = len(line)
-    i = _span_end(_grammar.TCHARS, line, 0)
-    if i == end:
-        return error.bad_method if complete else success
-    if i == 0 or line[i] != " ":
-        return _bad(line[i], error.bad_method)
-    j = _span_end(_PATH_CHARS, line, i + 1)
-    if j == end:
-        return error.bad_target if complete else success
-    if j == i + 1 or line[j] != " ":
-        return _bad(line[j], error.bad_target)
-    return _check_version(line, j + 1, complete)
-
-
-def _check_status_line(line: str, complete: bool) -> error_code:
-    end = len(line)
-    ec = _check_version(line[:8], 0, complete)
-    if ec:
-        return ec
-    if end <= 8:
-        return error.bad_version if complete else success
-    if line[8] != " ":
-        return _bad(line[8], error.bad_version)
-    for i in range(9, 12):
-        if i == end:
-            return error.bad_status if complete else success
-        if line[i] not in "0123456789":
-            return _bad(line[i], error.bad_status)
-    if end == 12:
-        return error.bad_status if complete else success
-    if line[12] != " ":
-        return _bad(line[12], error.bad_status)
-    j = _span_end(_REASON_CHARS, line, 13)
-    if j != end:
-        return _bad(line[j], error.bad_reason)
-    return success
-
-
-def _check_field_line(line: str, first: bool, complete: bool) -> error_code:
-    end = len(line)
-    if end and line[0] in " \t":
-        # A continuation line (obs-fold); before the first field there is nothing to continue.
-        return error.bad_field if first else error.bad_obs_fold
-    i = _span_end(_grammar.TCHARS, line, 0)
-    if i == end:
-        return error.bad_field if complete else success
-    if i == 0 or line[i] != ":":
-        return _bad(line[i], error.bad_field)
-    j = _span_end(_REASON_CHARS, line, i + 1)
-    if j != end:
-        return _bad(line[j], error.bad_value)
-    return success
-
-
-def _check_line(line: str, index: int, is_request: bool | None, complete: bool) -> error_code:
-    # index 0 is the start line, unless is_request is None (a trailer section: fields only).
-    if index == 0 and is_request is not None:
-        if is_request:
-            return _check_request_line(line, complete)
-        return _check_status_line(line, complete)
-    first = index == (0 if is_request is None else 1)
-    return _check_field_line(line, first, complete)
-
-
-def diagnose(section: str, is_request: bool | None) -> error_code:
-    """The error of the first offending character of a complete header section.
+    A state machine over the grammar of the start line and the field lines: :meth:`scan`
+    resumes where the previous call stopped, so feeding a header one octet per call costs
+    the same work as feeding it whole (nothing already checked is looked at again). It
+    stops at the first offending octet and names the error after the part of the line that
+    octet falls in; a CR not followed by LF is ``bad_line_ending``, decided when the next
+    octet arrives. Because each octet's verdict depends only on the octets before it, the
+    error is the same however the input is split, and :func:`diagnose` (which runs the same
+    machine over a complete header) agrees with it.
 
     Args:
-        section: The header text up to, not including, the CRLF that ends its last line.
+        is_request: ``True`` / ``False`` for a request / response header, ``None`` for a
+            trailer section (field lines only).
+    """
+
+    __slots__ = ("_count", "_ended", "_first", "_pending", "_state", "pos")
+
+    def __init__(self, is_request: bool | None) -> None:
+        if is_request is None:
+            self._state = _FIELD0
+        else:
+            self._state = _METHOD0 if is_request else _STATUS_VERSION
+        self._count = 0
+        # Whether the line now arriving is the first field line (obs-fold has nothing to
+        # continue there: bad_field rather than bad_obs_fold).
+        self._first = True
+        # At a CR: what the line is worth if LF follows, and the state the CR ended.
+        self._pending: error_code = success
+        self._ended = self._state
+        self.pos = 0
+        """How many octets were checked (the next call resumes here)."""
+
+    @property
+    def done(self) -> bool:
+        """Whether the empty line that ends the section was checked."""
+        return self._state == _DONE
+
+    def scan(self, data: bytes | bytearray | memoryview, end: int) -> error_code:
+        """Check ``data[self.pos:end]``; ``data`` holds the section from its first octet.
+
+        Returns:
+            The error of the first offending octet, or success (also when the section
+            ended: see :attr:`done`; octets after its end are not looked at).
+        """
+        pos = self.pos
+        state = self._state
+        runs = _RUNS
+        ec: error_code = success
+        while pos < end and state != _DONE:
+            run = runs.get(state)
+            if run is not None:
+                match = run.match(data, pos, end)
+                stop = pos if match is None else match.end()
+                if stop > pos:
+                    if state == _METHOD0:
+                        state = _METHOD
+                    elif state == _TARGET0:
+                        state = _TARGET
+                    elif state == _FIELD0:
+                        state = _NAME
+                    pos = stop
+                    if pos == end:
+                        break
+            c = data[pos]
+            pos += 1
+            if state == _CR:
+                if c != _LF_OCTET:
+                    ec = error.bad_line_ending
+                    break
+                if self._pending:
+                    ec = self._pending
+                    break
+                if self._ended == _FIELD0:
+                    state = _DONE  # the empty line
+                else:
+                    # The line after the start line is the first field line.
+                    self._first = self._ended < _FIELD0
+                    state = _FIELD0
+                continue
+            if c == _CR_OCTET:
+                self._pending = _AT_LINE_END[state]
+                self._ended = state
+                state = _CR
+                continue
+            ec = self._step(state, c)
+            if ec:
+                break
+            state = self._state
+        if not ec:
+            self._state = state
+        self.pos = pos
+        return ec
+
+    def _step(self, state: int, c: int) -> error_code:
+        """One octet that ends a run (or a fixed-shape octet); sets ``_state`` on success."""
+        if state == _METHOD:
+            if c != 32:
+                return error.bad_method
+            self._state = _TARGET0
+        elif state == _TARGET:
+            if c != 32:
+                return error.bad_target
+            self._state = _VERSION
+            self._count = 0
+        elif state in (_VERSION, _STATUS_VERSION):
+            k = self._count
+            if not (c == _VERSION_OCTETS[k] if k < 7 else c in (48, 49)):
+                return error.bad_version
+            self._count = k + 1
+            if k == 7:
+                self._state = _LINE_END if state == _VERSION else _STATUS_SP
+            else:
+                self._state = state
+        elif state == _STATUS_SP:
+            if c != 32:
+                return error.bad_version
+            self._state = _STATUS_CODE
+            self._count = 0
+        elif state == _STATUS_CODE:
+            if not 48 <= c <= 57:
+                return error.bad_status
+            self._count += 1
+            self._state = _REASON_SP if self._count == 3 else _STATUS_CODE
+        elif state == _REASON_SP:
+            if c != 32:
+                return error.bad_status
+            self._state = _REASON
+        elif state == _FIELD0:
+            if c == 32 or c == 9:
+                # A continuation line (obs-fold); before the first field nothing to continue.
+                return error.bad_field if self._first else error.bad_obs_fold
+            return error.bad_field
+        elif state == _NAME:
+            if c != 58:
+                return error.bad_field
+            self._state = _VALUE
+        else:
+            # The octet that stopped a run and is no delimiter of the part.
+            return _OFFENDING[state]
+        return success
+
+
+# The error of an octet that may not appear in the part a state stands for.
+_OFFENDING: Final = {
+    _METHOD0: error.bad_method,
+    _TARGET0: error.bad_target,
+    _LINE_END: error.bad_version,
+    _REASON: error.bad_reason,
+    _VALUE: error.bad_value,
+}
+
+
+def diagnose(section: bytes | bytearray | memoryview, is_request: bool | None) -> error_code:
+    """The error of the first offending octet of a complete header section.
+
+    Args:
+        section: The section's octets up to and including the empty line that ends it.
         is_request: ``True`` / ``False`` for a request / response header (first line is the
             start line), ``None`` for a trailer section (field lines only).
 
     Returns:
-        The error code. Only called after the fast path failed, so never ``success`` for a
-        section the fast path rejected; ``bad_value`` stands in should the two ever differ.
+        The error code. Only called after the fast path (the regular expressions) failed,
+        so never ``success``; ``bad_value`` stands in should the two ever differ.
     """
-    for index, line in enumerate(section.split("\r\n")):
-        ec = _check_line(line, index, is_request, True)
-        if ec:
-            return ec
-    return error.bad_value
-
-
-def check_incomplete(text: str, index: int, is_request: bool) -> tuple[error_code, int, int]:
-    """Check the lines of a header that has not fully arrived.
-
-    Args:
-        text: The buffered header text from the start of the first line not yet checked.
-        index: The number of that line (0 is the start line).
-        is_request: Whether the header starts with a request line.
-
-    Returns:
-        ``(ec, consumed, index)``: the error of the first offending character (or success),
-        how many characters of ``text`` are complete, checked lines, and the number of the
-        line now arriving. The arriving line is checked as a prefix every call.
-    """
-    start = 0
-    while True:
-        end = text.find("\r\n", start)
-        if end < 0:
-            break
-        ec = _check_line(text[start:end], index, is_request, True)
-        if ec:
-            return ec, start, index
-        index += 1
-        start = end + 2
-    partial = text[start:]
-    if partial.endswith("\r"):
-        # The LF that makes this CR a line ending may be the next octet.
-        partial = partial[:-1]
-    return _check_line(partial, index, is_request, False), start, index
+    scanner = HeaderScanner(is_request)
+    return scanner.scan(section, len(section)) or error.bad_value
 
 
 def parse_chunk_line(line: str) -> tuple[error_code, int, str]:

@@ -38,6 +38,7 @@ input was split.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Final, Generic, TypeVar, overload
@@ -60,6 +61,8 @@ _TRAILERS: Final = 6
 _COMPLETE: Final = 7
 
 _DEFAULT_HEADER_LIMIT: Final = 8192
+
+log: Final = logging.getLogger("asiolike.beast.http")
 
 _CONNECTION_TOKENS: Final = frozenset(("close", "keep-alive", "upgrade"))
 _FRAMING_KEYS: Final = frozenset(
@@ -114,9 +117,8 @@ class basic_parser(Generic[_M]):
         "_expect_crlf",
         "_header_limit",
         "_http11",
+        "_in_callback",
         "_is_request",
-        "_line_index",
-        "_line_start",
         "_msg",
         "_need_eof",
         "_on_chunk_body",
@@ -125,6 +127,7 @@ class basic_parser(Generic[_M]):
         "_released",
         "_remain",
         "_scan",
+        "_scanner",
         "_seen",
         "_skip",
         "_state",
@@ -150,8 +153,7 @@ class basic_parser(Generic[_M]):
         self._body_limit: int | None = body_limit
         self._scan = 0
         self._seen = 0
-        self._line_start = 0
-        self._line_index = 0
+        self._scanner: _header.HeaderScanner | None = None
         self._remain = 0
         self._pieces: list[bytes] = []
         self._body_size = 0
@@ -168,6 +170,9 @@ class basic_parser(Generic[_M]):
         self._need_eof = False
         self._on_chunk_header: ChunkHeaderCallback | None = None
         self._on_chunk_body: ChunkBodyCallback | None = None
+        # True while the user's chunk callbacks run: their exceptions are theirs (they
+        # propagate), unlike a fault of the parser's own decoding (see _fault).
+        self._in_callback = False
 
     # -- options ------------------------------------------------------------------------
 
@@ -364,25 +369,45 @@ class basic_parser(Generic[_M]):
         if n == 0:
             return 0, error.need_more
         used = 0
-        while True:
-            if state <= _HEADER:
-                used, ec = self._put_header(data, n)
-            elif state == _BODY:
-                used, ec = self._put_body(data, used, n)
-            elif state == _CHUNK_BODY:
-                used, ec = self._put_chunk_body(data, used, n)
-            elif state == _CHUNK_HEADER:
-                used, ec = self._put_chunk_header(data, used, n)
-            elif state == _TRAILERS:
-                used, ec = self._put_trailers(data, used, n)
-            else:
-                used, ec = self._put_body_to_eof(data, used, n)
-            state = self._state
-            if ec is not success or state == _COMPLETE or used >= n or not self._eager:
-                break
-        if ec is not success and ec != error.need_more:
+        try:
+            while True:
+                if state <= _HEADER:
+                    used, ec = self._put_header(data, n)
+                elif state == _BODY:
+                    used, ec = self._put_body(data, used, n)
+                elif state == _CHUNK_BODY:
+                    used, ec = self._put_chunk_body(data, used, n)
+                elif state == _CHUNK_HEADER:
+                    used, ec = self._put_chunk_header(data, used, n)
+                elif state == _TRAILERS:
+                    used, ec = self._put_trailers(data, used, n)
+                else:
+                    used, ec = self._put_body_to_eof(data, used, n)
+                state = self._state
+                if ec is not success or state == _COMPLETE or used >= n or not self._eager:
+                    break
+        except Exception:
+            if self._in_callback:
+                # The user's chunk callback raised (or misused its return value): theirs.
+                self._in_callback = False
+                raise
+            ec = self._fault(self._state)
+        if ec is not success and ec is not error.need_more:
             self._ec = ec
         return used, ec
+
+    def _fault(self, state: int) -> error_code:
+        # Defence in depth: whatever octets a peer sends, a bug of ours while decoding them
+        # fails this message (the caller answers it like any malformed message) instead of
+        # raising out of the caller's io_context.run() and stopping every connection.
+        ec = error.bad_chunk if _CHUNK_HEADER <= state <= _CHUNK_BODY else error.bad_value
+        log.error(
+            "http parser: unexpected exception while decoding the peer's octets; "
+            "this message fails with %s",
+            ec.name(),
+            exc_info=True,
+        )
+        return ec
 
     def put_eof(self) -> error_code:
         """Tell the parser the input ended (the peer closed the connection).
@@ -408,33 +433,31 @@ class basic_parser(Generic[_M]):
     def _put_header(self, data: _Buffer, n: int) -> tuple[int, error_code]:
         limit = self._header_limit
         window = n if n < limit else limit
-        if n < self._seen:
-            # Not the previous octets plus more: start the search over.
-            self._scan = self._line_start = self._line_index = 0
+        scanner = self._scanner
+        if n < self._seen or scanner is None:
+            # First call, or not the previous octets plus more: start over.
+            self._scan = 0
+            scanner = self._scanner = _header.HeaderScanner(self._is_request)
         self._seen = n
-        buf: bytes | bytearray = bytes(data[:window]) if type(data) is memoryview else data
-        end = buf.find(b"\r\n\r\n", self._scan, window)
-        if end < 0:
-            return 0, self._header_incomplete(buf, n, window)
         self._state = _HEADER
-        ec = self._on_header(str(buf[: end + 2], "latin-1"))
+        end = _find(data, b"\r\n\r\n", self._scan, window)
+        if end < 0:
+            # Only the octets not checked before are looked at: linear in the header size
+            # however it is dribbled in.
+            ec = scanner.scan(data, window)
+            if ec is not success:
+                return 0, ec
+            if n >= limit:
+                return 0, error.header_limit
+            self._scan = window - 3 if window > 3 else 0
+            return 0, error.need_more
+        self._scan = 0
+        self._scanner = None
+        ec = self._on_header(data, end)
         return (0, ec) if ec is not success else (end + 4, ec)
 
-    def _header_incomplete(self, buf: bytes | bytearray, n: int, window: int) -> error_code:
-        self._state = _HEADER
-        start = self._line_start
-        ec, consumed, self._line_index = _header.check_incomplete(
-            str(buf[start:window], "latin-1"), self._line_index, self._is_request
-        )
-        if ec is not success:
-            return ec
-        self._line_start = start + consumed
-        if n >= self._header_limit:
-            return error.header_limit
-        self._scan = window - 3 if window > 3 else 0
-        return error.need_more
-
-    def _on_header(self, text: str) -> error_code:
+    def _on_header(self, data: _Buffer, end: int) -> error_code:
+        text = str(data[: end + 2], "latin-1")
         eol = text.index("\r\n")
         start, rest = text[:eol], text[eol + 2 :]
         if self._is_request:
@@ -443,7 +466,7 @@ class basic_parser(Generic[_M]):
             match = _header.STATUS_LINE.fullmatch(start)
         parsed = _header.split_fields(rest) if match is not None else None
         if match is None or parsed is None:
-            return _header.diagnose(text[:-2], self._is_request)
+            return _header.diagnose(data[: end + 4], self._is_request)
         names, values = parsed
         keys = "\n".join(names).lower().split("\n") if names else []
         msg = self._msg
@@ -514,10 +537,10 @@ class basic_parser(Generic[_M]):
             if value in _CONNECTION_TOKENS:
                 tokens = [value]
             else:
-                parsed = _grammar.token_list(value)
-                if parsed is None:
+                listed = _grammar.token_list(value)
+                if listed is None:
                     return error.bad_value
-                tokens = parsed
+                tokens = listed
             for token in tokens:
                 if token == "close":
                     self._conn_close = True
@@ -590,9 +613,16 @@ class basic_parser(Generic[_M]):
                 return p, error.bad_chunk
             q += 2
         limit = self._header_limit
-        end = _find(data, b"\r\n", q, n if n - q < limit else q + limit)
+        stop = n if n - q < limit else q + limit
+        # Resume the search where the last call left it (the line arrives piecemeal).
+        scan = self._scan if self._scan <= n - q else 0
+        end = _find(data, b"\r\n", q + scan, stop)
         if end < 0:
-            return p, error.header_limit if n - q >= limit else error.need_more
+            if n - q >= limit:
+                return p, error.header_limit
+            self._scan = stop - q - 1 if stop - q > 1 else 0
+            return p, error.need_more
+        self._scan = 0
         ec, size, extensions = _header.parse_chunk_line(_text(data, q, end))
         if ec is not success:
             return p, ec
@@ -601,7 +631,9 @@ class basic_parser(Generic[_M]):
             return p, error.body_limit
         self._body_size = total
         if self._on_chunk_header is not None:
+            self._in_callback = True
             ec = self._on_chunk_header(size, extensions) or success
+            self._in_callback = False
             if ec:
                 return p, ec
         self._expect_crlf = True
@@ -617,12 +649,14 @@ class basic_parser(Generic[_M]):
         end = n if n - p < remain else p + remain
         callback = self._on_chunk_body
         if callback is not None:
+            self._in_callback = True
             used = callback(remain, memoryview(data)[p:end])
             if isinstance(used, bool) or not isinstance(used, int) or not 0 <= used <= end - p:
                 raise ValueError(
                     f"the on_chunk_body callback must return how many octets it used "
                     f"(0 to {end - p}), not {used!r}"
                 )
+            self._in_callback = False
             end = p + used
         elif self._empty:
             return p, error.unexpected_body
@@ -642,13 +676,19 @@ class basic_parser(Generic[_M]):
             self._finish()
             return p + 2, success
         limit = self._header_limit
-        end = _find(data, b"\r\n\r\n", p, n if n - p < limit else p + limit)
+        stop = n if n - p < limit else p + limit
+        scan = self._scan if self._scan <= n - p else 0
+        end = _find(data, b"\r\n\r\n", p + scan, stop)
         if end < 0:
-            return p, error.header_limit if n - p >= limit else error.need_more
+            if n - p >= limit:
+                return p, error.header_limit
+            self._scan = stop - p - 3 if stop - p > 3 else 0
+            return p, error.need_more
+        self._scan = 0
         text = _text(data, p, end + 2)
         parsed = _header.split_fields(text)
         if parsed is None:
-            return p, _header.diagnose(text[:-2], None)
+            return p, _header.diagnose(data[p : end + 4], None)
         names, values = parsed
         keys = [name.lower() for name in names]
         if not _grammar.FORBIDDEN_TRAILERS.isdisjoint(keys):

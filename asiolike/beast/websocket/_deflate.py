@@ -37,6 +37,7 @@ __all__ = [
     "params_from_response",
     "Deflater",
     "Inflater",
+    "TrailingData",
 ]
 
 EXTENSION_NAME: Final = "permessage-deflate"
@@ -187,7 +188,9 @@ def make_offer(opts: permessage_deflate) -> str:
 def _parse_bits(value: str | None) -> int:
     """Window bits 8..15 written canonically, else -1 (Beast's ``parse_bits`` + range)."""
     # ASCII only: str.isdigit() is also true for "\xb2" (superscript two), which int() refuses.
-    if value is None or not (value.isascii() and value.isdigit()) or value[0] == "0" or len(value) > 2:
+    if value is None or not (value.isascii() and value.isdigit()):
+        return -1
+    if value[0] == "0" or len(value) > 2:
         return -1
     bits = int(value)
     return bits if 8 <= bits <= 15 else -1
@@ -390,6 +393,19 @@ class Deflater:
         return out
 
 
+class TrailingData(zlib.error):
+    """Data follows the end of the deflate stream; ``out`` is what inflated before it.
+
+    The output comes first in the message, so the caller checks it (its size, its UTF-8)
+    before failing for the trailing data: the verdict then does not depend on whether the
+    trailing data arrived in the same read as the end of the stream.
+    """
+
+    def __init__(self, out: bytes) -> None:
+        super().__init__("data after the end of the deflate stream")
+        self.out = out
+
+
 class Inflater:
     """Decompresses incoming messages with a bounded output per call.
 
@@ -418,7 +434,7 @@ class Inflater:
         out = z.decompress(data, max_length)
         self.more = len(out) == max_length
         if z.eof and z.unused_data:
-            raise zlib.error("data after the end of the deflate stream")
+            raise TrailingData(out)
         return out
 
     def resume(self, max_length: int) -> bytes:

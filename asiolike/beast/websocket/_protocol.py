@@ -49,11 +49,18 @@ out as soon as it arrives.
 
 from __future__ import annotations
 
+import logging
 import zlib
 from typing import Final
 
 from asiolike.beast.websocket import error
-from asiolike.beast.websocket._deflate import DeflateParams, Deflater, Inflater, permessage_deflate
+from asiolike.beast.websocket._deflate import (
+    DeflateParams,
+    Deflater,
+    Inflater,
+    TrailingData,
+    permessage_deflate,
+)
 from asiolike.beast.websocket._events import (
     CloseEvent,
     DataEvent,
@@ -107,8 +114,13 @@ _STOPPED: Final = 2
 # call fails the connection (the piece before it is delivered first).
 _BAD_UTF8: Final = 3
 
+# feed() failed unexpectedly (see Connection._fault): the next call fails the connection.
+_FAULTED: Final = 4
+
 _TEXT: Final = 1
 _BINARY: Final = 2
+
+log: Final = logging.getLogger("asiolike.beast.websocket")
 
 
 class Connection:
@@ -285,8 +297,21 @@ class Connection:
                 every read. The caller then keeps ``data`` unchanged until it calls
                 :meth:`own_input`, which it must do before reusing the memory.
         """
-        if self._state == _STOPPED or not data:
+        if self._state >= _STOPPED or not data:
             return
+        try:
+            self._append(data, borrow)
+        except Exception:
+            log.error(
+                "websocket: unexpected exception while buffering the peer's frames; "
+                "the connection fails with close code 1002",
+                exc_info=True,
+            )
+            # next_event() reports it: feed() has no way to return an event.
+            self._release()
+            self._state = _FAULTED
+
+    def _append(self, data: bytes | bytearray | memoryview, borrow: bool) -> None:
         buf = self._buf
         pos = self._pos
         if pos >= len(buf):
@@ -339,61 +364,91 @@ class Connection:
             The next event, or ``None`` when more input is needed (or after a close or an
             error).
         """
-        while True:
-            state = self._state
-            if state == _PAYLOAD:
-                event = self._inflate(limit) if self._rd_compressed else self._plain(limit)
-                if event is not None or self._state != _HEADER:
-                    return event
-            elif state >= _STOPPED or len(self._buf) - self._pos < 2:
-                if state == _BAD_UTF8:
-                    return self._fail(error.bad_frame_payload, close_code.bad_payload)
-                return None  # stopped, or not even a header's first two bytes yet
-            else:
-                event = self._whole_frame(limit)
-                if event is not None:
-                    return event
-            fh = parse_header(self._buf, self._pos)
-            if fh is None:
-                return None
-            ec = check_header(fh, self._server, self._deflate is not None, self._rd_cont)
-            if ec:
-                return self._fail(ec, close_code.protocol_error)
-            op = fh.op
-            if op >= 8:
-                end = self._pos + fh.size + fh.length
-                if len(self._buf) < end:
-                    return None  # wait for the whole control frame
+        # try costs nothing until something raises (the hot path pays no extra call).
+        try:
+            while True:
+                state = self._state
+                if state == _PAYLOAD:
+                    event = self._inflate(limit) if self._rd_compressed else self._plain(limit)
+                    if event is not None or self._state != _HEADER:
+                        return event
+                elif state >= _STOPPED or len(self._buf) - self._pos < 2:
+                    if state == _BAD_UTF8:
+                        return self._fail(error.bad_frame_payload, close_code.bad_payload)
+                    if state == _FAULTED:
+                        return self._fail(error.bad_frame_payload, close_code.protocol_error)
+                    return None  # stopped, or not even a header's first two bytes yet
+                else:
+                    event = self._whole_frame(limit)
+                    if event is not None:
+                        return event
+                fh = parse_header(self._buf, self._pos)
+                if fh is None:
+                    return None
+                ec = check_header(fh, self._server, self._deflate is not None, self._rd_cont)
+                if ec:
+                    return self._fail(ec, close_code.protocol_error)
+                op = fh.op
+                if op >= 8:
+                    end = self._pos + fh.size + fh.length
+                    if len(self._buf) < end:
+                        return None  # wait for the whole control frame
+                    self._pos += fh.size
+                    self._rd_key, self._rd_offset = fh.key, 0
+                    payload = self._take(fh.length)
+                    control = self._control(op, payload)
+                    if control is not None:
+                        return control
+                    continue
                 self._pos += fh.size
-                self._rd_key, self._rd_offset = fh.key, 0
-                payload = self._take(fh.length)
-                control = self._control(op, payload)
-                if control is not None:
-                    return control
-                continue
-            self._pos += fh.size
-            if op:
-                self._rd_op = op
-                self._rd_size = 0
-                self._rd_compressed = fh.rsv1
-                if op == _TEXT:
-                    self._utf8.reset()
-            if (
-                not self._rd_compressed
-                and self._read_max
-                and self._rd_size + fh.length > self._read_max
-            ):
-                return self._fail(error.message_too_big, close_code.too_big)
-            self._rd_cont = not fh.fin
-            if fh.length == 0 and not fh.fin:
-                continue  # an empty fragment carries nothing; Beast skips it too
-            self._rd_fin = fh.fin
-            self._rd_key = fh.key
-            self._rd_remain = fh.length
-            self._rd_offset = 0
-            self._rd_tail = False
-            self._rd_done = False
-            self._state = _PAYLOAD
+                if op:
+                    self._rd_op = op
+                    self._rd_size = 0
+                    self._rd_compressed = fh.rsv1
+                    if op == _TEXT:
+                        self._utf8.reset()
+                if (
+                    not self._rd_compressed
+                    and self._read_max
+                    and self._rd_size + fh.length > self._read_max
+                ):
+                    return self._fail(error.message_too_big, close_code.too_big)
+                self._rd_cont = not fh.fin
+                if fh.length == 0 and not fh.fin:
+                    continue  # an empty fragment carries nothing; Beast skips it too
+                self._rd_fin = fh.fin
+                self._rd_key = fh.key
+                self._rd_remain = fh.length
+                self._rd_offset = 0
+                self._rd_tail = False
+                self._rd_done = False
+                self._state = _PAYLOAD
+        except Exception:
+            return self._fault("decoding")
+
+    def _fault(self, what: str) -> ErrorEvent:
+        """Fail the connection after an unexpected exception of our own decoding.
+
+        Defence in depth: no octets from the peer may raise out of the driver's
+        ``io_context.run()`` and stop every other connection. A fault while decoding the
+        payload of a frame whose header was taken (unmasking, inflating, the UTF-8 check
+        of a piece) closes with 1007; anywhere else (frame headers, control frames, the
+        one-step path for whole frames) with 1002. Both surface as ``bad_frame_payload``.
+        """
+        code = close_code.bad_payload if self._state == _PAYLOAD else close_code.protocol_error
+        log.error(
+            "websocket: unexpected exception while %s the peer's frames; "
+            "the connection fails with close code %d",
+            what,
+            int(code),
+            exc_info=True,
+        )
+        if self._failed or self._rd_close:
+            # Already over: nothing more is decoded (the state below stays consistent).
+            self._state = _STOPPED
+            self._release()
+            return ErrorEvent(error.bad_frame_payload, None, b"")
+        return self._fail(error.bad_frame_payload, code)
 
     def _whole_frame(self, limit: int) -> Event | None:
         """The fast path of :meth:`next_event`: one whole, plain data frame in one step.
@@ -560,9 +615,7 @@ class Connection:
                 fin = False
                 break
             piece = mask(view[start:end], key) if server else view[start:end]
-            if utf8 is not None and (
-                not utf8.write(piece) or (fin and not utf8.finish())
-            ):
+            if utf8 is not None and (not utf8.write(piece) or (fin and not utf8.finish())):
                 self._state = _BAD_UTF8
                 fin = False
                 break
@@ -654,6 +707,7 @@ class Connection:
             budget = self._read_max - self._rd_size + 1
             if budget < ask:
                 ask = budget
+        trailing = False
         while True:
             try:
                 if inflater.more:
@@ -678,11 +732,22 @@ class Connection:
                 else:
                     self._state = _HEADER  # a non-final frame is used up
                     return None
+            except TrailingData as exc:
+                out = exc.out
+                trailing = True
             except zlib.error:
                 return self._fail(error.bad_frame_payload, close_code.bad_payload)
             size = self._rd_size + len(out)
             if self._read_max and size > self._read_max:
+                # Which failure comes first in the message decides, whatever the reads
+                # were: invalid UTF-8 before the limit, else the size (then the data
+                # after the stream's end, which follows all of its output).
+                allowed = out[: self._read_max - self._rd_size]
+                if self._rd_op == _TEXT and not self._utf8.write(allowed):
+                    return self._fail(error.bad_frame_payload, close_code.bad_payload)
                 return self._fail(error.message_too_big, close_code.too_big)
+            if trailing:
+                return self._fail(error.bad_frame_payload, close_code.bad_payload)
             self._rd_size = size
             fin = self._rd_tail and not inflater.more
             if self._rd_op == _TEXT and (
