@@ -73,7 +73,7 @@ def post(ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
     # The fast path (a plain function to an io_context) skips the token machinery.
     if type(token) in _PLAIN_CALLABLES:
         if type(ctx_or_ex) is io_context:
-            ctx_or_ex._executor.post(token)
+            ctx_or_ex.get_executor().post(token)
             return None
         if type(ctx_or_ex) is io_context_executor or type(ctx_or_ex) is strand:
             ctx_or_ex.post(token)

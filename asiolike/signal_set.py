@@ -31,7 +31,6 @@ drops readers (constructor, ``add``, ``remove``, ``clear``, ``close``).
 from __future__ import annotations
 
 import errno
-import functools
 import signal
 import socket as _socket
 import threading
@@ -41,8 +40,9 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Final
 
 from asiolike.async_result import async_initiate
-from asiolike.detail.completion import Executor, associated_executor_of
+from asiolike.detail.completion import Executor, op_executor, queued_op
 from asiolike.detail.reactor import READ, descriptor_state
+from asiolike.detail.scheduler import invokes_directly, use_scheduler
 from asiolike.error import (
     bad_descriptor,
     error_code,
@@ -57,7 +57,7 @@ from asiolike.executor import as_executor
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from asiolike.io_context import io_context
+    from asiolike.detail.scheduler import scheduler
 
 __all__ = ["signal_set"]
 
@@ -96,23 +96,16 @@ def _check_signal(n: object, what: str, catchable: bool = True) -> int:
     return number
 
 
-class _wait_op:
-    """One ``async_wait``: delivers ``handler(ec, signal_number)``."""
+class _wait_op(queued_op):
+    """One ``async_wait``: delivers ``handler(ec, signal_number)`` (``value``)."""
 
-    __slots__ = ("ec", "executor", "handler", "signal_number")
+    __slots__ = ()
 
     def __init__(self, handler: SignalHandler, executor: Executor | None) -> None:
         self.handler = handler
         self.executor = executor
         self.ec = success
-        self.signal_number = 0
-
-    def __call__(self) -> None:
-        ex = self.executor
-        if ex is None:
-            self.handler(self.ec, self.signal_number)
-        else:
-            ex.dispatch(functools.partial(self.handler, self.ec, self.signal_number))
+        self.value = 0
 
 
 class _read_op:
@@ -136,10 +129,10 @@ class _read_op:
 class _service:
     """The signal_sets of one io_context and the internal read in its reactor."""
 
-    __slots__ = ("ctx", "reader", "sets", "state")
+    __slots__ = ("reader", "sched", "sets", "state")
 
-    def __init__(self, ctx: io_context, state: descriptor_state) -> None:
-        self.ctx = ctx
+    def __init__(self, sched: scheduler, state: descriptor_state) -> None:
+        self.sched = sched
         self.state = state
         self.reader = _read_op()
         self.sets: list[signal_set] = []
@@ -153,7 +146,7 @@ class _signal_registry:
         self._lock = threading.Lock()
         self._rd: _socket.socket | None = None
         self._wr: _socket.socket | None = None
-        self._services: dict[io_context, _service] = {}
+        self._services: dict[scheduler, _service] = {}
         # Signal number -> the sets holding it, in the order they added it.
         self._holders: dict[int, list[signal_set]] = {}
         self._previous: dict[int, Any] = {}
@@ -188,10 +181,8 @@ class _signal_registry:
             waits = s._waits
             if waits:
                 op = waits.popleft()
-                op.signal_number = number
-                ctx = s._ctx
-                ctx._enqueue(op)
-                ctx._work.pop()
+                op.value = number
+                s._sched.post_deferred_completion(op)
             else:
                 counts = s._undelivered
                 counts[number] = counts.get(number, 0) + 1
@@ -199,11 +190,11 @@ class _signal_registry:
     # -- waits ------------------------------------------------------------------------------
 
     def wait(self, s: signal_set, op: _wait_op) -> None:
-        ctx = s._ctx
+        sched = s._sched
         with self._lock:
             if s._service is None:
                 op.ec = bad_descriptor
-                ctx._enqueue(op)
+                sched.post_immediate_completion(op)
                 return
             # A signal that already arrived completes this wait, even if no loop ran since.
             self._drain_locked()
@@ -214,27 +205,27 @@ class _signal_registry:
                 left = counts.pop(number) - 1
                 if left:
                     counts[number] = left
-                op.signal_number = number
-                ctx._enqueue(op)
+                op.value = number
+                sched.post_immediate_completion(op)
             else:
-                ctx._work.append(None)
+                sched.work_started()
                 s._waits.append(op)
 
     def cancel(self, s: signal_set) -> int:
         with self._lock:
             ops = list(s._waits)
             s._waits.clear()
-        ctx = s._ctx
+        sched = s._sched
         for op in ops:
             op.ec = operation_aborted
-            ctx._enqueue(op)
-            ctx._work.pop()
+            op.value = 0
+            sched.post_deferred_completion(op)
         return len(ops)
 
     # -- sets, signals and handlers (under _setup) ------------------------------------------
 
     def open(self, s: signal_set) -> None:
-        ctx = s._ctx
+        sched = s._sched
         with self._setup:
             with self._lock:
                 if self._rd is None:
@@ -242,17 +233,17 @@ class _signal_registry:
                     rd.setblocking(False)
                     wr.setblocking(False)
                     self._rd, self._wr = rd, wr
-                svc = self._services.get(ctx)
+                svc = self._services.get(sched)
                 fd = self._rd.fileno()
             if svc is None:
-                reactor = ctx._reactor
-                svc = _service(ctx, reactor.register_descriptor(fd))
+                reactor = sched.reactor
+                svc = _service(sched, reactor.register_descriptor(fd))
                 reactor.start_op(svc.state, READ, svc.reader)
                 if not svc.reader.ec:
                     # Internal: the read does not keep run() alive (the waits do).
-                    ctx._work.pop()
+                    sched.work_finished()
             with self._lock:
-                self._services[ctx] = svc
+                self._services[sched] = svc
                 svc.sets.append(s)
                 s._service = svc
 
@@ -289,18 +280,14 @@ class _signal_registry:
                 svc.sets.remove(s)
                 dead = not svc.sets
                 if dead:
-                    del self._services[svc.ctx]
+                    del self._services[svc.sched]
                     if not self._services and self._rd is not None and self._wr is not None:
                         pair = (self._rd, self._wr)
                         self._rd = self._wr = None
             if dead:
-                reactor = svc.ctx._reactor
+                reactor = svc.sched.reactor
                 # Dropped without a completion: the read held no work, so nothing runs.
-                with reactor._lock:
-                    try:
-                        svc.state.ops[READ].remove(svc.reader)
-                    except ValueError:
-                        pass
+                reactor.remove_op(svc.state, READ, svc.reader)
                 reactor.deregister_descriptor(svc.state)
             if pair is not None:
                 for sock in pair:
@@ -389,8 +376,9 @@ class signal_set:
 
     __slots__ = (
         "__weakref__",
-        "_ctx",
+        "_direct",
         "_executor",
+        "_sched",
         "_service",
         "_signals",
         "_undelivered",
@@ -400,7 +388,8 @@ class signal_set:
     def __init__(self, ctx_or_ex: Any, *signals: int) -> None:
         _require_main_thread("signal_set()")
         self._executor: Any = as_executor(ctx_or_ex)
-        self._ctx: io_context = self._executor.context()
+        self._sched = use_scheduler(self._executor)
+        self._direct = invokes_directly(self._executor)
         numbers = [_check_signal(n, "signal_set") for n in signals]
         self._signals: set[int] = set()
         self._undelivered: dict[int, int] = {}
@@ -467,7 +456,7 @@ class signal_set:
         A wait that an occurrence already completed is not affected: its handler is queued
         and gets success. Queued occurrences stay queued for later waits.
         """
-        tracker = self._ctx._tracker
+        tracker = self._sched.tracker
         if tracker is not None:
             tracker.operation(self, "cancel")
         _registry.cancel(self)
@@ -497,10 +486,7 @@ class signal_set:
         return async_initiate(self._initiate_wait, token)
 
     def _initiate_wait(self, handler: SignalHandler) -> None:
-        ex = associated_executor_of(handler)
-        if ex is None:
-            ex = self._executor
-        _registry.wait(self, _wait_op(handler, None if ex is self._ctx._executor else ex))
+        _registry.wait(self, _wait_op(handler, op_executor(handler, self._executor, self._direct)))
 
     def close(self) -> None:
         """Remove every signal and cancel the pending waits, as destroying the set in Asio.

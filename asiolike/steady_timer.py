@@ -9,11 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from asiolike.async_result import async_initiate
-from asiolike.detail.completion import _PLAIN_CALLABLES, associated_executor_of
+from asiolike.detail.completion import op_executor
+from asiolike.detail.scheduler import fast_handlers, invokes_directly, use_scheduler
 from asiolike.detail.timer_queue import wait_op
 from asiolike.error import error_code
 from asiolike.executor import as_executor
-from asiolike.io_context import io_context
 
 __all__ = ["steady_timer", "Duration"]
 
@@ -41,18 +41,24 @@ class steady_timer:
             already expired (Asio's default: the epoch).
     """
 
-    __slots__ = ("__weakref__", "_executor", "_expiry", "_plain", "_timers", "_waits")
+    __slots__ = (
+        "__weakref__",
+        "_direct",
+        "_executor",
+        "_expiry",
+        "_fast",
+        "_sched",
+        "_timers",
+        "_waits",
+    )
 
     def __init__(self, ctx_or_ex: Any, expiry: Duration | None = None) -> None:
-        if type(ctx_or_ex) is io_context:
-            ctx = ctx_or_ex
-            self._executor: Any = ctx._executor
-        else:
-            self._executor = as_executor(ctx_or_ex)
-            ctx = self._executor.context()
+        self._executor: Any = as_executor(ctx_or_ex)
+        sched = self._sched = use_scheduler(self._executor)
         # Whether handlers without an association may be called straight from the run loop.
-        self._plain = self._executor is ctx._executor
-        self._timers = ctx._timers
+        self._direct = invokes_directly(self._executor)
+        self._fast = fast_handlers(self._executor)
+        self._timers = sched.timers
         if expiry is None:
             self._expiry = 0.0
         elif type(expiry) is float or type(expiry) is int:
@@ -92,7 +98,7 @@ class steady_timer:
         if waits is None:
             return 0
         self._waits = None
-        tracker = self._timers._ctx._tracker
+        tracker = self._sched.tracker
         if tracker is not None:
             tracker.operation(self, "cancel")
         cancel = self._timers.cancel
@@ -105,7 +111,7 @@ class steady_timer:
         waits = self._waits
         if waits is None:
             return 0
-        tracker = self._timers._ctx._tracker
+        tracker = self._sched.tracker
         if tracker is not None:
             tracker.operation(self, "cancel_one")
         if isinstance(waits, wait_op):
@@ -139,23 +145,22 @@ class steady_timer:
         Errors:
             ``operation_aborted``: ``cancel()``, ``cancel_one()`` or a new expiry.
         """
-        if type(token) in _PLAIN_CALLABLES and self._timers._ctx._tracker is None:
-            # What async_initiate does for a plain handler, without the extra call (as the
-            # socket's read and write do): timers are a hot path.
+        if type(token) in self._fast:
+            # The fast path (see asiolike.detail.completion): what async_initiate does for
+            # a plain handler, without the calls.
             self._initiate_wait(token)
             return None
         return async_initiate(self._initiate_wait, token)
 
     def _initiate_wait(self, handler: Callable[[error_code], object]) -> None:
-        # A plain function can't carry an association: skip the lookup (the hot path).
-        ex = None if type(handler) in _PLAIN_CALLABLES else associated_executor_of(handler)
-        if ex is None:
-            direct = None if self._plain else self._executor
-        else:
-            direct = None if ex is self._timers._ctx._executor else ex
-        op = wait_op(handler, direct, self._expiry)
+        ex = None if type(handler) in self._fast else op_executor(
+            handler, self._executor, self._direct
+        )
+        op = wait_op(handler, ex, self._expiry)
         waits = self._waits
         if waits is None or (isinstance(waits, wait_op) and waits.done):
+            # A completed wait is forgotten here; it held nothing of the user's anyway
+            # (an operation lets go of its handler when it completes).
             self._waits = op
         elif isinstance(waits, wait_op):
             self._waits = [waits, op]

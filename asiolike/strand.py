@@ -21,6 +21,7 @@ from typing import Any
 
 from asiolike.detail.completion import Executor
 from asiolike.detail.handler_tracking import tracker
+from asiolike.detail.scheduler import use_scheduler
 from asiolike.io_context import io_context
 
 __all__ = ["strand", "make_strand"]
@@ -60,8 +61,10 @@ class strand:
         self._busy = False
         self._owner = 0
         self._invoker = self._invoke
-        ctx = getattr(inner, "context", None)
-        self._tracker: tracker | None = None if ctx is None else getattr(ctx(), "_tracker", None)
+        try:
+            self._tracker: tracker | None = use_scheduler(inner).tracker
+        except TypeError:  # a user's executor of no io_context: nothing to track with
+            self._tracker = None
 
     def get_inner_executor(self) -> Executor:
         """The executor the strand runs its handlers on."""

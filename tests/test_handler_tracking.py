@@ -26,6 +26,7 @@ from asiolike import local
 from asiolike.detail import handler_tracking
 from asiolike.detail.stream_socket import basic_stream_socket
 from asiolike.error import error_code
+from asiolike.detail.scheduler import use_scheduler
 
 _LINE = re.compile(r"@asio\|(\d+)\.(\d{6})\|(.*)")
 _ROOT = str(Path(__file__).resolve().parent.parent)
@@ -303,7 +304,7 @@ def test_pending_wait_destroyed_with_its_context() -> None:
 
 def test_destroyed_inside_a_write_is_deferred_not_deadlocked() -> None:
     ioc, out = tracked()
-    tracker = ioc._tracker
+    tracker = use_scheduler(ioc).tracker
     assert tracker is not None
     net.post(ioc, lambda: None)
     with tracker._lock:  # as when the collector runs __del__ in the middle of a write
@@ -319,9 +320,9 @@ def test_destroyed_inside_a_write_is_deferred_not_deadlocked() -> None:
 
 
 def test_off_by_default_and_with_false() -> None:
-    assert net.io_context(handler_tracking=False)._tracker is None
+    assert use_scheduler(net.io_context(handler_tracking=False)).tracker is None
     if os.environ.get(handler_tracking.ENV_ENABLE) is None:
-        assert net.io_context()._tracker is None
+        assert use_scheduler(net.io_context()).tracker is None
 
 
 def test_true_writes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 import asiolike
 from asiolike import io_context, make_strand, make_work_guard, post, use_future
+from asiolike.detail.scheduler import use_scheduler
 
 RunFn = Callable[[io_context], int]
 
@@ -44,7 +45,7 @@ def raise_error() -> None:
 def wait_until_blocked(ctx: io_context, threads: int = 1) -> None:
     """Spin until ``threads`` threads of ``ctx`` wait for work (in the reactor or not)."""
     deadline = time.monotonic() + 5.0
-    while ctx._sleepers < threads:
+    while use_scheduler(ctx).sleepers < threads:
         if time.monotonic() > deadline:
             pytest.fail("run() never blocked waiting for work")
 
@@ -651,7 +652,7 @@ def test_timer_started_while_run_goes_to_sleep(ioc: io_context) -> None:
     # the earliest expiry (none) and before it blocks, start a wait from another thread
     # there, then let run() block. It must still wake for the new wait.
     guard = make_work_guard(ioc)
-    timers = ioc._timers
+    timers = use_scheduler(ioc).timers
     real_next_expiry = timers.next_expiry
     paused = threading.Event()
     armed = threading.Event()
@@ -693,7 +694,7 @@ def _pause_before_blocking_alone(ctx: io_context, act: Callable[[], object]) -> 
     pending, no timers) but has not blocked yet when ``act`` runs. Returns an event set
     once ``act`` has run.
     """
-    real_block_alone = ctx._block_alone
+    real_block_alone = use_scheduler(ctx)._block_alone
     acted = threading.Event()
 
     def act_and_flag() -> None:
@@ -707,7 +708,7 @@ def _pause_before_blocking_alone(ctx: io_context, act: Callable[[], object]) -> 
             thread.join(5.0)
         real_block_alone()
 
-    ctx._block_alone = block_alone_after_act  # type: ignore[method-assign]
+    use_scheduler(ctx)._block_alone = block_alone_after_act  # type: ignore[method-assign]
     return acted
 
 

@@ -20,6 +20,7 @@ from asiolike import (
     use_future,
 )
 from asiolike.error import error_code, operation_aborted, success
+from asiolike.detail.scheduler import use_scheduler
 
 
 class Waiter:
@@ -416,7 +417,7 @@ def test_rearming_one_timer_keeps_the_heap_small(
         for _ in range(per_round):
             timer.expires_after(60.0)  # cancels the previous wait, as an idle timeout does
             timer.async_wait(on_wait)
-        heap_sizes.append(len(ioc._timers._heap))
+        heap_sizes.append(len(use_scheduler(ioc).timers._heap))
         if done + per_round < total:
             post(ioc, functools.partial(rearm_round, done + per_round))
         else:
@@ -426,5 +427,5 @@ def test_rearming_one_timer_keeps_the_heap_small(
     run_ioc(ioc, 30.0)
     assert aborted == [total]
     assert max(heap_sizes) <= 200
-    assert len(ioc._timers) == 0
-    assert len(ioc._timers._heap) <= 200
+    assert len(use_scheduler(ioc).timers) == 0
+    assert len(use_scheduler(ioc).timers._heap) <= 200

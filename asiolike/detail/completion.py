@@ -1,18 +1,48 @@
-"""How every operation delivers its result: associated executors and the one completion helper.
+"""How every operation delivers its result: the one completion path of the library.
 
-Theory of operation. A handler may be associated with an executor (``bind_executor(strand,
-h)``); otherwise it runs on the I/O object's executor. Operations finish in one of two ways:
+Theory of operation
+-------------------
+A handler may be associated with an executor (``bind_executor(strand, h)``); otherwise it
+runs on the I/O object's executor (rule R7). Operations finish in one of two ways:
 
 * at once, inside the initiating function (a 0-byte read, data already buffered, a closed
   socket, a validation error). Rule R1 forbids calling the handler there, so the result is
-  *posted* (``cont=False``);
-* later, from inside the run loop (the reactor saw the socket ready, a previous step of a
-  composed operation completed). The handler is then *dispatched* to its executor
-  (``cont=True``): called directly when that executor is already running this thread, posted
-  otherwise (a strand the thread is not inside).
+  *posted*: the operation goes to the scheduler's queue with
+  ``scheduler.post_immediate_completion`` (``cont=False`` for a composed operation);
+* later, from inside the run loop (the reactor saw the socket ready, a timer expired, a
+  previous step of a composed operation completed). The handler is then *dispatched* to
+  its executor: called directly when that executor is already running this thread.
 
-:func:`complete` is the one place that makes this choice; every operation uses it (or
-:class:`composed_op`, which wraps it), so no operation re-invents rule R1 or R7.
+Two bases implement this, and every operation of the library derives from one of them:
+
+:class:`queued_op`
+    A single operation that completes through the scheduler's queue (a socket read, an
+    accept, a timer wait, a resolve, a signal wait, a test-stream read). It holds the
+    handler, the executor to dispatch through (``None``: call the handler straight from
+    the run loop, the fast path), and its result: ``ec`` and, for handlers taking a second
+    argument, ``value``. Its one ``__call__`` delivers the result; the queue, the reactor
+    and the timer queue only ever call that.
+:class:`composed_op`
+    An operation made of other operations (Beast's ``async_base``): it passes itself (or
+    its bound ``__call__``) as the handler of each step and finishes with
+    :meth:`composed_op.complete`, which posts when ``cont`` is false (the first step
+    finished inside the initiating function) and otherwise calls the handler at once when
+    it may (the fast path) or dispatches it. It exposes the final handler's
+    ``associated_executor``, so intermediate steps run where the final handler will.
+
+*The fast path* is decided once per I/O object, when it is built, by two questions to
+:mod:`asiolike.detail.scheduler`: :func:`~asiolike.detail.scheduler.invokes_directly` (is
+the object's executor its context's own? then a handler without an association is called
+straight from the run loop, ``executor=None``) and
+:func:`~asiolike.detail.scheduler.fast_handlers` (the handler types whose initiation may
+skip ``async_initiate``: plain functions, bound methods and partials, and only on an
+untracked context's own executor). Initiating functions test ``type(token) in
+self._fast``: the same test everywhere, answered by a set chosen at construction.
+
+*Lifetimes* (rule R10): both bases let go of the handler *before* invoking it, as Asio frees
+an operation before the upcall. A completed operation (a timer wait remembered by its
+timer, a cancelled wait left in the timer heap) therefore keeps nothing of the user's, and
+a session dropped by its last handler is freed by reference counting alone.
 """
 
 from __future__ import annotations
@@ -20,7 +50,9 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+
+from asiolike.error import error_code, success
 
 if TYPE_CHECKING:
     from asiolike.io_context import io_context
@@ -33,6 +65,11 @@ __all__ = [
     "associated_executor_of",
     "complete",
     "composed_op",
+    "queued_op",
+    "NO_VALUE",
+    "PLAIN_CALLABLES",
+    "NO_FAST_PATH",
+    "op_executor",
 ]
 
 
@@ -57,7 +94,7 @@ class Executor(Protocol):
 
 # Handlers of these types can never carry an association: skip the (slow, failing)
 # attribute lookup for them. This is the hot path of every completion.
-_PLAIN_CALLABLES = frozenset(
+PLAIN_CALLABLES: Final = frozenset(
     {
         types.FunctionType,
         types.MethodType,
@@ -66,6 +103,9 @@ _PLAIN_CALLABLES = frozenset(
         functools.partial,
     }
 )
+_PLAIN_CALLABLES = PLAIN_CALLABLES
+NO_FAST_PATH: Final[frozenset[type]] = frozenset()
+_partial = functools.partial
 
 
 def associated_executor_of(handler: object) -> Executor | None:
@@ -138,42 +178,135 @@ def bind_executor(executor: Any, handler: Callable[..., object]) -> executor_bin
     return executor_binder(ex, handler)
 
 
+def op_executor(handler: object, io_executor: Executor, direct: bool) -> Executor | None:
+    """Where a :class:`queued_op` delivers ``handler``: ``None`` means straight from the loop.
+
+    ``io_executor`` is the I/O object's executor and ``direct`` whether it
+    :func:`~asiolike.detail.scheduler.invokes_directly`.
+    """
+    ex = associated_executor_of(handler)
+    if ex is None:
+        return None if direct else io_executor
+    if ex is io_executor and direct:
+        return None
+    return ex
+
+
+class _no_value:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Final[Any] = _no_value()
+"""``queued_op.value`` of an operation whose handler takes only ``(ec)``."""
+
+
+class queued_op:
+    """Base of every operation that completes through the scheduler's queue.
+
+    Subclasses add what their system call needs (``perform()`` for the reactor, an expiry
+    for the timer queue) and set the four fields in their constructor; this class supplies
+    the one ``__call__`` that delivers ``handler(ec)`` or ``handler(ec, value)``.
+    """
+
+    __slots__ = ("ec", "executor", "handler", "value")
+
+    handler: Callable[..., object] | None
+    executor: Executor | None
+    ec: error_code
+    value: Any
+
+    def __init__(
+        self, handler: Callable[..., object], executor: Executor | None, value: Any = NO_VALUE
+    ) -> None:
+        self.handler = handler
+        self.executor = executor
+        self.ec = success
+        self.value = value
+
+    def __call__(self) -> None:
+        handler = self.handler
+        # Let go of the handler before the upcall (R10): the operation may outlive this
+        # call (a timer remembers its last wait), and must keep nothing of the user's.
+        self.handler = None
+        if handler is None:
+            raise AssertionError(f"{type(self).__name__} completed twice")
+        value = self.value
+        ex = self.executor
+        if ex is None:
+            if value is NO_VALUE:
+                handler(self.ec)
+            else:
+                handler(self.ec, value)
+        elif value is NO_VALUE:
+            ex.dispatch(_partial(handler, self.ec))
+        else:
+            ex.dispatch(_partial(handler, self.ec, value))
+
+
 def complete(
     cont: bool, io_executor: Executor, handler: Callable[..., object], *args: object
 ) -> None:
     """Deliver ``handler(*args)``: posted when ``cont`` is false, dispatched when true.
 
-    ``io_executor`` is the I/O object's executor, used when the handler has no association.
+    For code that has no operation object (an executor's ``post`` of a user's handler);
+    operations use :class:`queued_op` or :class:`composed_op`.
     """
     ex = associated_executor_of(handler)
-    _deliver(cont, io_executor if ex is None else ex, handler, args)
-
-
-def _deliver(
-    cont: bool, ex: Executor, handler: Callable[..., object], args: tuple[object, ...]
-) -> None:
-    if cont and ex.running_in_this_thread():
-        handler(*args)
+    if ex is None:
+        ex = io_executor
+    if cont:
+        ex.dispatch(_partial(handler, *args))
     else:
-        ex.post(functools.partial(handler, *args))
+        ex.post(_partial(handler, *args))
 
 
 class composed_op:
-    """Base for composed operations: carries the final handler and its association.
+    """Base of composed operations (Beast's ``async_base``): the final handler and its delivery.
 
     Subclasses implement ``__call__`` for the intermediate completions and finish with
     :meth:`complete`. Because ``associated_executor`` is the final handler's, the
     intermediate steps run where the final handler will (inside its strand, say).
+
+    Args:
+        handler: the final handler.
+        io_executor: the executor of the I/O object the operation works on.
+        direct: whether ``io_executor`` :func:`~asiolike.detail.scheduler.invokes_directly`
+            (asked by the I/O object once, or by the algorithm from the stream).
     """
 
-    __slots__ = ("associated_executor", "handler", "io_executor")
+    __slots__ = ("associated_executor", "direct", "handler", "io_executor")
 
-    def __init__(self, handler: Callable[..., object], io_executor: Executor) -> None:
+    handler: Callable[..., object] | None
+
+    def __init__(
+        self, handler: Callable[..., object], io_executor: Executor, direct: bool = False
+    ) -> None:
+        ex = None if type(handler) in PLAIN_CALLABLES else associated_executor_of(handler)
         self.handler = handler
-        self.associated_executor = associated_executor_of(handler)
+        self.associated_executor = ex
         self.io_executor = io_executor
+        # A continuation of a plain handler on a direct executor runs inside that
+        # context's run(): calling the handler is what dispatching would do.
+        self.direct = ex is None and direct
 
     def complete(self, cont: bool, *args: object) -> None:
-        """Deliver the final result (posted on the first step, dispatched later)."""
-        ex = self.associated_executor
-        _deliver(cont, self.io_executor if ex is None else ex, self.handler, args)
+        """Deliver the final result (posted on the first step, dispatched later).
+
+        The operation lets go of the handler before invoking it (R10).
+        """
+        handler = self.handler
+        self.handler = None
+        if handler is None:
+            raise AssertionError(f"{type(self).__name__} completed twice")
+        if cont:
+            if self.direct:
+                handler(*args)
+                return
+            ex = self.associated_executor
+            (self.io_executor if ex is None else ex).dispatch(_partial(handler, *args))
+        else:
+            ex = self.associated_executor
+            (self.io_executor if ex is None else ex).post(_partial(handler, *args))

@@ -338,11 +338,13 @@ def track_initiation(
                 break
         else:
             return handler
+    # Imported here: the scheduler module builds on this one.
+    from asiolike.detail.scheduler import use_scheduler
+
     try:
-        ctx = obj.get_executor().context()
+        tracker = use_scheduler(obj.get_executor()).tracker
     except Exception:
         return handler
-    tracker = getattr(ctx, "_tracker", None)
     if tracker is None or type(handler) is tracked_handler:
         return handler
-    return tracker.creation(handler, obj, _caller_name(getattr(initiation, "__name__", "?")))  # type: ignore[no-any-return]
+    return tracker.creation(handler, obj, _caller_name(getattr(initiation, "__name__", "?")))

@@ -14,7 +14,10 @@ or reused descriptor. An operation started on a closed object completes with
 
 Operations run their handler directly from the run loop when the handler has no associated
 executor and the object's executor is its io_context's (``op.executor is None``); else
-through that executor (a strand...). ``_direct`` caches that choice for plain handlers.
+through that executor (a strand...). Both questions of the fast path are asked once, in the
+constructor (see :mod:`asiolike.detail.completion`): ``_direct`` (handlers without an
+association run from the loop) and ``_fast`` (the handler types that skip
+``async_initiate``).
 
 Not thread-safe (as Asio's sockets): use one object from one thread at a time, or from a
 strand.
@@ -35,15 +38,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from asiolike import socket_base
 from asiolike.async_result import async_initiate
-from asiolike.detail.completion import _PLAIN_CALLABLES, Executor
+from asiolike.detail.completion import Executor, op_executor
 from asiolike.detail.reactor import READ, WRITE
+from asiolike.detail.scheduler import fast_handlers, invokes_directly, use_scheduler
 from asiolike.detail.socket_ops import error_of, poll_fd, wait_op
 from asiolike.error import already_open, bad_descriptor, error_code, system_error, would_block
 from asiolike.executor import as_executor
 
 if TYPE_CHECKING:
     from asiolike.detail.reactor import descriptor_state
-    from asiolike.io_context import io_context
+    from asiolike.detail.scheduler import scheduler
 
 __all__ = ["reactive_socket"]
 
@@ -68,12 +72,13 @@ class reactive_socket:
     __slots__ = (
         "__weakref__",
         "_conn_aborted",
-        "_ctx",
         "_direct",
         "_executor",
+        "_fast",
         "_protocol",
         "_reactor",
         "_recv",
+        "_sched",
         "_send",
         "_sock",
         "_speculate",
@@ -123,18 +128,20 @@ class reactive_socket:
     _state: descriptor_state | None
     _recv: Callable[[Any], int] | None
     _send: Callable[[Any], int] | None
-    _ctx: io_context
+    _sched: scheduler
     _executor: Executor
-    _direct: Executor | None
+    _direct: bool
+    _fast: frozenset[type]
 
     def __init__(
         self, ctx_or_ex: Any, protocol_or_endpoint: Any = None, native: Any = None
     ) -> None:
         executor = as_executor(ctx_or_ex)
         self._executor = executor
-        self._ctx = ctx = executor.context()
-        self._reactor = ctx._reactor
-        self._direct = None if executor is ctx._executor else executor
+        self._sched = sched = use_scheduler(executor)
+        self._reactor = sched.reactor
+        self._direct = invokes_directly(executor)
+        self._fast = fast_handlers(executor)
         self._sock = None
         self._state = None
         self._recv = None
@@ -175,12 +182,7 @@ class reactive_socket:
 
     def _op_executor(self, handler: object) -> Executor | None:
         # None: call the handler straight from the run loop.
-        if type(handler) in _PLAIN_CALLABLES:
-            return self._direct
-        ex: Executor | None = getattr(handler, "associated_executor", None)
-        if ex is None:
-            return self._direct
-        return None if ex is self._ctx._executor else ex
+        return op_executor(handler, self._executor, self._direct)
 
     # -- opening and closing ----------------------------------------------------------------
 
@@ -260,7 +262,7 @@ class reactive_socket:
         Raises:
             system_error: the system reported an error while closing.
         """
-        tracker = self._ctx._tracker
+        tracker = self._sched.tracker
         if tracker is not None and self._sock is not None:
             tracker.operation(self, "close")
         sock = self._detach_state()
@@ -305,7 +307,7 @@ class reactive_socket:
         state = self._state
         if state is None:
             raise system_error(bad_descriptor, "cancel")
-        tracker = self._ctx._tracker
+        tracker = self._sched.tracker
         if tracker is not None:
             tracker.operation(self, "cancel")
         cancelled = self._reactor.cancel_ops(state)
@@ -462,7 +464,7 @@ class reactive_socket:
         state = self._state
         if state is None:
             op.ec = bad_descriptor
-            self._ctx._enqueue(op)
+            self._sched.post_immediate_completion(op)
             return
         # Never speculative: readiness is what is asked for, the reactor reports it.
         self._reactor.start_op(state, WRITE if w == socket_base.wait_write else READ, op)

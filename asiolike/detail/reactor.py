@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 from asiolike.error import error_code, operation_aborted
 
 if TYPE_CHECKING:
-    from asiolike.io_context import io_context
+    from asiolike.detail.scheduler import scheduler
 
 __all__ = ["reactor", "descriptor_state", "reactor_op", "READ", "WRITE"]
 
@@ -106,8 +106,8 @@ class _poller:
 class reactor:
     """Descriptor readiness and operation queues for one :class:`io_context`."""
 
-    def __init__(self, ctx: io_context) -> None:
-        self._ctx = ctx
+    def __init__(self, sched: scheduler) -> None:
+        self._sched = sched
         self._poller = _poller()
         # epoll takes the timeout as given: its poll is called without the wrapper.
         self._poll = self._poller._impl.poll if not self._poller._ms else self._poller.poll
@@ -191,8 +191,8 @@ class reactor:
         The caller has already tried the operation once and it would block. The pending
         operation counts as outstanding work until its completion is queued.
         """
-        ctx = self._ctx
-        ctx._work.append(None)
+        sched = self._sched
+        sched.work.append(None)
         with self._lock:
             queue = state.ops[kind]
             queue.append(op)
@@ -203,14 +203,13 @@ class reactor:
                 except OSError as exc:
                     queue.remove(op)
                     op.ec = error_code(exc.errno or errno.EBADF)
-                    ctx._enqueue(op)
-                    ctx._work.pop()
+                    sched.post_deferred_completion(op)
                     if _log.isEnabledFor(_DEBUG):
                         _log.debug("fd %d: the poller refused it: %s", state.fd, exc)
 
     def cancel_ops(self, state: descriptor_state, ec: error_code = operation_aborted) -> int:
         """End every pending operation of ``state`` with ``ec``; returns how many."""
-        ctx = self._ctx
+        sched = self._sched
         with self._lock:
             cancelled = [*state.ops[READ], *state.ops[WRITE]]
             state.ops[READ].clear()
@@ -224,21 +223,31 @@ class reactor:
                     self._unregister(state)
         for op in cancelled:
             op.ec = ec
-            ctx._enqueue(op)
-            ctx._work.pop()
+            sched.post_deferred_completion(op)
         return len(cancelled)
 
     def cancel_op(self, state: descriptor_state, kind: int, op: reactor_op) -> bool:
         """End one pending operation with ``operation_aborted``; False if it already finished."""
-        ctx = self._ctx
         with self._lock:
             try:
                 state.ops[kind].remove(op)
             except ValueError:
                 return False
         op.ec = operation_aborted
-        ctx._enqueue(op)
-        ctx._work.pop()
+        self._sched.post_deferred_completion(op)
+        return True
+
+    def remove_op(self, state: descriptor_state, kind: int, op: reactor_op) -> bool:
+        """Take a pending operation out without completing it; False if it is not there.
+
+        Only for an internal operation that holds no work and has no handler (the signal
+        set's read of its wakeup socket).
+        """
+        with self._lock:
+            try:
+                state.ops[kind].remove(op)
+            except ValueError:
+                return False
         return True
 
     # -- waiting ----------------------------------------------------------------------------
@@ -263,8 +272,8 @@ class reactor:
         states = self._states
         # The thread in run() runs the queue itself (sleepers are woken after the poll):
         # a completed operation only needs appending.
-        enqueue = self._ctx._queue.append
-        work = self._ctx._work
+        enqueue = self._sched.queue.append
+        work = self._sched.work
         lock = self._lock
         for fd, ev in events:
             state = states.get(fd)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import errno
-import functools
 import logging
 import select
 import socket as _socket
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from asiolike import socket_base
 from asiolike.async_result import async_initiate
+from asiolike.detail.completion import NO_VALUE, queued_op
 from asiolike.detail.reactive_socket import reactive_socket
 from asiolike.detail.reactor import READ
 from asiolike.detail.socket_ops import error_of, poll_fd
@@ -44,23 +44,12 @@ __all__ = ["basic_socket_acceptor"]
 
 # The client left between connecting and being accepted.
 _ABORTED = frozenset({errno.ECONNABORTED, getattr(errno, "EPROTO", errno.ECONNABORTED)})
-_partial = functools.partial
 
 
-class _accept_op:
+class _accept_op(queued_op):
     """One ``async_accept``; ``peer`` is the socket to fill, ``move`` whether to pass it on."""
 
-    __slots__ = (
-        "accept",
-        "conn",
-        "ec",
-        "executor",
-        "handler",
-        "move",
-        "peer",
-        "protocol",
-        "report",
-    )
+    __slots__ = ("accept", "conn", "move", "peer", "protocol", "report")
 
     def __init__(
         self,
@@ -73,6 +62,7 @@ class _accept_op:
         self.executor = executor
         self.peer = peer
         self.move = move
+        self.value = peer if move else NO_VALUE
         self.ec = success
         self.conn: _socket.socket | None = None
         self.accept: Callable[[], tuple[_socket.socket, Any]] | None = None
@@ -94,29 +84,27 @@ class _accept_op:
             return True
 
     def __call__(self) -> None:
-        ec = self.ec
-        peer = self.peer
+        # The accepted descriptor becomes the peer socket here, in the run loop (the
+        # reactor, under its lock, must not register it); then the one delivery of
+        # queued_op.
         conn = self.conn
         if conn is not None:
             self.conn = None
+            ec = self.ec
             if ec is not success and ec:  # identity first: no error_code call on success
                 conn.close()  # cancelled after the accept went through
             else:
+                peer = self.peer
                 try:
                     peer.assign(self.protocol, conn)
                 except system_error as exc:
                     conn.close()
-                    ec = exc.code
+                    self.ec = exc.code
                 else:
                     log = peer._log
                     if log.isEnabledFor(logging.DEBUG):
                         log.debug("socket fd %d: accepted", peer.native_handle())
-        args = (ec, peer) if self.move else (ec,)
-        ex = self.executor
-        if ex is None:
-            self.handler(*args)
-        else:
-            ex.dispatch(_partial(self.handler, *args))
+        queued_op.__call__(self)
 
 
 class basic_socket_acceptor(reactive_socket):
@@ -255,22 +243,22 @@ class basic_socket_acceptor(reactive_socket):
     def _initiate_accept(
         self, handler: Callable[..., object], peer: basic_stream_socket, move: bool
     ) -> None:
-        ctx = self._ctx
+        sched = self._sched
         op = _accept_op(handler, self._op_executor(handler), peer, move)
         sock = self._sock
         state = self._state
         if sock is None or state is None:
             op.ec = bad_descriptor
-            ctx._enqueue(op)
+            sched.post_immediate_completion(op)
             return
         if not move and peer.is_open():
             op.ec = already_open
-            ctx._enqueue(op)
+            sched.post_immediate_completion(op)
             return
         op.accept = sock.accept
         op.protocol = self._protocol
         op.report = self._conn_aborted
         if not state.ops[READ] and op.perform():
-            ctx._enqueue(op)
+            sched.post_immediate_completion(op)
         else:
             self._reactor.start_op(state, READ, op)

@@ -1,10 +1,11 @@
 """The reactive socket operations: one small object per ``async_*`` call.
 
-Theory of operation. An operation holds the handler, where to run it (``executor``: None
-means "call it directly from the run loop") and its result. ``perform()`` retries the
-non-blocking system call and returns True once there is a result; the reactor calls it
-when the descriptor is ready, and the initiating function calls it once itself first (the
-speculative attempt). ``__call__()`` delivers the result.
+Theory of operation. Every operation is a :class:`~asiolike.detail.completion.queued_op`:
+it holds the handler, where to run it (``executor``: None means "call it directly from the
+run loop") and its result (``ec``, and ``value``: the bytes transferred). ``perform()``
+retries the non-blocking system call and returns True once there is a result; the reactor
+calls it when the descriptor is ready, and the initiating function calls it once itself
+first (the speculative attempt). The base's one ``__call__()`` delivers the result.
 
 The system call is a bound method cached on the socket (``sock.recv_into``), so performing
 an operation is one call and no attribute lookups on the socket. Buffer sequences and
@@ -18,11 +19,11 @@ This module also holds what the synchronous operations share: waiting for readin
 from __future__ import annotations
 
 import errno
-import functools
 import select
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from asiolike.detail.completion import NO_VALUE, queued_op
 from asiolike.error import eof, error_code, from_errno, success
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ __all__ = [
     "send_fn",
 ]
 
-_partial = functools.partial
 # The most buffers one sendmsg/recvmsg takes (POSIX guarantees at least 16; Linux 1024).
 _IOV_MAX = 1024
 
@@ -54,10 +54,10 @@ def error_of(exc: OSError) -> error_code:
     return from_errno(exc.errno if exc.errno is not None else errno.EIO)
 
 
-class io_op:
+class io_op(queued_op):
     """Base of the operations whose handler takes ``(ec, bytes_transferred)``."""
 
-    __slots__ = ("buf", "ec", "executor", "fn", "handler", "n")
+    __slots__ = ("buf", "fn")
 
     def __init__(
         self,
@@ -71,17 +71,10 @@ class io_op:
         self.fn = fn
         self.buf = buf
         self.ec = success
-        self.n = 0
+        self.value = 0
 
     def perform(self) -> bool:
         raise NotImplementedError
-
-    def __call__(self) -> None:
-        ex = self.executor
-        if ex is None:
-            self.handler(self.ec, self.n)
-        else:
-            ex.dispatch(_partial(self.handler, self.ec, self.n))
 
 
 class recv_op(io_op):
@@ -101,7 +94,7 @@ class recv_op(io_op):
             self.ec = error_of(exc)
             return True
         if n:
-            self.n = n
+            self.value = n
         else:
             self.ec = eof
         return True
@@ -133,7 +126,7 @@ class stream_recv_op(recv_op):
         self.fn = fn
         self.buf = buf
         self.ec = success
-        self.n = 0
+        self.value = 0
         self.owner = owner
         self.size = size
 
@@ -146,7 +139,7 @@ class stream_recv_op(recv_op):
             self.ec = error_of(exc)
             return True
         if n:
-            self.n = n
+            self.value = n
             self.owner._speculate = n == self.size
         else:
             self.ec = eof
@@ -160,7 +153,7 @@ class send_op(io_op):
 
     def perform(self) -> bool:
         try:
-            self.n = self.fn(self.buf)
+            self.value = self.fn(self.buf)
         except (BlockingIOError, InterruptedError):
             return False
         except OSError as exc:
@@ -168,25 +161,19 @@ class send_op(io_op):
         return True
 
 
-class ec_op:
+class ec_op(queued_op):
     """Base of the operations whose handler takes only ``(ec)``."""
 
-    __slots__ = ("ec", "executor", "handler")
+    __slots__ = ()
 
     def __init__(self, handler: Callable[[error_code], object], executor: Executor | None) -> None:
         self.handler = handler
         self.executor = executor
         self.ec = success
+        self.value = NO_VALUE
 
     def perform(self) -> bool:
         raise NotImplementedError
-
-    def __call__(self) -> None:
-        ex = self.executor
-        if ex is None:
-            self.handler(self.ec)
-        else:
-            ex.dispatch(_partial(self.handler, self.ec))
 
 
 class connect_op(ec_op):

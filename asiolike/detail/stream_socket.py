@@ -25,7 +25,6 @@ from typing import Any
 
 from asiolike import socket_base
 from asiolike.async_result import async_initiate
-from asiolike.detail.completion import _PLAIN_CALLABLES
 from asiolike.detail.reactive_socket import reactive_socket
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
@@ -103,14 +102,14 @@ class basic_stream_socket(reactive_socket):
         return async_initiate(self._initiate_connect, token, peer)
 
     def _initiate_connect(self, handler: Callable[[error_code], object], peer: Any) -> None:
-        ctx = self._ctx
+        sched = self._sched
         op = connect_op(handler, self._op_executor(handler), _no_so_error)
         if self._sock is None:
             try:
                 self.open(peer.protocol())
             except system_error as exc:
                 op.ec = exc.code
-                ctx._enqueue(op)
+                sched.post_immediate_completion(op)
                 return
         sock = self._sock
         state = self._state
@@ -124,7 +123,7 @@ class basic_stream_socket(reactive_socket):
             return
         if err:
             op.ec = from_errno(err)
-        ctx._enqueue(op)
+        sched.post_immediate_completion(op)
 
     def remote_endpoint(self) -> Any:
         """The endpoint of the connected peer.
@@ -261,14 +260,15 @@ class basic_stream_socket(reactive_socket):
         Raises:
             TypeError: ``buffers`` is not a writable buffer.
         """
-        if type(token) in _PLAIN_CALLABLES and self._ctx._tracker is None:
-            # What async_initiate does for a plain handler, without the extra call.
+        if type(token) in self._fast:
+            # The fast path (see asiolike.detail.completion): async_initiate's work for a
+            # plain handler, without the call.
             self._initiate_read(token, buffers)
             return None
         return async_initiate(self._initiate_read, token, buffers)
 
     def _initiate_read(self, handler: Callable[[error_code, int], object], buffers: Any) -> None:
-        ex = self._direct if type(handler) in _PLAIN_CALLABLES else self._op_executor(handler)
+        ex = None if type(handler) in self._fast else self._op_executor(handler)
         t = type(buffers)
         op: recv_op
         if t is bytearray:
@@ -294,10 +294,7 @@ class basic_stream_socket(reactive_socket):
         elif state is None:
             op.ec = bad_descriptor
         # Done at once (R1: through the queue, never inline).
-        ctx = self._ctx
-        ctx._queue.append(op)
-        if ctx._sleepers:
-            ctx._wake_one()
+        self._sched.post_immediate_completion(op)
 
     def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
         """Start writing some of ``buffers`` (at least one byte, maybe fewer than all).
@@ -320,13 +317,13 @@ class basic_stream_socket(reactive_socket):
         Raises:
             TypeError: ``buffers`` is not bytes-like.
         """
-        if type(token) in _PLAIN_CALLABLES and self._ctx._tracker is None:
+        if type(token) in self._fast:
             self._initiate_write(token, buffers)
             return None
         return async_initiate(self._initiate_write, token, buffers)
 
     def _initiate_write(self, handler: Callable[[error_code, int], object], buffers: Any) -> None:
-        ex = self._direct if type(handler) in _PLAIN_CALLABLES else self._op_executor(handler)
+        ex = None if type(handler) in self._fast else self._op_executor(handler)
         t = type(buffers)
         if t is bytes or t is bytearray:
             size = len(buffers)
@@ -345,10 +342,7 @@ class basic_stream_socket(reactive_socket):
                 return
         elif state is None:
             op.ec = bad_descriptor
-        ctx = self._ctx
-        ctx._queue.append(op)
-        if ctx._sleepers:
-            ctx._wake_one()
+        self._sched.post_immediate_completion(op)
 
     def _send_now(self, data: bytes | bytearray | memoryview | list[Any]) -> int:
         """One non-blocking send of a buffer (a list: gathered), now; -1 when not done now.
@@ -407,9 +401,9 @@ class basic_stream_socket(reactive_socket):
         kind = READ if read else WRITE
         if state is None:
             op.ec = bad_descriptor
-            self._ctx._enqueue(op)
+            self._sched.post_immediate_completion(op)
         elif not size or (not state.ops[kind] and op.perform()):
-            self._ctx._enqueue(op)
+            self._sched.post_immediate_completion(op)
         else:
             self._reactor.start_op(state, kind, op)
 

@@ -9,21 +9,25 @@ against asyncio here.
 Cancelled waits are marked and left in place (removing from the middle of a heap is O(n));
 to keep memory bounded when timers are re-armed over and over (every idle timeout does
 that), the structures are rebuilt without them once they are more than half of the waits.
+Such a tombstone holds nothing of the user's: its completion (``operation_aborted``) is
+queued at once, and a :class:`~asiolike.detail.completion.queued_op` lets go of its handler
+when it runs, so an ended session's timer does not keep the session (or its socket) alive
+until the tombstone's expiry.
 """
 
 from __future__ import annotations
 
-import functools
 import heapq
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from asiolike.detail.completion import NO_VALUE, queued_op
 from asiolike.error import error_code, operation_aborted, success
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
-    from asiolike.io_context import io_context
+    from asiolike.detail.scheduler import scheduler
 
 __all__ = ["timer_queue", "wait_op"]
 
@@ -32,10 +36,10 @@ _heappush = heapq.heappush
 _heappop = heapq.heappop
 
 
-class wait_op:
+class wait_op(queued_op):
     """One ``async_wait``: delivers ``handler(ec)`` when the timer expires or is cancelled."""
 
-    __slots__ = ("done", "ec", "executor", "expiry", "handler")
+    __slots__ = ("done", "expiry")
 
     def __init__(
         self,
@@ -46,22 +50,16 @@ class wait_op:
         self.handler = handler
         self.executor = executor
         self.ec = success
+        self.value = NO_VALUE
         self.expiry = expiry
         self.done = False
-
-    def __call__(self) -> None:
-        ex = self.executor
-        if ex is None:
-            self.handler(self.ec)
-        else:
-            ex.dispatch(functools.partial(self.handler, self.ec))
 
 
 class timer_queue:
     """The expiry-ordered waits of one io_context (thread-safe)."""
 
-    def __init__(self, ctx: io_context) -> None:
-        self._ctx = ctx
+    def __init__(self, sched: scheduler) -> None:
+        self._sched = sched
         self._heap: list[float] = []
         self._buckets: dict[float, wait_op | list[wait_op]] = {}
         self._size = 0  # waits held, cancelled ones included
@@ -71,10 +69,24 @@ class timer_queue:
     def __len__(self) -> int:
         return self._size - self._cancelled
 
+    @property
+    def heap(self) -> list[float]:
+        """The expiries held, tombstones included, as a heap (read-only for others).
+
+        The same list for the queue's whole life (compaction rebuilds it in place), so the
+        run loop keeps it and tests ``if heap:`` without a call.
+        """
+        return self._heap
+
+    def earliest(self) -> float | None:
+        """The earliest expiry held, tombstones included (no lock: a hint for a timeout)."""
+        heap = self._heap
+        return heap[0] if heap else None
+
     def enqueue(self, op: wait_op) -> None:
         """Add a wait; it counts as outstanding work until its completion is queued."""
-        ctx = self._ctx
-        ctx._work.append(None)
+        sched = self._sched
+        sched.work.append(None)
         expiry = op.expiry
         with self._lock:
             buckets = self._buckets
@@ -91,9 +103,9 @@ class timer_queue:
                 else:
                     buckets[expiry] = [bucket, op]
                 first = False
-        if first and ctx._reactor_sleeping:
+        if first and sched.reactor_sleeping:
             # A thread is blocked with a timeout computed from the old earliest expiry.
-            ctx._reactor.interrupt()
+            sched.reactor.interrupt()
 
     def cancel(self, op: wait_op, ec: error_code = operation_aborted) -> bool:
         """Complete a pending wait with ``ec`` now; False if it already completed."""
@@ -105,9 +117,7 @@ class timer_queue:
             if self._cancelled > _COMPACT_MIN and self._cancelled * 2 > self._size:
                 self._compact()
         op.ec = ec
-        ctx = self._ctx
-        ctx._enqueue(op)
-        ctx._work.pop()
+        self._sched.post_deferred_completion(op)
         return True
 
     def _compact(self) -> None:
@@ -162,10 +172,10 @@ class timer_queue:
         heap = self._heap
         if not heap or heap[0] > now:
             return 0
-        ctx = self._ctx
+        sched = self._sched
         # The run loop is the caller and runs the queue next: a plain append, no wake-up.
-        append = ctx._queue.append
-        release_work = ctx._work.pop
+        append = sched.queue.append
+        release_work = sched.work.pop
         count = 0
         with self._lock:
             buckets = self._buckets

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, overload
 
 from asiolike.async_result import async_initiate
 from asiolike.detail import resolver_pool
-from asiolike.detail.completion import associated_executor_of
+from asiolike.detail.completion import op_executor, queued_op
+from asiolike.detail.scheduler import invokes_directly, use_scheduler
 from asiolike.error import (
     error_code,
     from_gaierror,
@@ -42,7 +43,6 @@ from asiolike.executor import as_executor
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
-    from asiolike.io_context import io_context
 
 __all__ = [
     "resolver_base",
@@ -207,10 +207,10 @@ class _query:
         return True
 
 
-class _resolve_op:
-    """One ``async_resolve``: delivers ``handler(ec, results)``."""
+class _resolve_op(queued_op):
+    """One ``async_resolve``: delivers ``handler(ec, results)`` (``value`` is the results)."""
 
-    __slots__ = ("done", "ec", "executor", "handler", "owner", "query", "results")
+    __slots__ = ("done", "owner", "query")
 
     def __init__(
         self,
@@ -225,7 +225,7 @@ class _resolve_op:
         self.query = query
         self.done = False
         self.ec = success
-        self.results = _EMPTY
+        self.value = _EMPTY
 
     def run(self) -> None:
         """The pool thread's job: look up, then deliver unless cancelled meanwhile."""
@@ -236,14 +236,6 @@ class _resolve_op:
         except Exception:  # a lookup must always complete its handler
             ec, results = no_recovery, _EMPTY
         self.owner._finish(self, ec, results)
-
-    def __call__(self) -> None:
-        ex = self.executor
-        if ex is None:
-            self.handler(self.ec, self.results)
-        else:
-            ec, results, handler = self.ec, self.results, self.handler
-            ex.dispatch(lambda: handler(ec, results))
 
 
 class basic_resolver(resolver_base):
@@ -263,7 +255,7 @@ class basic_resolver(resolver_base):
     (``"http"``); empty means port 0.
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_direct", "_executor", "_lock", "_pending")
+    __slots__ = ("__weakref__", "_direct", "_executor", "_lock", "_pending", "_sched")
 
     protocol_type: ClassVar[Any]
     endpoint_type: ClassVar[Any]
@@ -276,8 +268,8 @@ class basic_resolver(resolver_base):
     def __init__(self, ctx_or_ex: Any) -> None:
         executor = as_executor(ctx_or_ex)
         self._executor = executor
-        self._ctx: io_context = executor.context()
-        self._direct = None if executor is self._ctx._executor else executor
+        self._sched = use_scheduler(executor)
+        self._direct = invokes_directly(executor)
         self._lock = threading.Lock()
         self._pending: set[_resolve_op] = set()
 
@@ -397,24 +389,23 @@ class basic_resolver(resolver_base):
     def _initiate_resolve(
         self, handler: Callable[[error_code, basic_resolver_results], object], query: _query
     ) -> None:
-        ex = associated_executor_of(handler)
-        executor = self._direct if ex is None else None if ex is self._ctx._executor else ex
+        executor = op_executor(handler, self._executor, self._direct)
         op = _resolve_op(handler, executor, self, query)
-        ctx = self._ctx
+        sched = self._sched
         if query.answerable_at_once():
             op.done = True
-            op.ec, op.results = self._lookup(query)
-            ctx._enqueue(op)
+            op.ec, op.value = self._lookup(query)
+            sched.post_immediate_completion(op)
             return
         with self._lock:
             self._pending.add(op)
-        ctx._work.append(None)
+        sched.work_started()
         try:
             resolver_pool.submit(op.run)
         except BaseException:
             with self._lock:
                 self._pending.discard(op)
-            ctx._work.pop()
+            sched.work_finished()
             raise
 
     def _finish(self, op: _resolve_op, ec: error_code, results: basic_resolver_results) -> None:
@@ -425,10 +416,8 @@ class basic_resolver(resolver_base):
             op.done = True
             self._pending.discard(op)
         op.ec = ec
-        op.results = results
-        ctx = self._ctx
-        ctx._enqueue(op)
-        ctx._work.pop()
+        op.value = results
+        self._sched.post_deferred_completion(op)
 
     def __repr__(self) -> str:
         return f"<{type(self).__qualname__} pending={len(self._pending)}>"

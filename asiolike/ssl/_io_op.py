@@ -40,7 +40,8 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final
 
-from asiolike.detail.completion import _PLAIN_CALLABLES, associated_executor_of, composed_op
+from asiolike.detail.completion import composed_op
+from asiolike.detail.scheduler import fast_handlers, invokes_directly
 from asiolike.error import eof, error_code, success, system_error
 from asiolike.ssl._engine import WANT_INPUT_AND_RETRY, WANT_NOTHING, WANT_OUTPUT_AND_RETRY
 from asiolike.write import write as _write_all
@@ -76,8 +77,10 @@ class stream_core:
     """The state the operations of one stream share (Asio's ``stream_core``)."""
 
     __slots__ = (
+        "direct",
         "engine",
         "executor",
+        "fast",
         "input",
         "input_view",
         "next",
@@ -91,6 +94,9 @@ class stream_core:
     def __init__(self, next_layer: Any, executor: Executor) -> None:
         self.next = next_layer
         self.executor = executor
+        # The fast path, decided once (see asiolike.detail.completion).
+        self.direct = invokes_directly(executor)
+        self.fast = fast_handlers(executor)
         self.engine: engine | None = None
         self.input = bytearray(_INPUT_MIN)
         self.input_view = memoryview(self.input)
@@ -126,12 +132,7 @@ class io_op(composed_op):
     __slots__ = ("_core", "_ec", "_kind", "_n", "_off", "_out", "_state", "_view", "_want")
 
     def __init__(self, handler: Any, core: stream_core, kind: int, view: Any) -> None:
-        # composed_op's fields, set without the call (one operation per TLS read/write).
-        self.handler = handler
-        self.associated_executor = (
-            None if type(handler) in _PLAIN_CALLABLES else associated_executor_of(handler)
-        )
-        self.io_executor = core.executor
+        composed_op.__init__(self, handler, core.executor, core.direct)
         self._core = core
         self._kind = kind
         self._view = view

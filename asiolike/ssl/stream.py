@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from asiolike.async_result import async_initiate
 from asiolike.buffer import _is_buffer, _views, buffer
-from asiolike.detail.completion import _PLAIN_CALLABLES, composed_op, executor_binder
+from asiolike.detail.completion import composed_op, executor_binder
 from asiolike.error import error_code, system_error
 from asiolike.ip import tcp
 from asiolike.ssl._io_op import HANDSHAKE, READ, SHUTDOWN, WRITE, io_op, stream_core, sync_io
@@ -359,8 +359,11 @@ class stream(stream_base):
         if core.engine is None or core.user[direction] is not None:
             self._require_engine(what)
             self._claim(direction, what)
-        if type(token) in _PLAIN_CALLABLES or isinstance(token, _DIRECT):
-            # What async_initiate does for a plain handler, without the extra calls.
+        fast = core.fast
+        if fast and (type(token) in fast or isinstance(token, _DIRECT)):
+            # The fast path (see asiolike.detail.completion): what async_initiate does for
+            # a plain handler, or for a composed operation stepping through this stream,
+            # without the calls; never on a tracked context (every handler gets its id).
             op = core.user[direction] = io_op(token, core, direction, view)
             op.start()
             return None

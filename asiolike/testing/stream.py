@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import builtins
 import concurrent.futures
-import functools
 import sys
 import threading
 from collections.abc import Callable
@@ -34,7 +33,8 @@ from typing_extensions import Buffer
 
 from asiolike.async_result import async_initiate
 from asiolike.buffer import buffer as _as_view
-from asiolike.detail.completion import _PLAIN_CALLABLES, associated_executor_of
+from asiolike.detail.completion import op_executor, queued_op
+from asiolike.detail.scheduler import invokes_directly, use_scheduler
 from asiolike.error import (
     connection_reset,
     eof,
@@ -48,7 +48,7 @@ from asiolike.testing.fail_count import fail_count
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
-    from asiolike.io_context import io_context
+    from asiolike.detail.scheduler import scheduler
 
 __all__ = ["stream", "connect"]
 
@@ -63,24 +63,17 @@ _SMALL_COPY: Final = 4096
 ReadHandler = Callable[[error_code, int], object]
 
 
-class _io_op:
-    """One read or write: the handler, where it runs, and the result."""
+class _io_op(queued_op):
+    """One read or write: the handler, where it runs, and the result (``value``: bytes)."""
 
-    __slots__ = ("buf", "ec", "executor", "handler", "n")
+    __slots__ = ("buf",)
 
     def __init__(self, handler: ReadHandler, executor: Executor | None, buf: Any) -> None:
         self.handler = handler
         self.executor = executor
         self.buf = buf
         self.ec = success
-        self.n = 0
-
-    def __call__(self) -> None:
-        ex = self.executor
-        if ex is None:
-            self.handler(self.ec, self.n)
-        else:
-            ex.dispatch(functools.partial(self.handler, self.ec, self.n))
+        self.value = 0
 
 
 class _state:
@@ -89,7 +82,6 @@ class _state:
     __slots__ = (
         "closed",
         "cond",
-        "ctx",
         "data",
         "ended",
         "fc",
@@ -99,12 +91,13 @@ class _state:
         "off",
         "read_max",
         "read_op",
+        "sched",
         "sync_waiters",
         "write_max",
     )
 
-    def __init__(self, ctx: io_context, fc: fail_count | None) -> None:
-        self.ctx = ctx
+    def __init__(self, sched: scheduler, fc: fail_count | None) -> None:
+        self.sched = sched
         self.fc = fc
         self.data = bytearray()
         self.off = 0
@@ -166,7 +159,7 @@ class _state:
         op = self.read_op
         if op is not None:
             self.read_op = None
-            op.n = self.take(op.buf, _nbytes(op.buf))
+            op.value = self.take(op.buf, _nbytes(op.buf))
             op.buf = None
         return op
 
@@ -202,10 +195,9 @@ def _scatter(views: list[memoryview], data: bytearray, off: int, n: int) -> None
             n -= k
 
 
-def _finish(ctx: io_context, op: _io_op) -> None:
+def _finish(sched: scheduler, op: _io_op) -> None:
     """Queue a read op that was waiting, then release the work it held (in this order)."""
-    ctx._enqueue(op)
-    ctx._executor.on_work_finished()
+    sched.post_deferred_completion(op)
 
 
 def _read_target(buffers: object) -> Any:
@@ -313,7 +305,7 @@ class stream:
             :class:`~asiolike.testing.fail_count`.
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_ctx_executor", "_direct", "_executor", "_in", "_out")
+    __slots__ = ("__weakref__", "_direct", "_executor", "_in", "_out", "_sched")
 
     def __init__(
         self, ctx_or_ex: Any, data: str | Buffer = b"", fc: fail_count | None = None
@@ -321,11 +313,10 @@ class stream:
         if fc is not None and not isinstance(fc, fail_count):
             raise TypeError(f"stream(): fc must be an asiolike.testing.fail_count, not {fc!r}")
         self._executor = as_executor(ctx_or_ex)
-        self._ctx: io_context = self._executor.context()
-        self._ctx_executor = self._ctx._executor
-        # Where handlers without an association run: None means directly from the loop.
-        self._direct = None if self._executor is self._ctx_executor else self._executor
-        self._in = _state(self._ctx, fc)
+        self._sched = use_scheduler(self._executor)
+        # Whether handlers without an association run directly from the loop.
+        self._direct = invokes_directly(self._executor)
+        self._in = _state(self._sched, fc)
         self._in.data += _input_bytes(data, "stream()")
         self._out: _state | None = None
 
@@ -377,14 +368,14 @@ class stream:
         if op is not None:
             op.buf = None
             op.ec = operation_aborted
-            _finish(st.ctx, op)
+            _finish(st.sched, op)
         out = self._out
         self._out = None
         if out is not None:
             with out.lock:
                 op = out.end_input()
             if op is not None:
-                _finish(out.ctx, op)
+                _finish(out.sched, op)
 
     def close_remote(self) -> None:
         """End this end's input as if the peer had closed: reads get the data, then ``eof``."""
@@ -392,7 +383,7 @@ class stream:
         with st.lock:
             op = st.end_input()
         if op is not None:
-            _finish(st.ctx, op)
+            _finish(st.sched, op)
 
     def cancel(self) -> int:
         """Complete a waiting read with ``operation_aborted`` (an asiolike extra).
@@ -408,7 +399,7 @@ class stream:
             return 0
         op.buf = None
         op.ec = operation_aborted
-        _finish(st.ctx, op)
+        _finish(st.sched, op)
         return 1
 
     # -- test features ------------------------------------------------------------------
@@ -446,7 +437,7 @@ class stream:
         with st.lock:
             op = st.put(chunk, len(chunk))
         if op is not None:
-            _finish(st.ctx, op)
+            _finish(st.sched, op)
 
     def str(self) -> builtins.str:
         """The input not read yet (what the peer wrote), one character per byte (latin-1)."""
@@ -519,12 +510,7 @@ class stream:
         else:
             buf = _read_target(buffers)
             size = _nbytes(buf)
-        if type(handler) in _PLAIN_CALLABLES:
-            executor = self._direct
-        else:
-            ex = getattr(handler, "associated_executor", None)
-            executor = self._direct if ex is None else None if ex is self._ctx_executor else ex
-        op = _io_op(handler, executor, None)
+        op = _io_op(handler, op_executor(handler, self._executor, self._direct), None)
         st = self._in
         with st.lock:
             if st.read_op is not None:
@@ -539,15 +525,15 @@ class stream:
             elif not size:
                 pass
             elif len(st.data) > st.off:
-                op.n = st.take(buf, size)
+                op.value = st.take(buf, size)
             elif st.ended:
                 op.ec = eof
             else:
                 op.buf = buf
                 st.read_op = op
-                self._ctx_executor.on_work_started()
+                self._sched.work_started()
                 return
-        self._ctx._enqueue(op)
+        self._sched.post_immediate_completion(op)
 
     def read_some(self, buffers: Any) -> int:
         """Read at least one byte into ``buffers``, blocking until input is available.
@@ -617,11 +603,9 @@ class stream:
 
     def _initiate_write(self, handler: ReadHandler, buffers: Any) -> None:
         data = _write_source(buffers)
-        ex = associated_executor_of(handler)
-        executor = self._direct if ex is None else None if ex is self._ctx_executor else ex
-        op = _io_op(handler, executor, None)
-        op.ec, op.n = self._write(data)
-        self._ctx._enqueue(op)
+        op = _io_op(handler, op_executor(handler, self._executor, self._direct), None)
+        op.ec, op.value = self._write(data)
+        self._sched.post_immediate_completion(op)
 
     def _write(self, data: Any) -> tuple[error_code, int]:
         st = self._in
@@ -641,7 +625,7 @@ class stream:
                 return connection_reset, 0
             done = out.put(data, n)
         if done is not None:
-            _finish(out.ctx, done)
+            _finish(out.sched, done)
         return success, n
 
     def write_some(self, buffers: Any) -> int:

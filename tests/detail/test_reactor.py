@@ -12,6 +12,7 @@ import pytest
 from asiolike import io_context
 from asiolike.detail.reactor import READ, WRITE, reactor
 from asiolike.error import bad_descriptor, error_code, from_errno, operation_aborted, success
+from asiolike.detail.scheduler import use_scheduler
 
 
 class RecvOp:
@@ -95,7 +96,7 @@ def test_read_op_waits_for_data_and_counts_as_work(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, b = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     op = RecvOp(a, log)
@@ -117,7 +118,7 @@ def test_read_ops_complete_in_order(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, b = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     for _ in range(3):
@@ -132,7 +133,7 @@ def test_read_op_sees_peer_close(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, b = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     r.start_op(state, READ, RecvOp(a, log))
@@ -146,7 +147,7 @@ def test_read_interest_is_dropped_lazily(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, b = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     r.start_op(state, READ, RecvOp(a, log, size=1))
@@ -174,7 +175,7 @@ def test_write_op_completes_and_write_interest_is_dropped(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, b = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     r.start_op(state, WRITE, SendOp(a, b"ping", log))
@@ -190,7 +191,7 @@ def test_write_op_waits_while_the_buffer_is_full(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, b = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     chunk = b"x" * 65536
     with pytest.raises(BlockingIOError):
         while True:
@@ -222,7 +223,7 @@ def test_cancel_ops_aborts_every_pending_op_once(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, b = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     ops = [RecvOp(a, log), RecvOp(a, log)]
@@ -243,7 +244,7 @@ def test_cancel_op_cancels_one(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, b = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     first, second = RecvOp(a, log), RecvOp(a, log)
@@ -262,7 +263,7 @@ def test_cancel_with_another_code(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, _ = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     r.start_op(state, READ, RecvOp(a, log))
@@ -276,7 +277,7 @@ def test_deregister_aborts_pending_ops_and_forgets_the_descriptor(
     ioc: io_context, pair: tuple[socket.socket, socket.socket], run_ioc: Callable[..., int]
 ) -> None:
     a, _ = pair
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     r.start_op(state, READ, RecvOp(a, log))
@@ -297,7 +298,7 @@ def test_start_op_on_a_closed_descriptor_completes_with_an_error(
     ioc: io_context, run_ioc: Callable[..., int]
 ) -> None:
     a, b = socket.socketpair()
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     a.close()
     b.close()
@@ -316,7 +317,7 @@ def test_deregister_after_the_descriptor_was_closed_still_aborts_ops(
     # Misuse (close first), but no handler may be lost and no work leaked (R2, R3).
     a, b = socket.socketpair()
     a.setblocking(False)
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     state = r.register_descriptor(a.fileno())
     log: Log = []
     r.start_op(state, READ, RecvOp(a, log))
@@ -337,7 +338,7 @@ def test_deregister_after_the_descriptor_was_closed_still_aborts_ops(
 
 def test_interrupt_from_another_thread_wakes_the_poll(ioc: io_context) -> None:
     # Whether the interrupt lands before or during the poll, the poll must return.
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     thread = threading.Thread(target=r.interrupt)
     thread.start()
     start = time.monotonic()
@@ -348,7 +349,7 @@ def test_interrupt_from_another_thread_wakes_the_poll(ioc: io_context) -> None:
 
 
 def test_interrupt_before_poll_is_not_lost(ioc: io_context) -> None:
-    r = ioc._reactor
+    r = use_scheduler(ioc).reactor
     r.interrupt()
     r.interrupt()  # coalesced
     start = time.monotonic()
@@ -362,7 +363,7 @@ def test_interrupts_racing_with_the_drain_are_not_lost(fast_switching: None) -> 
     # thread keeps polling and draining. Afterwards one more interrupt must still wake a
     # blocking poll: a drain that swallowed a write but left the flag set would not.
     ctx = io_context()
-    r = ctx._reactor
+    r = use_scheduler(ctx).reactor
     try:
         for _ in range(3):
             lock = threading.Lock()
@@ -393,7 +394,7 @@ def test_interrupts_racing_with_the_drain_are_not_lost(fast_switching: None) -> 
 
 def test_close_releases_the_waker() -> None:
     ctx = io_context()
-    r = ctx._reactor
+    r = use_scheduler(ctx).reactor
     assert isinstance(r, reactor)
     ctx.close()
     r.close()  # closing twice must not raise

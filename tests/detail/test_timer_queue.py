@@ -9,6 +9,7 @@ from collections.abc import Callable
 from asiolike import io_context, make_strand
 from asiolike.detail.timer_queue import timer_queue, wait_op
 from asiolike.error import error_code, operation_aborted, success, timed_out
+from asiolike.detail.scheduler import use_scheduler
 
 Results = list[tuple[int, error_code]]
 
@@ -19,7 +20,7 @@ def make_op(results: Results, tag: int, expiry: float, executor: object = None) 
 
 
 def test_enqueue_counts_as_work_and_orders_by_expiry(ioc: io_context) -> None:
-    tq = timer_queue(ioc)
+    tq = timer_queue(use_scheduler(ioc))
     results: Results = []
     assert tq.next_expiry() is None
     assert len(tq) == 0
@@ -44,7 +45,7 @@ def test_enqueue_counts_as_work_and_orders_by_expiry(ioc: io_context) -> None:
 
 
 def test_cancel_is_exactly_once(ioc: io_context) -> None:
-    tq = timer_queue(ioc)
+    tq = timer_queue(use_scheduler(ioc))
     results: Results = []
     a = make_op(results, 1, 10.0)
     b = make_op(results, 2, 20.0)
@@ -63,7 +64,7 @@ def test_cancel_is_exactly_once(ioc: io_context) -> None:
 
 
 def test_cancel_with_another_code(ioc: io_context) -> None:
-    tq = timer_queue(ioc)
+    tq = timer_queue(use_scheduler(ioc))
     results: Results = []
     op = make_op(results, 1, 10.0)
     tq.enqueue(op)
@@ -73,7 +74,7 @@ def test_cancel_with_another_code(ioc: io_context) -> None:
 
 
 def test_cancelled_entries_do_not_pile_up(ioc: io_context) -> None:
-    tq = timer_queue(ioc)
+    tq = timer_queue(use_scheduler(ioc))
     results: Results = []
     live = make_op(results, 0, 1.0)
     tq.enqueue(live)
@@ -99,7 +100,7 @@ def test_completion_goes_through_the_executor(
     strand = make_strand(ioc)
     seen: list[tuple[error_code, bool]] = []
     op = wait_op(lambda ec: seen.append((ec, strand.running_in_this_thread())), strand, 0.0)
-    ioc._timers.enqueue(op)
+    use_scheduler(ioc).timers.enqueue(op)
     run_ioc(ioc)
     assert seen == [(success, True)]
 
@@ -107,7 +108,7 @@ def test_completion_goes_through_the_executor(
 def test_concurrent_enqueue_cancel_and_expiry(ioc: io_context, fast_switching: None) -> None:
     # Threads start and cancel waits while this thread expires them: every wait completes
     # exactly once, and cancel() says which way each race went.
-    tq = timer_queue(ioc)
+    tq = timer_queue(use_scheduler(ioc))
     per_thread = 3000
     threads_n = 4
     results: Results = []
@@ -154,7 +155,7 @@ def test_cancel_racing_with_next_expiry_keeps_the_count(
     # One thread starts and cancels waits (rebuilding the heap now and then) while another
     # looks for the next expiry, as a run() thread going to sleep does. The count of
     # cancelled entries must stay exact, or the heap is no longer kept small.
-    tq = timer_queue(ioc)
+    tq = timer_queue(use_scheduler(ioc))
     results: Results = []
     tq.enqueue(make_op(results, 0, 1e9))
     finished = [False]

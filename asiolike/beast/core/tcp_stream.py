@@ -56,7 +56,8 @@ from asiolike.async_result import async_initiate
 from asiolike.beast.core import error as beast_error
 from asiolike.connect import async_connect as _range_connect
 from asiolike.connect import connect as _range_connect_sync
-from asiolike.detail.completion import _PLAIN_CALLABLES, Executor, composed_op
+from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.scheduler import fast_handlers, invokes_directly
 from asiolike.detail.socket_ops import const_size, mutable_size
 from asiolike.error import error_code, system_error
 from asiolike.executor import as_executor
@@ -82,7 +83,7 @@ class _direction:
 class _timed_op(composed_op):
     """One read or write with a deadline: the socket's handler in place of the user's."""
 
-    __slots__ = ("_direct", "_direction", "_stream", "deadline")
+    __slots__ = ("_direction", "_stream", "deadline")
 
     def __init__(
         self,
@@ -91,19 +92,7 @@ class _timed_op(composed_op):
         direction: _direction,
         deadline: float,
     ) -> None:
-        # composed_op's fields, set here without the call: this is the per-operation cost
-        # of every timed read and write.
-        ex = (
-            None
-            if type(handler) in _PLAIN_CALLABLES
-            else getattr(handler, "associated_executor", None)
-        )
-        self.handler = handler
-        self.associated_executor = ex
-        self.io_executor = stream._executor
-        # Called from the run loop of the stream's own io_context executor: a handler
-        # without an association may be called right here (what dispatch would do).
-        self._direct = ex is None and stream._plain
+        composed_op.__init__(self, handler, stream._executor, stream._direct)
         self._stream = stream
         self._direction = direction
         self.deadline = deadline
@@ -123,10 +112,7 @@ class _timed_op(composed_op):
         try:
             # A handler that starts the next timed operation does it inside this call, so
             # the armed timer wait serves that operation too.
-            if self._direct:
-                self.handler(ec, n)
-            else:
-                self.complete(True, ec, n)
+            self.complete(True, ec, n)
         finally:
             if stream._armed and stream._read.op is None and stream._write.op is None:
                 stream._disarm()
@@ -187,10 +173,11 @@ class tcp_stream:
         "_armed",
         "_armed_at",
         "_ctx",
+        "_direct",
         "_executor",
         "_expiry",
+        "_fast",
         "_generation",
-        "_plain",
         "_read",
         "_socket",
         "_timer",
@@ -205,7 +192,8 @@ class tcp_stream:
             self._executor = as_executor(ctx_or_ex)
             self._socket = tcp.socket(self._executor)
         self._ctx = self._executor.context()
-        self._plain = self._executor is self._ctx._executor
+        self._direct = invokes_directly(self._executor)
+        self._fast = fast_handlers(self._executor)
         self._expiry: float | None = None
         self._read = _direction()
         self._write = _direction()
@@ -549,7 +537,7 @@ class tcp_stream:
         try:
             # A bound method takes the socket's fast path for plain handlers; an op whose
             # handler has an association is passed itself, so its steps run there.
-            start(buffers, op.__call__ if op._direct else op)
+            start(buffers, op.__call__ if op.direct else op)
         except BaseException:
             d.op = None
             raise

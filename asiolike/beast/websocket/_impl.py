@@ -44,7 +44,8 @@ from asiolike.beast.http._read_op import preview
 from asiolike.beast.websocket._deflate import permessage_deflate
 from asiolike.beast.websocket._options import frame_type, stream_base
 from asiolike.beast.websocket._protocol import READ_MESSAGE_MAX, WRITE_BUFFER_BYTES, Connection
-from asiolike.detail.completion import _PLAIN_CALLABLES, associated_executor_of, composed_op
+from asiolike.detail.completion import composed_op
+from asiolike.detail.scheduler import fast_handlers
 from asiolike.error import error_code, operation_aborted
 from asiolike.write import async_write
 
@@ -87,8 +88,12 @@ CLOSING: Final = 3
 CLOSED: Final = 4
 FAILED: Final = 5
 
-# The receive buffer starts small (many idle connections cost little) and grows while
-# reads keep filling it (a large transfer then takes fewer system calls).
+# The receive buffer starts small (many idle connections cost little) and grows fourfold
+# while reads keep filling it, up to _RECV_MAX (a large transfer then takes fewer system
+# calls). It goes back to _RECV_MIN once a read uses at most a quarter of it (the burst is
+# over) and whenever a message has been read whole (the next read may wait long, and
+# 5000 connections waiting with 128 KiB each are 625 MiB of nothing): see _read,
+# _received and _shrink_recv.
 _RECV_MIN: Final = 8192
 _RECV_MAX: Final = 262144
 # Frames of a message up to this size are joined into one buffer for one write: copying
@@ -115,23 +120,23 @@ class stream_op(composed_op):
     then runs the steps there), else its bound ``__call__``, a plain callable that the
     next layer completes by its fastest path, on its own executor, as it would the op.
 
-    ``_direct``: the handler has no association and the stream runs on its io_context's
-    own executor (without handler tracking). A continuation (``cont``) then runs inside
-    that context's ``run()``, so :meth:`complete` may call the handler right away, which
-    is what dispatching through the executor would do, minus its cost (this is every
-    message's completion).
+    ``direct`` (from :class:`~asiolike.detail.completion.composed_op`): the handler has no
+    association and the stream runs on its io_context's own executor (without handler
+    tracking). A continuation (``cont``) then runs inside that context's ``run()``, so
+    :meth:`complete` calls the handler right away, which is what dispatching through the
+    executor would do, minus its cost (this is every message's completion).
     """
 
-    __slots__ = ("_direct", "_io", "_off", "_out", "_step", "_total", "_ws")
+    __slots__ = ("_io", "_off", "_out", "_step", "_total", "_ws")
 
     def __init__(self, handler: Any, ws: stream_impl) -> None:
-        # composed_op's fields, set here without the call (every message pays for this).
-        ex = None if type(handler) in _PLAIN_CALLABLES else associated_executor_of(handler)
-        self.handler = handler
-        self.associated_executor = ex
-        self.io_executor = ws._executor
-        self._direct = ex is None and ws._plain
-        self._io: Callable[[error_code, int], None] = self if ex is not None else self.__call__
+        composed_op.__init__(self, handler, ws._executor, ws._plain)
+        # What the next layer completes: the op itself when its handler is bound to an
+        # executor (the steps then run there), else its bound __call__ (a plain callable
+        # the next layer completes by its fastest path).
+        self._io: Callable[[error_code, int], None] = (
+            self if self.associated_executor is not None else self.__call__
+        )
         self._ws = ws
         self._step = 0
         self._out: Any = None
@@ -145,13 +150,7 @@ class stream_op(composed_op):
     def complete(self, cont: bool, *args: object) -> None:
         """Deliver the final result (posted on the first step, dispatched later)."""
         self._io = _spent  # no cycle through the op's own bound method outlives it
-        if self._direct:
-            if cont:
-                self.handler(*args)
-            else:
-                self.io_executor.post(_partial(self.handler, *args))
-        else:
-            composed_op.complete(self, cont, *args)
+        composed_op.complete(self, cont, *args)
 
     def _more_to_write(self, ec: error_code, n: int) -> bool:
         """Account for ``n`` bytes written; True when the rest was sent off (wait again)."""
@@ -186,6 +185,7 @@ class stream_impl(stream_base):
         "_decorator",
         "_ec_delivered",
         "_executor",
+        "_fast",
         "_idle",
         "_idle_counter",
         "_last_rx",
@@ -235,8 +235,10 @@ class stream_impl(stream_base):
         self._next: Any = next_layer
         self._executor = ex
         self._ctx: io_context = ex.context()
-        # With handler tracking on, completions keep the standard (tracked) path.
-        self._plain = ex is self._ctx._executor and self._ctx._tracker is None
+        # The fast path, decided once (see asiolike.detail.completion); with handler
+        # tracking on, completions keep the standard (tracked) path.
+        self._fast = fast_handlers(ex)
+        self._plain = bool(self._fast)
         # A next layer that can write at once (tcp_stream, tcp.socket) lets a message's
         # write skip the next layer's operation when the kernel takes it all (see _send).
         self._send_now: Callable[[Any], int] | None = (
@@ -304,6 +306,8 @@ class stream_impl(stream_base):
         if self._timer is not None:
             self._timer_gen += 1
             self._timer.cancel()
+        if len(self._rbuf) > _RECV_MIN:
+            self._shrink_recv()  # an ended stream may be kept long: not its large buffer
 
     def _require_open(self, what: str) -> None:
         """Raise for an operation started before the handshake finished (R6)."""
@@ -422,25 +426,51 @@ class stream_impl(stream_base):
         it has left first, since the read overwrites the buffer.
         """
         conn = self._conn
-        if conn is not None and type(conn._buf) is memoryview:
-            conn.own_input()
+        if conn is not None:
+            if type(conn._buf) is memoryview:
+                conn.own_input()
+            if len(self._rbuf) > _RECV_MIN and conn.is_message_done():
+                self._shrink_recv()  # waiting for a new message: no large buffer meanwhile
         self._next.async_read_some(self._rview, op)
 
     def _received(self, n: int) -> memoryview:
-        """The ``n`` bytes just read (valid until the next read); grows the buffer if full.
+        """The ``n`` bytes just read (valid until the next read); resizes the buffer.
 
         Reads feed the core these bytes with ``borrow=True``, so a large read is not copied
         before decoding: :meth:`_read` and :meth:`_sync_read` make the core copy what it
-        has not decoded before the buffer is reused.
+        has not decoded before the buffer is reused. A new buffer (grown when the read
+        filled this one, back to the minimum when it used a quarter or less) takes its
+        place for the next read; ``data`` keeps the old one alive while it is borrowed.
         """
         view = self._rview
         data = view[:n]
         if _log.isEnabledFor(_DEBUG):
             _log.debug("received %d bytes: %s", n, preview(data))
-        if n == len(view) and n < _RECV_MAX:
-            self._rbuf = bytearray(n * 4)
-            self._rview = memoryview(self._rbuf)
+        size = len(view)
+        if n == size:
+            if size < _RECV_MAX:
+                self._rbuf = bytearray(min(size * 4, _RECV_MAX))
+                self._rview = memoryview(self._rbuf)
+        elif size > _RECV_MIN and n <= size >> 2:
+            self._shrink_recv()
         return data
+
+    def _message_read(self) -> None:
+        """A read operation finished: a message read whole needs no large buffer any more.
+
+        The caller may take long before it reads again (writing the echo to a slow peer,
+        say), so the buffer shrinks now rather than at the next read.
+        """
+        conn = self._conn
+        if len(self._rbuf) > _RECV_MIN and conn is not None and conn.is_message_done():
+            self._shrink_recv()
+
+    def _shrink_recv(self) -> None:
+        """Go back to a receive buffer of ``_RECV_MIN`` bytes (the core copies what it borrowed
+        before the next read, see :meth:`_read`, so the old buffer is freed then at the latest).
+        """
+        self._rbuf = bytearray(_RECV_MIN)
+        self._rview = memoryview(self._rbuf)
 
     # -- locks --------------------------------------------------------------------------------
 
@@ -486,6 +516,9 @@ class stream_impl(stream_base):
             system_error: the next layer's error (``eof``...).
         """
         conn = self._conn
-        if conn is not None and type(conn._buf) is memoryview:
-            conn.own_input()
+        if conn is not None:
+            if type(conn._buf) is memoryview:
+                conn.own_input()
+            if len(self._rbuf) > _RECV_MIN and conn.is_message_done():
+                self._shrink_recv()
         return int(self._next.read_some(self._rview))

@@ -59,7 +59,6 @@ from asiolike.beast.websocket._timeout import disarm, update_timer
 from asiolike.beast.websocket._write_op import write_op, write_payload, write_sync
 from asiolike.beast.websocket.rfc6455 import close_reason
 from asiolike.buffer import DynamicBuffer
-from asiolike.detail.completion import _PLAIN_CALLABLES
 from asiolike.error import success
 
 __all__ = ["stream"]
@@ -406,11 +405,9 @@ class stream(stream_impl):
         """
         if (
             type(buffer) is flat_buffer
-            and type(token) in _PLAIN_CALLABLES
+            and type(token) in self._fast
             and self._status == OPEN
             and self._user_rd is None
-            # With handler tracking on, async_initiate gives the handler its id.
-            and self._ctx._tracker is None
         ):
             # The common case, checked in one go: a whole small read costs little more
             # than the core's decoding.
@@ -532,10 +529,9 @@ class stream(stream_impl):
                 # What a ported echo writes: a flat_buffer's data().
                 or (t is memoryview and data.ndim == 1 and data.format == "B")  # type: ignore[union-attr]
             )
-            and type(token) in _PLAIN_CALLABLES
+            and type(token) in self._fast
             and self._status == OPEN
             and self._user_wr is None
-            and self._ctx._tracker is None
         ):
             op = write_op(token, self, data, True)  # type: ignore[arg-type]
             self._user_wr = op
