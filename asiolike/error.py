@@ -174,7 +174,30 @@ class error_code:
     _value: int
     _category: error_category
 
-    def __init__(self, value: int = 0, category: error_category | None = None) -> None:
+    def __init__(
+        self, value: int | error_code = 0, category: error_category | None = None
+    ) -> None:
+        # Asio's error_code(e) is make_error_code(e): a copy of a code (every error
+        # enumerator here, net.error.eof included, is an error_code), or a value and its
+        # category. Anything else fails here, not later in message() or ==.
+        if type(value) is not int:
+            if isinstance(value, error_code):
+                if category is not None:
+                    raise TypeError(
+                        "error_code(ec, category): a copied error_code keeps its own "
+                        "category; pass error_code(ec) or error_code(int_value, category)"
+                    )
+                self._value = value._value
+                self._category = value._category
+                return
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(
+                    "error_code() takes an error_code (e.g. net.error.eof) or an int value "
+                    f"with an optional category, not {value!r}"
+                )
+            value = int(value)
+        if category is not None and not isinstance(category, error_category):
+            raise TypeError(f"error_code(value, category): not an error_category: {category!r}")
         self._value = value
         self._category = system_category if category is None else category
 

@@ -287,3 +287,31 @@ def test_gaierror_mapping(eai: str, expected: error_code) -> None:
 def test_gaierror_unknown_value_is_host_not_found() -> None:
     assert error.from_gaierror(socket.gaierror(12345, "odd")) == error.host_not_found
     assert error.from_gaierror(socket.gaierror()) == error.host_not_found
+
+
+# -- error_code(...) is make_error_code: a copy, or a value (Core v2 defect 5) ----------------
+
+
+@pytest.mark.parametrize("code", [error.eof, error.operation_aborted, error.success])
+def test_error_code_of_an_error_code_is_a_copy(code: error_code) -> None:
+    copy = error_code(code)
+    assert copy == code and copy.category() is code.category()
+    assert copy.message() == code.message()
+    assert str(copy) == str(code)
+    assert error.system_error(copy).code == code
+    assert bool(copy) == bool(code)
+    assert hash(copy) == hash(code)
+
+
+@pytest.mark.parametrize("bad", ["eof", 1.5, None, True, b"\x01", object()])
+def test_error_code_of_anything_else_raises_at_once(bad: object) -> None:
+    with pytest.raises(TypeError, match="error_code"):
+        error_code(bad)  # type: ignore[arg-type]
+
+
+def test_error_code_copy_takes_no_category() -> None:
+    with pytest.raises(TypeError, match="keeps its own category"):
+        error_code(error.eof, error.system_category)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="error_category"):
+        error_code(5, "system")  # type: ignore[arg-type]
+    assert error_code(104) == error.connection_reset

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import gc
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import pytest
@@ -185,6 +187,67 @@ def test_run_until_and_run_one_until(ioc: io_context) -> None:
     assert ioc.run_one_until(time.monotonic() + 5.0) == 1
     assert ioc.run_until(time.monotonic() + 5.0) == 0
     assert ioc.stopped()
+
+
+def _spin(seconds: float) -> None:
+    # A handler that takes ``seconds`` of CPU (not a sleep: the loop is busy meanwhile).
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_run_for_checks_its_deadline_before_every_handler(ioc: io_context) -> None:
+    # Core v2 defect 4: with 4 ms handlers, run_for(0.02) used to return after ~337 ms
+    # (the deadline was looked at every 64 handlers). Now no handler starts after it.
+    started: list[float] = []
+    chain = [True]
+
+    def slow() -> None:
+        started.append(time.monotonic())
+        _spin(0.004)
+        if chain[0]:
+            post(ioc, slow)
+
+    post(ioc, slow)
+    deadline = time.monotonic() + 0.02
+    ran = ioc.run_until(deadline)
+    assert ran == len(started) >= 1
+    assert all(t < deadline for t in started), [t - deadline for t in started]
+    chain[0] = False
+    assert ioc.run_for(5.0) == 1  # the one still queued, which posts nothing
+
+
+def test_run_until_a_past_deadline_runs_nothing(ioc: io_context) -> None:
+    counter = Counter()
+    for _ in range(10):
+        post(ioc, counter)
+    assert ioc.run_until(time.monotonic() - 1.0) == 0
+    assert ioc.run_one_until(time.monotonic() - 1.0) == 0
+    assert counter.calls == 0
+    assert ioc.run_for(5.0) == 10
+
+
+def test_run_lets_go_of_its_last_handler_while_it_waits(ioc: io_context) -> None:
+    # Core v2 defect 1 (rule R10): run() kept the last handler it ran (and through it the
+    # handler's object) until another handler ran. A session whose last handler starts
+    # nothing new must be freed by reference counting alone while run() waits on.
+    class session:
+        def on_event(self) -> None:
+            pass
+
+    s = session()
+    ref = weakref.ref(s)
+    post(ioc, s.on_event)
+    del s
+    seen: list[object] = []
+    timer = asiolike.steady_timer(ioc, 0.02)
+    timer.async_wait(lambda ec: seen.append(ref()))
+    gc.disable()
+    try:
+        assert ioc.run_for(5.0) == 2
+    finally:
+        gc.enable()
+    assert seen == [None], "run() still held the session's last handler while waiting"
 
 
 def test_run_for_wakes_for_a_timer(ioc: io_context) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gc
 import random
 import time
+import weakref
 from collections.abc import Callable
 
 import pytest
@@ -19,8 +21,8 @@ from asiolike import (
     system_error,
     use_future,
 )
-from asiolike.error import error_code, operation_aborted, success
 from asiolike.detail.scheduler import use_scheduler
+from asiolike.error import error_code, operation_aborted, success
 
 
 class Waiter:
@@ -429,3 +431,61 @@ def test_rearming_one_timer_keeps_the_heap_small(
     assert max(heap_sizes) <= 200
     assert len(use_scheduler(ioc).timers) == 0
     assert len(use_scheduler(ioc).timers._heap) <= 200
+
+
+# -- lifetimes (rule R10; Core v2 defect 2) -----------------------------------------------------
+
+
+def test_a_completed_wait_keeps_nothing_of_the_handler(ioc: io_context) -> None:
+    # session -> timer -> completed wait -> bound method -> session was a cycle that only
+    # the cyclic GC broke: the timer remembered its last wait, which kept its handler.
+
+    class session:
+        def __init__(self) -> None:
+            self.timer = steady_timer(ioc, 0)
+            self.fired = 0
+
+        def on_timer(self, ec: error_code) -> None:
+            self.fired += 1
+
+    s = session()
+    s.timer.async_wait(s.on_timer)
+    ref = weakref.ref(s)
+    gc.disable()
+    try:
+        assert ioc.run_for(5.0) == 1
+        assert s.fired == 1
+        del s
+        assert ref() is None, "the completed wait still held the session"
+    finally:
+        gc.enable()
+
+
+def test_a_cancelled_wait_lets_go_of_its_handler_before_its_expiry(ioc: io_context) -> None:
+    # Issue 10 item 4: a cancelled wait stays in the timer heap (a tombstone) until its
+    # expiry; it must not keep the session, and so its socket, alive until then.
+
+    class session:
+        def __init__(self) -> None:
+            self.timer = steady_timer(ioc, 150.0)
+            self.results: list[error_code] = []
+
+        def on_timer(self, ec: error_code) -> None:
+            self.results.append(ec)
+
+    keep = steady_timer(ioc, 150.0)  # a live wait, so the tombstone is not compacted away
+    keep.async_wait(lambda ec: None)
+    s = session()
+    s.timer.async_wait(s.on_timer)
+    ref = weakref.ref(s)
+    gc.disable()
+    try:
+        s.timer.cancel()
+        assert ioc.run_one_for(5.0) == 1
+        assert s.results == [operation_aborted]
+        del s
+        assert ref() is None, "the cancelled wait in the heap still held the session"
+    finally:
+        gc.enable()
+        keep.cancel()
+        ioc.run_for(5.0)
