@@ -412,7 +412,7 @@ SCENARIOS: dict[str, tuple[str, str, Scenario]] = {
     "async_write": ("socket", "async_write", _async_write),
     "async_read_until": ("socket", "async_read_until", _async_read_until),
     "async_connect range": ("socket", "async_connect", _async_connect),
-    "testing.stream.async_read_some": ("stream", "async_read_some", _test_stream_read),
+    "testing.stream.async_read_some": ("(testing_)?stream", "async_read_some", _test_stream_read),
     "tcp_stream.async_read_some deadline": ("tcp_stream", "async_read_some", _tcp_stream_read),
     # Without a deadline the stream hands the operation to its socket, whose line names it.
     "tcp_stream.async_write_some": ("(tcp_stream|socket)", "async_write_some", _tcp_stream_write),
