@@ -15,6 +15,10 @@ was destroyed without being invoked, or was still pending when the log ended; it
 lists what the handler did to objects (``close``, ``cancel``). Handlers created outside
 any handler hang from the node ``main``.
 
+Error codes are shown by name (``ec=system:125`` as ``ec=operation_aborted``), and a
+handler invoked with an error is coloured: red-filled for a failure, yellow-filled for
+``operation_aborted`` (a cancellation, usually on purpose). A legend explains the styles.
+
 The log may contain other output: only lines with ``@asio|`` are read, so logs of C++
 programs built with Asio's ``ASIO_ENABLE_HANDLER_TRACKING`` work too (their reactor lines
 ``.n|...`` and location lines ``n^m|...`` are shown in the node they belong to).
@@ -32,7 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, TextIO
 
-__all__ = ["handler_graph", "handler_node", "main", "parse", "to_dot"]
+from asiolike import error as _error
+from asiolike.beast import error as _beast_error
+from asiolike.beast.http import error as _http_error
+from asiolike.beast.websocket import error as _websocket_error
+from asiolike.ssl import error as _ssl_error
+from asiolike.testing import error as _testing_error
+
+__all__ = ["error_name", "handler_graph", "handler_node", "main", "parse", "to_dot"]
 
 _LINE: Final = re.compile(r"@asio\|([^|]*)\|([^|]*)\|(.*)$")
 _CREATION: Final = re.compile(r"(\d+)\*(\d+)")
@@ -40,6 +51,8 @@ _LOCATION: Final = re.compile(r"(\d+)\^(\d+)")
 _EVENT: Final = re.compile(r"([><!~.])(\d+)")
 _OPERATION: Final = re.compile(r"(\d+)")
 _STAMP: Final = re.compile(r"(\d+)\.(\d{1,6})")
+# "ec=<category>:<value>" as Asio (and asiolike's tracking) writes an error code.
+_EC: Final = re.compile(r"ec=([^,:=]+):(-?\d+)")
 
 # How a node is drawn, by the handler's fate.
 _STYLES: Final = {
@@ -50,6 +63,73 @@ _STYLES: Final = {
     "running": 'color="blue", style="bold"',
     "unknown": 'color="gray70", fontcolor="gray50", style="dashed"',
 }
+# A handler that completed with an error code: filled, so that failures stand out.
+_FAILED: Final = 'color="firebrick", style="filled", fillcolor="mistyrose"'
+_ABORTED: Final = 'color="goldenrod", style="filled", fillcolor="lightyellow"'
+
+_LEGEND: Final = (
+    ("completed", _STYLES["completed"]),
+    ("completed with an error (ec)", _FAILED),
+    ("cancelled (ec=operation_aborted)", _ABORTED),
+    ("raised an exception", _STYLES["raised"]),
+    ("destroyed without being invoked", _STYLES["destroyed"]),
+    ("pending when the log ended", _STYLES["pending"]),
+    ("running when the log ended", _STYLES["running"]),
+)
+
+
+def _categories() -> dict[str, _error.error_category]:
+    """The categories a log may name, by the name tracking writes (cut as it cuts them)."""
+    found = [
+        _error.get_system_category(),
+        _error.get_misc_category(),
+        _error.get_netdb_category(),
+        _error.get_addrinfo_category(),
+        _beast_error.category,
+        _http_error.get_http_category(),
+        _websocket_error.get_websocket_category(),
+        _ssl_error.get_ssl_category(),
+        _ssl_error.get_stream_category(),
+        _testing_error.get_category(),
+    ]
+    by_name = {category.name(): category for category in found}
+    # Tracking cuts a category name to 20 characters; both spellings find it.
+    by_name.update({name[:20]: category for name, category in list(by_name.items())})
+    return by_name
+
+
+_CATEGORIES: Final = _categories()
+
+
+def error_name(category: str, value: int) -> str | None:
+    """The name of the error code ``category:value`` as a log writes it, if known.
+
+    Args:
+        category: The category's name (``system``, ``asio.misc``, ``beast.websocket``...).
+        value: The code's value.
+
+    Returns:
+        ``operation_aborted`` for ``("system", 125)`` on Linux, ``success`` for a value of
+        0; None for a category or value asiolike does not know (a C++ program's own).
+
+    Example:
+        >>> error_name("system", 0)
+        'success'
+    """
+    found = _CATEGORIES.get(category)
+    if found is None:
+        return None
+    return found.value_name(value)
+
+
+def _named_errors(arguments: str) -> str:
+    """``ec=system:125,bytes_transferred=0`` as ``ec=operation_aborted,bytes_transferred=0``."""
+
+    def name(match: re.Match[str]) -> str:
+        known = error_name(match.group(1), int(match.group(2)))
+        return f"ec={known}" if known is not None else match.group(0)
+
+    return _EC.sub(name, arguments)
 
 
 @dataclass
@@ -72,6 +152,9 @@ class handler_node:
     """``completed``, ``raised``, ``destroyed``, ``pending``, ``running`` or ``unknown``."""
     notes: list[str] = field(default_factory=list)
     """Operations done by the handler, reactor and location lines, in log order."""
+    error: str | None = None
+    """The error code the handler was invoked with, by name when known
+    (``operation_aborted``; ``system:9999`` otherwise); None without one, or on success."""
 
 
 @dataclass
@@ -151,6 +234,10 @@ def _apply(graph: handler_graph, action: str, text: str, when: int | None) -> No
             node.entered = when
             node.arguments = text
             node.fate = "running"
+            ec = _EC.match(text)
+            if ec is not None and ec.group(2) != "0":
+                known = error_name(ec.group(1), int(ec.group(2)))
+                node.error = known if known is not None else f"{ec.group(1)}:{ec.group(2)}"
         elif kind == "<":
             node.exited = when
             node.fate = "completed"
@@ -192,7 +279,7 @@ def _node_label(graph: handler_graph, node: handler_node) -> str:
     elif node.id != 0 and node.entered is not None:
         call = f"invoked at {_offset(graph, node.entered)}"
         if node.arguments:
-            call += f" with {node.arguments}"
+            call += f" with {_named_errors(node.arguments)}"
         lines.append(call)
         if node.fate == "completed" and node.exited is not None:
             lines.append(f"returned after {node.exited - node.entered} us")
@@ -215,12 +302,35 @@ def to_dot(graph: handler_graph) -> str:
     ]
     for hid in sorted(graph.nodes):
         node = graph.nodes[hid]
-        style = 'shape="ellipse", color="gray40"' if hid == 0 else _STYLES[node.fate]
-        out.append(f'  "h{hid}" [label="{_node_label(graph, node)}", {style}];')
+        out.append(f'  "h{hid}" [label="{_node_label(graph, node)}", {_style(node)}];')
     for parent, child in graph.edges:
         out.append(f'  "h{parent}" -> "h{child}";')
+    out.extend(_legend())
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _style(node: handler_node) -> str:
+    if node.id == 0:
+        return 'shape="ellipse", color="gray40"'
+    if node.error is not None and node.fate in ("completed", "running"):
+        return _ABORTED if node.error == "operation_aborted" else _FAILED
+    return _STYLES[node.fate]
+
+
+def _legend() -> list[str]:
+    """What the node styles mean: a box of sample nodes beside the graph."""
+    out = [
+        '  subgraph "cluster_legend" {',
+        '    label="legend"; fontname="monospace"; fontsize="9"; color="gray70";',
+    ]
+    names = [f"legend{i}" for i in range(len(_LEGEND))]
+    for name, (text, style) in zip(names, _LEGEND, strict=True):
+        out.append(f'    "{name}" [label="{text}", {style}];')
+    # Invisible edges stack the samples in one column.
+    out.append("    " + " -> ".join(f'"{name}"' for name in names) + ' [style="invis"];')
+    out.append("  }")
+    return out
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -37,7 +37,7 @@ NODES = [
     '  "h1" [label="#1 io_context@0x10.post\\linvoked at +0.000010 s\\lreturned after 30 us\\l'
     'did socket@0x30.close\\l", color="black"];',
     '  "h2" [label="#2 socket@0x20.async_read_some\\linvoked at +0.000100 s with '
-    'ec=system:0,bytes_transferred=5\\lraised an exception\\l", color="red", '
+    'ec=success,bytes_transferred=5\\lraised an exception\\l", color="red", '
     'fontcolor="red", penwidth="2"];',
     '  "h3" [label="#3 steady_timer@0x40.async_wait\\lnever invoked (pending when the log '
     'ends)\\l", color="darkorange", style="dotted", penwidth="2"];',
@@ -68,8 +68,85 @@ def test_to_dot_exact_nodes_and_edges() -> None:
     lines = handlerviz.to_dot(handlerviz.parse(io.StringIO(LOG))).splitlines()
     assert lines[1] == 'digraph "handlers" {'
     assert [line for line in lines if line.startswith('  "h') and "->" not in line] == NODES
-    assert [line for line in lines if "->" in line] == EDGES
+    assert [line for line in lines if line.startswith('  "h') and "->" in line] == EDGES
     assert lines[-1] == "}"
+
+
+def test_error_codes_by_name_and_failed_handlers_coloured() -> None:
+    log = [
+        "@asio|1.000000|0*1|socket@0x1.async_read_some\n",
+        "@asio|1.000001|0*2|steady_timer@0x2.async_wait\n",
+        "@asio|1.000002|0*3|websocket_stream@0x3.async_read\n",
+        "@asio|1.000003|0*4|mylib_thing@0x4.async_do\n",
+        "@asio|1.000004|0*5|socket@0x1.async_write_some\n",
+        "@asio|1.000010|>1|ec=system:104,bytes_transferred=0\n",
+        "@asio|1.000011|<1|\n",
+        "@asio|1.000012|>2|ec=system:125\n",
+        "@asio|1.000013|<2|\n",
+        "@asio|1.000014|>3|ec=beast.websocket:1,bytes_transferred=0\n",
+        "@asio|1.000015|<3|\n",
+        "@asio|1.000016|>4|ec=mylib:7\n",
+        "@asio|1.000017|<4|\n",
+        "@asio|1.000018|>5|ec=system:0,bytes_transferred=3\n",
+        "@asio|1.000019|<5|\n",
+    ]
+    graph = handlerviz.parse(log)
+    assert [graph.nodes[i].error for i in range(1, 6)] == [
+        "connection_reset",
+        "operation_aborted",
+        "closed",
+        "mylib:7",  # a category asiolike does not know: as written
+        None,  # success is no error
+    ]
+    # The logged arguments stay as written; the picture shows names.
+    assert graph.nodes[2].arguments == "ec=system:125"
+    nodes = {
+        line.split('"')[1]: line
+        for line in handlerviz.to_dot(graph).splitlines()
+        if line.startswith('  "h') and "->" not in line
+    }
+    assert "with ec=connection_reset,bytes_transferred=0" in nodes["h1"]
+    assert "with ec=operation_aborted\\l" in nodes["h2"]
+    assert "with ec=closed,bytes_transferred=0" in nodes["h3"]
+    assert "with ec=mylib:7\\l" in nodes["h4"]
+    assert "with ec=success,bytes_transferred=3" in nodes["h5"]
+    failed = 'color="firebrick", style="filled", fillcolor="mistyrose"'
+    aborted = 'color="goldenrod", style="filled", fillcolor="lightyellow"'
+    assert nodes["h1"].endswith(failed + "];")
+    assert nodes["h2"].endswith(aborted + "];")
+    assert nodes["h3"].endswith(failed + "];")
+    assert nodes["h4"].endswith(failed + "];")
+    assert nodes["h5"].endswith('color="black"];')
+
+
+def test_error_name() -> None:
+    assert handlerviz.error_name("system", 0) == "success"
+    assert handlerviz.error_name("system", net.error.operation_aborted.value()) == (
+        "operation_aborted"
+    )
+    assert handlerviz.error_name("asio.misc", net.error.eof.value()) == "eof"
+    assert handlerviz.error_name("beast.http", 1) is not None
+    assert handlerviz.error_name("nope", 1) is None
+
+
+def test_legend_explains_every_style() -> None:
+    lines = handlerviz.to_dot(handlerviz.parse(io.StringIO(LOG))).splitlines()
+    start = lines.index('  subgraph "cluster_legend" {')
+    legend = lines[start : lines.index("  }", start)]
+    labels = [line.split('label="')[1].split('"')[0] for line in legend if "[label=" in line]
+    assert labels == [
+        "completed",
+        "completed with an error (ec)",
+        "cancelled (ec=operation_aborted)",
+        "raised an exception",
+        "destroyed without being invoked",
+        "pending when the log ended",
+        "running when the log ended",
+    ]
+    # Each sample is drawn in the style it names (the same attributes as the nodes).
+    assert 'label="raised an exception", color="red", fontcolor="red", penwidth="2"' in (
+        "\n".join(legend)
+    )
 
 
 def test_asio_reactor_and_location_lines_and_quotes() -> None:
@@ -161,6 +238,28 @@ def test_a_real_trace(tmp_path: Path) -> None:
     ]
     assert graph.edges == [(0, first), (0, first + 1), (first, first + 2), (0, first + 3)]
     assert graph.nodes[first + 2].label == f"steady_timer@{id(timer):#x}.async_wait"
+
+
+def test_a_real_trace_names_the_ssl_stream_and_its_errors() -> None:
+    from asiolike import beast, ssl
+
+    out = io.StringIO()
+    ioc = net.io_context(handler_tracking=out)
+    stream = ssl.stream(beast.tcp_stream(ioc), ssl.context(ssl.context.tls_client))
+    got: list[net.error_code] = []
+    # Not connected: the handshake fails at once (through the queue).
+    stream.async_handshake(ssl.stream_base.client, got.append)
+    timer = net.steady_timer(ioc, 30)
+    timer.async_wait(got.append)
+    net.post(ioc, timer.cancel)
+    ioc.run_for(5)
+    ioc.close()
+    assert got and got[-1] == net.error.operation_aborted
+    graph = handlerviz.parse(io.StringIO(out.getvalue()))
+    by_label = {node.label: node for node in graph.nodes.values()}
+    handshake = by_label[f"ssl_stream@{id(stream):#x}.async_handshake"]
+    assert handshake.error == got[0].name() and got[0]
+    assert by_label[f"steady_timer@{id(timer):#x}.async_wait"].error == "operation_aborted"
 
 
 def test_runs_as_a_module() -> None:

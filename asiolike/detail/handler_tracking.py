@@ -108,10 +108,15 @@ def object_name(obj: object) -> str:
     """``<type>@<address>`` as Asio writes an I/O object (``socket@0x7f3a...``).
 
     The type is the class's ``_tracking_type`` when it defines one (``tcp.socket`` and the
-    local sockets share ``"socket"``), else the class name.
+    local sockets share ``"socket"``), else the class name; a class named ``stream`` gets
+    its package in front (``ssl_stream``, ``testing_stream``), as several packages have one.
     """
     cls = type(obj)
     name = getattr(cls, "_tracking_type", None) or cls.__name__
+    if name == "stream":
+        package = cls.__module__.split(".")
+        if len(package) > 2 and package[0] == "asiolike":
+            name = f"{package[-2]}_stream"
     return f"{name[:_TYPE_WIDTH]}@{id(obj):#x}"
 
 
