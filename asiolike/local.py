@@ -1,7 +1,8 @@
-"""``local``: stream sockets over UNIX domain sockets (Asio's ``asio::local``).
+"""``local``: stream and datagram sockets over UNIX domain sockets (Asio's ``asio::local``).
 
 For inter-process communication and for tests: ``local.connect_pair(a, b)`` turns two
-closed sockets into the two connected ends of a ``socketpair()``::
+closed sockets (both stream, or both datagram) into the two connected ends of a
+``socketpair()``::
 
     from asiolike import local
 
@@ -9,9 +10,9 @@ closed sockets into the two connected ends of a ``socketpair()``::
     b = local.stream_protocol.socket(ioc)
     local.connect_pair(a, b)
 
-The sockets, acceptor and operations are those of TCP (the same reactive socket
-machinery); only the endpoint differs: a filesystem path (or, on Linux, an abstract name
-starting with ``"\\0"``).
+The stream sockets, acceptor and operations are those of TCP, the datagram sockets those of
+UDP (the same reactive socket machinery); only the endpoint differs: a filesystem path (or,
+on Linux, an abstract name starting with ``"\\0"``).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import os
 import socket as _socket
 from typing import Any
 
+from asiolike.detail.datagram_socket import basic_datagram_socket
 from asiolike.detail.socket_acceptor import basic_socket_acceptor
 from asiolike.detail.socket_ops import error_of
 from asiolike.detail.stream_socket import basic_stream_socket
 from asiolike.error import already_open, name_too_long, system_error
 
-__all__ = ["stream_protocol", "basic_endpoint", "connect_pair"]
+__all__ = ["stream_protocol", "datagram_protocol", "basic_endpoint", "connect_pair"]
 
 # sun_path holds 108 bytes on Linux (104 on BSDs); Asio keeps one for the terminator.
 _MAX_PATH = 107 if os.uname().sysname == "Linux" else 103
@@ -160,17 +162,97 @@ _stream_socket.protocol_type = stream_protocol
 _stream_acceptor.protocol_type = stream_protocol
 
 
-def connect_pair(a: basic_stream_socket, b: basic_stream_socket) -> None:
-    """Make two closed local stream sockets into the connected ends of a ``socketpair()``.
+class _datagram_endpoint(basic_endpoint):
+    """A UNIX domain datagram socket address: a path (``datagram_protocol.endpoint``)."""
+
+    __slots__ = ()
+
+    def protocol(self) -> datagram_protocol:  # type: ignore[override]
+        """The protocol object, ``datagram_protocol()``."""
+        return _DGRAM
+
+    def __repr__(self) -> str:
+        return f"local.datagram_protocol.endpoint({self._path!r})"
+
+
+class _datagram_socket(basic_datagram_socket):
+    """A UNIX domain datagram socket (see ``basic_datagram_socket``).
+
+    ``datagram_protocol.socket(ioc, datagram_protocol.endpoint(path))`` opens it and binds
+    it to ``path``; the socket file stays behind when it closes: remove it yourself. An
+    unbound sender shows as the empty path.
+    """
+
+    __slots__ = ()
+    endpoint_type = _datagram_endpoint
+
+    @staticmethod
+    def _default_protocol() -> Any:
+        return _DGRAM
+
+
+_datagram_endpoint.__qualname__ = _datagram_endpoint.__name__ = "datagram_protocol.endpoint"
+_datagram_socket.__qualname__ = _datagram_socket.__name__ = "datagram_protocol.socket"
+
+
+class datagram_protocol:
+    """The UNIX domain datagram protocol (Asio's ``local::datagram_protocol``).
+
+    Its nested names are the types to use: ``datagram_protocol.socket`` and
+    ``datagram_protocol.endpoint``. Datagrams keep their boundaries and, unlike UDP, are
+    never lost: a sender waits while the receiver's queue is full.
+    """
+
+    __slots__ = ()
+
+    endpoint = _datagram_endpoint
+    socket = _datagram_socket
+
+    def family(self) -> int:
+        """``AF_UNIX``."""
+        return _socket.AF_UNIX
+
+    def type(self) -> int:
+        """``SOCK_DGRAM``."""
+        return _socket.SOCK_DGRAM
+
+    def protocol(self) -> int:
+        """0."""
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, datagram_protocol)
+
+    def __hash__(self) -> int:
+        return hash(datagram_protocol)
+
+    def __repr__(self) -> str:
+        return "local.datagram_protocol()"
+
+
+_DGRAM = datagram_protocol()
+_datagram_socket.protocol_type = datagram_protocol
+
+
+def connect_pair(
+    a: basic_stream_socket | basic_datagram_socket, b: basic_stream_socket | basic_datagram_socket
+) -> None:
+    """Make two closed local sockets into the connected ends of a ``socketpair()``.
+
+    Both are ``stream_protocol.socket`` or both ``datagram_protocol.socket``.
 
     Raises:
         system_error: ``already_open`` (one of them is open), or the system's error.
+        TypeError: the two sockets are not of the same local protocol.
     """
+    protocol = _STREAM if isinstance(a, _stream_socket) else _DGRAM
+    if not isinstance(a, (_stream_socket, _datagram_socket)) or type(a) is not type(b):
+        raise TypeError("connect_pair() takes two local sockets of the same protocol")
     if a.is_open() or b.is_open():
         raise system_error(already_open, "connect_pair")
     try:
-        first, second = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        first, second = _socket.socketpair(_socket.AF_UNIX, protocol.type())
     except OSError as exc:
         raise system_error(error_of(exc), "connect_pair") from None
-    a.assign(_STREAM, first)
-    b.assign(_STREAM, second)
+    a.assign(protocol, first)
+    b.assign(protocol, second)

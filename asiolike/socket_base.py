@@ -50,6 +50,7 @@ __all__ = [
     "receive_low_watermark",
     "send_low_watermark",
     "linger",
+    "reuse_port",
 ]
 
 
@@ -204,6 +205,39 @@ class _integer_option(socket_option):
         return f"{type(self).__name__}({self._value})"
 
 
+def _is_v6(protocol: object) -> bool:
+    family = getattr(protocol, "family", None)
+    return family is not None and family() == _socket.AF_INET6
+
+
+class _by_ip_version(socket_option):
+    """Mixin: the level and name follow the socket's IP version (``IPPROTO_IP``/``IPV6``)."""
+
+    __slots__ = ()
+    _v6_level: ClassVar[int] = _socket.IPPROTO_IPV6
+    _v6_name: ClassVar[int]
+
+    def level(self, protocol: object = None) -> int:
+        """``IPPROTO_IP``, or ``IPPROTO_IPV6`` for an IPv6 protocol."""
+        return self._v6_level if _is_v6(protocol) else self._level
+
+    def name(self, protocol: object = None) -> int:
+        """The option name for the protocol's IP version."""
+        return self._v6_name if _is_v6(protocol) else self._name
+
+
+class _ip_boolean_option(_by_ip_version, _boolean_option):
+    """A boolean IP option whose level and name depend on the socket's IP version."""
+
+    __slots__ = ()
+
+
+class _ip_integer_option(_by_ip_version, _integer_option):
+    """An integer IP option whose level and name depend on the socket's IP version."""
+
+    __slots__ = ()
+
+
 class _buffer_size_option(_integer_option):
     __slots__ = ()
 
@@ -220,6 +254,20 @@ class broadcast(_boolean_option):
     __slots__ = ()
     _level = _socket.SOL_SOCKET
     _name = _socket.SO_BROADCAST
+
+
+class reuse_port(_boolean_option):
+    """``SO_REUSEPORT``: let several sockets bind the same address and port.
+
+    Not in Asio (whose users write ``detail::socket_option::boolean<SOL_SOCKET,
+    SO_REUSEPORT>``): set it on every acceptor (or UDP socket) before ``bind``, and the
+    kernel spreads incoming connections (datagrams) across them, one io_context per
+    process or core. Linux and the BSDs only.
+    """
+
+    __slots__ = ()
+    _level = _socket.SOL_SOCKET
+    _name = getattr(_socket, "SO_REUSEPORT", -1)
 
 
 class debug(_boolean_option):

@@ -1,12 +1,14 @@
-"""``asiolike.ip``: IP addresses, endpoints and TCP (Asio's ``asio::ip``).
+"""``asiolike.ip``: IP addresses, networks, endpoints, TCP and UDP (Asio's ``asio::ip``).
 
 ``from asiolike.ip import tcp`` gives ``tcp.socket``, ``tcp.acceptor``, ``tcp.resolver``,
-``tcp.endpoint``, ``tcp.v4()``, ``tcp.v6()`` and ``tcp.no_delay``.
+``tcp.endpoint``, ``tcp.v4()``, ``tcp.v6()`` and ``tcp.no_delay``; ``from asiolike.ip
+import udp`` gives ``udp.socket``, ``udp.resolver``, ``udp.endpoint``, ``udp.v4()`` and
+``udp.v6()``. The multicast and unicast options are in ``ip.multicast`` and ``ip.unicast``.
 """
 
 import socket as _socket
 
-from asiolike.ip import tcp
+from asiolike.ip import multicast, tcp, udp, unicast
 from asiolike.ip.address import (
     address,
     address_v4,
@@ -41,9 +43,12 @@ __all__ = [
     "make_address",
     "make_address_v4",
     "make_address_v6",
+    "multicast",
     "resolver_base",
     "resolver_flags",
     "tcp",
+    "udp",
+    "unicast",
     "v4_mapped",
     "v4_mapped_t",
     "v6_only",
