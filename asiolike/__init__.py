@@ -4,9 +4,17 @@ Port Asio code by name: ``import asiolike as net`` and write ``net.io_context()`
 ``net.post(ioc, handler)``, ``net.steady_timer(ioc, 5)``, ``net.async_read(...)``.
 """
 
-from asiolike import error, ip, local, socket_base
+from asiolike import error, experimental, ip, local, socket_base
 from asiolike._version import __version__
-from asiolike.async_result import async_initiate, use_future, use_future_t
+from asiolike.async_result import async_initiate, detached, detached_t, use_future, use_future_t
+from asiolike.awaitable import (
+    as_tuple,
+    as_tuple_t,
+    awaitable,
+    this_coro,
+    use_awaitable,
+    use_awaitable_t,
+)
 from asiolike.buffer import (
     DynamicBuffer,
     buffer,
@@ -17,8 +25,19 @@ from asiolike.buffer import (
     dynamic_vector_buffer,
     streambuf,
 )
+from asiolike.cancellation import (
+    bind_cancellation_slot,
+    cancel_after,
+    cancel_at,
+    cancellation_signal,
+    cancellation_slot,
+    cancellation_type,
+    get_associated_cancellation_slot,
+)
+from asiolike.co_spawn import co_spawn
 from asiolike.completion_condition import transfer_all, transfer_at_least, transfer_exactly
 from asiolike.connect import async_connect, connect
+from asiolike.deferred import deferred, deferred_t
 from asiolike.detail.completion import (
     bind_executor,
     executor_binder,
@@ -42,6 +61,25 @@ from asiolike.thread_pool import thread_pool
 from asiolike.write import async_write, write
 
 __all__ = [
+    "as_tuple",
+    "as_tuple_t",
+    "awaitable",
+    "bind_cancellation_slot",
+    "cancel_after",
+    "cancel_at",
+    "cancellation_signal",
+    "cancellation_slot",
+    "cancellation_type",
+    "co_spawn",
+    "deferred",
+    "deferred_t",
+    "detached",
+    "detached_t",
+    "experimental",
+    "get_associated_cancellation_slot",
+    "this_coro",
+    "use_awaitable",
+    "use_awaitable_t",
     "DynamicBuffer",
     "__version__",
     "async_connect",

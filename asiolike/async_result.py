@@ -1,20 +1,79 @@
 """Completion tokens: the last argument of every initiating function.
 
-A token is either a plain callable (the handler) or :data:`use_future`. Every initiating
-function in asiolike funnels through :func:`async_initiate`, so a new kind of token (a
-coroutine-driving ``use_awaitable``, say) is added here and nowhere else.
+Theory of operation
+-------------------
+Every initiating function in asiolike funnels through :func:`async_initiate`, the one place
+that turns a *completion token* into a handler and decides what the initiating function
+returns (Asio's ``async_result``). The tokens:
+
+=====================================  =====================================================
+token                                  the initiating function
+=====================================  =====================================================
+a callable (the handler)               starts the operation; returns ``None``
+:data:`use_future`                     returns a ``concurrent.futures.Future``
+:data:`~asiolike.use_awaitable`        returns an awaitable; the operation starts when a
+                                       coroutine started by ``co_spawn`` awaits it
+:func:`~asiolike.as_tuple` (token)     as ``token``, the result being the whole argument
+                                       tuple (nothing raises)
+:data:`~asiolike.deferred`             returns a deferred operation (takes its token later)
+:data:`~asiolike.detached`             starts it and ignores the result (a spawned
+                                       coroutine's exception propagates out of ``run()``)
+:func:`~asiolike.bind_cancellation_    as the wrapped token, the operation's handler
+slot` (slot, token)                    associated with ``slot``
+:func:`~asiolike.cancel_after` /       as the wrapped token, cancelled when a timer expires
+:func:`~asiolike.cancel_at`
+``asiolike.aio.use_asyncio``           returns an ``asyncio.Future`` of the running loop
+=====================================  =====================================================
+
+Adapters (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``) are unwrapped by
+wrapping the *initiation*: the adapted initiation wraps the handler the inner token makes,
+then calls the real one. An operation's handler takes ``(ec, *values)``; a spawned
+coroutine's takes ``(exception, result)`` (``exception_first=True``).
+
+Typing: this function returns ``Any`` in effect (what the token makes); an initiating
+function that wants ``await op(..., use_awaitable)`` typed for its users declares overloads
+on the token's type, as :meth:`asiolike.steady_timer.async_wait` and :func:`asiolike.post` do.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from asiolike.awaitable import (
+    AUTO,
+    EXCEPTION,
+    TUPLE,
+    as_tuple_t,
+    awaitable_op,
+    unpack,
+    use_awaitable_t,
+)
+from asiolike.cancellation import (
+    associated_cancellation_slot_of,
+    cancel_after_t,
+    cancellation_signal,
+    cancellation_slot,
+    cancellation_slot_binder,
+    cancellation_type,
+)
+from asiolike.deferred import deferred, deferred_async_operation, deferred_t
 from asiolike.detail import handler_tracking as _tracking
+from asiolike.detail.completion import associated_executor_of
 from asiolike.error import error_code, system_error
 
-__all__ = ["use_future_t", "use_future", "async_initiate", "CompletionToken"]
+__all__ = [
+    "use_future_t",
+    "use_future",
+    "detached_t",
+    "detached",
+    "use_asyncio_t",
+    "use_asyncio",
+    "async_initiate",
+    "CompletionToken",
+]
 
 _T = TypeVar("_T")
 
@@ -37,7 +96,45 @@ The future's ``result()`` is ``None`` for handlers taking only ``(ec)``, the sin
 thread that runs the io_context: nothing would complete it.
 """
 
-CompletionToken = Callable[..., object] | use_future_t
+
+class detached_t:
+    """The type of :data:`detached`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "asiolike.detached"
+
+
+detached: Final = detached_t()
+"""Completion token: start the operation and ignore its result (Asio's ``detached``).
+
+With :func:`asiolike.co_spawn`, an exception escaping the coroutine propagates out of
+``run()`` (rule R4) instead of being lost.
+"""
+
+
+class use_asyncio_t:
+    """The type of ``asiolike.aio.use_asyncio``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "asiolike.aio.use_asyncio"
+
+
+use_asyncio: Final = use_asyncio_t()
+"""Completion token: the initiating function returns an ``asyncio.Future`` of the running loop.
+
+Same result shapes and errors as :data:`use_future`. The result is delivered in the loop's
+thread (directly when the handler runs there, as with ``aio.attach``; through
+``call_soon_threadsafe`` from a thread running the io_context). Must be used in a thread
+running an asyncio loop.
+"""
+
+CompletionToken = Callable[..., object] | use_future_t | use_awaitable_t | as_tuple_t[Any] | (
+    deferred_t | detached_t | cancellation_slot_binder | cancel_after_t | use_asyncio_t
+)
 
 
 class _future_handler:
@@ -65,31 +162,269 @@ class _future_handler:
             future.set_result(values)
 
 
+class _exception_future_handler(_future_handler):
+    """A future for a handler taking ``(exception, result)`` (a spawned coroutine)."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any) -> None:
+        exc = args[0]
+        if exc is not None:
+            self._future.set_exception(exc)
+        else:
+            self._future.set_result(args[1] if len(args) > 1 else None)
+
+
+def _ignore(*args: Any) -> None:
+    """The handler :data:`detached` makes for an operation."""
+
+
+def _rethrow(exc: BaseException | None, result: Any = None) -> None:
+    """The handler :data:`detached` makes for a spawned coroutine: R4 for coroutines."""
+    if exc is not None:
+        raise exc
+
+
+class _forwarding_handler:
+    """Base of handlers that wrap another: forwards its associations."""
+
+    __slots__ = ("_handler",)
+
+    def __init__(self, handler: Callable[..., object]) -> None:
+        self._handler = handler
+
+    @property
+    def associated_executor(self) -> Any:
+        return associated_executor_of(self._handler)
+
+    @property
+    def associated_cancellation_slot(self) -> cancellation_slot | None:
+        return associated_cancellation_slot_of(self._handler)
+
+
+class _tuple_handler(_forwarding_handler):
+    """``as_tuple(handler)``: the arguments arrive as one tuple."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any) -> object:
+        return self._handler(args)
+
+
+class _timeout_handler(_forwarding_handler):
+    """The handler ``cancel_after`` gives the operation: stops the timer, then forwards."""
+
+    __slots__ = ("_timer", "associated_cancellation_slot")
+
+    def __init__(self, handler: Callable[..., object], timer: Any, slot: cancellation_slot):
+        self._handler = handler
+        self._timer = timer
+        self.associated_cancellation_slot = slot  # type: ignore[misc]
+
+    def __call__(self, *args: Any) -> object:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+        return self._handler(*args)
+
+
+class _on_timeout:
+    """The timer's handler for ``cancel_after``: emits unless the timer was cancelled."""
+
+    __slots__ = ("_signal", "_type")
+
+    def __init__(self, signal: cancellation_signal, type: cancellation_type) -> None:
+        self._signal = signal
+        self._type = type
+
+    def __call__(self, ec: error_code) -> None:
+        if not ec:
+            self._signal.emit(self._type)
+
+
+def _owner(initiation: Any) -> Any:
+    """The I/O object of an initiation (a bound method's object), through adapters."""
+    owner = getattr(initiation, "__self__", None)
+    return getattr(initiation, "io_owner", None) if owner is None else owner
+
+
+def _io_executor(initiation: Any, args: tuple[Any, ...]) -> Any:
+    """The executor of the I/O object an initiation works on (for ``cancel_after``'s timer)."""
+    owner = _owner(initiation)
+    for candidate in (owner, *args):
+        get_executor = getattr(candidate, "get_executor", None)
+        if get_executor is not None:
+            return get_executor()
+    raise TypeError(
+        "cancel_after cannot tell which executor this operation runs on: bind one to the "
+        "handler with net.bind_executor(ex, handler)"
+    )
+
+
+class _asyncio_handler:
+    """Settles an asyncio future from a completion, in the future's loop thread."""
+
+    __slots__ = ("_future", "_loop", "_mode", "_thread")
+
+    def __init__(self, loop: Any, future: Any, mode: int) -> None:
+        self._loop = loop
+        self._future = future
+        self._mode = mode
+        self._thread = threading.get_ident()
+
+    def __call__(self, *args: Any) -> None:
+        if threading.get_ident() == self._thread:
+            _settle(self._future, self._mode, args)
+            return
+        try:
+            self._loop.call_soon_threadsafe(_settle, self._future, self._mode, args)
+        except RuntimeError:
+            pass  # the loop is closed: nobody is waiting for the future any more
+
+
+def _settle(future: Any, mode: int, args: tuple[Any, ...]) -> None:
+    if future.done():  # cancelled by its awaiter
+        return
+    exc, value = unpack(mode, args)
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(value)
+
+
+def _is_handler(target: object) -> bool:
+    return callable(target) and type(target) not in _TOKEN_TYPES
+
+
 def async_initiate(
-    initiation: Callable[..., object], token: object, *args: Any
+    initiation: Callable[..., object],
+    token: object,
+    *args: Any,
+    exception_first: bool = False,
 ) -> concurrent.futures.Future[Any] | None:
     """Start an operation: ``initiation(handler, *args)`` with the handler made from ``token``.
 
-    Returns the future for :data:`use_future`, ``None`` for a plain handler.
+    Returns what the token makes (see the module's table): ``None`` for a plain handler,
+    the future for :data:`use_future`, an awaitable for ``use_awaitable``... (The declared
+    type is that of the two classic tokens, so that the initiating functions' own
+    annotations hold; see the module docs on typing.)
+
+    Args:
+        initiation: ``initiation(handler, *args)`` starts the operation.
+        token: the completion token.
+        args: passed to ``initiation``.
+        exception_first: the handler takes ``(exception, result)`` (``co_spawn``), not
+            ``(ec, *values)``.
 
     Raises:
-        TypeError: ``token`` is neither callable nor ``use_future``.
+        TypeError: ``token`` is not a completion token.
     """
-    if type(token) is use_future_t:
+    kind = type(token)
+    if kind is use_future_t:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         future.set_running_or_notify_cancel()
-        handler: Callable[..., object] = _future_handler(future)
+        handler: Callable[..., object] = (
+            _exception_future_handler(future) if exception_first else _future_handler(future)
+        )
         if _tracking.active:
             handler = _tracking.track_initiation(handler, initiation, args)
         initiation(handler, *args)
         return future
+    if kind is use_awaitable_t:
+        return awaitable_op(  # type: ignore[return-value]
+            initiation, args, EXCEPTION if exception_first else AUTO
+        )
+    if kind in _TOKEN_TYPES:
+        return _adapt(kind, initiation, token, args, exception_first)  # type: ignore[no-any-return]
     if not callable(token):
         raise TypeError(
-            f"the last argument must be a completion handler (a callable) or "
-            f"asiolike.use_future, not {token!r}"
+            f"the last argument must be a completion handler (a callable) or a token: "
+            f"asiolike.use_future, use_awaitable, deferred, detached, or an adapter "
+            f"(as_tuple, cancel_after, bind_cancellation_slot); not {token!r}"
         )
     if _tracking.active:
         # Handler tracking is on for some io_context: maybe this operation's.
         token = _tracking.track_initiation(token, initiation, args)
     initiation(token, *args)
     return None
+
+
+def _adapt(
+    kind: type,
+    initiation: Callable[..., object],
+    token: Any,
+    args: tuple[Any, ...],
+    exception_first: bool,
+) -> Any:
+    """The tokens other than a handler, use_future and use_awaitable."""
+    if kind is detached_t:
+        initiation(_rethrow if exception_first else _ignore, *args)
+        return None
+    if kind is deferred_t:
+        return deferred_async_operation(initiation, args, EXCEPTION if exception_first else AUTO)
+    if kind is as_tuple_t:
+        inner = token.token
+        if type(inner) is use_awaitable_t:
+            return awaitable_op(initiation, args, TUPLE)
+
+        def tupled(handler: Callable[..., object], *a: Any) -> None:
+            initiation(_tuple_handler(handler), *a)
+
+        if _is_handler(inner):
+            tupled(inner, *args)
+            return None
+        return async_initiate(tupled, inner, *args)
+    if kind is cancellation_slot_binder:
+        inner = token.target
+        if _is_handler(inner):
+            if _tracking.active:
+                token = _tracking.track_initiation(token, initiation, args)
+            initiation(token, *args)
+            return None
+        slot = token.associated_cancellation_slot
+
+        def bound(handler: Callable[..., object], *a: Any) -> None:
+            initiation(cancellation_slot_binder(slot, handler), *a)
+
+        bound.io_owner = _owner(initiation)  # type: ignore[attr-defined]
+        return async_initiate(bound, inner, *args, exception_first=exception_first)
+    if kind is cancel_after_t:
+        adapter: cancel_after_t = token
+
+        def timed(handler: Callable[..., object], *a: Any) -> None:
+            from asiolike.steady_timer import steady_timer
+
+            ex = associated_executor_of(handler)
+            if ex is None:
+                ex = _io_executor(initiation, a)
+            signal = cancellation_signal()
+            outer = associated_cancellation_slot_of(handler)
+            if outer is not None and outer.is_connected():
+                outer.assign(signal.emit)
+            timer = steady_timer(ex)
+            timer.expires_at(adapter.expiry())
+            timer.async_wait(_on_timeout(signal, adapter.type))
+            initiation(_timeout_handler(handler, timer, signal.slot()), *a)
+
+        timed.io_owner = _owner(initiation)  # type: ignore[attr-defined]
+        inner = deferred if adapter.token is None else adapter.token
+        return async_initiate(timed, inner, *args, exception_first=exception_first)
+    if kind is use_asyncio_t:
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "asiolike.aio.use_asyncio needs a running asyncio loop in this thread: start "
+                "the operation from a coroutine or callback of that loop"
+            ) from None
+        future = loop.create_future()
+        initiation(_asyncio_handler(loop, future, EXCEPTION if exception_first else AUTO), *args)
+        return future
+    raise AssertionError(kind)  # pragma: no cover
+
+
+_TOKEN_TYPES: Final = frozenset(
+    {detached_t, deferred_t, as_tuple_t, cancellation_slot_binder, cancel_after_t, use_asyncio_t}
+)

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from asiolike.async_result import async_initiate
+from asiolike.cancellation import associated_cancellation_slot_of, cancellation_type
 from asiolike.detail.completion import op_executor
 from asiolike.detail.scheduler import fast_handlers, invokes_directly, use_scheduler
-from asiolike.detail.timer_queue import wait_op
+from asiolike.detail.timer_queue import timer_queue, wait_op
 from asiolike.error import error_code
 from asiolike.executor import as_executor
 
@@ -21,6 +22,22 @@ Duration = float | int | datetime.timedelta
 
 
 _monotonic = time.monotonic
+_SUPPORTED = cancellation_type.terminal | cancellation_type.partial | cancellation_type.total
+
+
+class _wait_cancellation:
+    """Installed in a wait's cancellation slot: cancels that one wait (if still pending)."""
+
+    __slots__ = ("_op", "_timers")
+
+    def __init__(self, timers: timer_queue, op: wait_op) -> None:
+        self._timers = timers
+        self._op = op
+
+    def __call__(self, type: cancellation_type) -> None:
+        if type & _SUPPORTED:
+            # False (nothing happens) when the wait has completed already.
+            self._timers.cancel(self._op)
 
 
 def _seconds(duration: Duration) -> float:
@@ -143,7 +160,14 @@ class steady_timer:
             ``handler(ec: error_code)``
 
         Errors:
-            ``operation_aborted``: ``cancel()``, ``cancel_one()`` or a new expiry.
+            ``operation_aborted``: ``cancel()``, ``cancel_one()``, a new expiry, or a
+            per-operation cancellation.
+
+        Cancellation:
+            Honours a cancellation slot associated with the handler
+            (``bind_cancellation_slot``, ``cancel_after``, a coroutine's): ``terminal``,
+            ``partial`` and ``total``, as Asio's timer; the wait then completes with
+            ``operation_aborted`` and the timer is as if it had never been waited on.
         """
         if type(token) in self._fast:
             # The fast path (see asiolike.detail.completion): what async_initiate does for
@@ -153,9 +177,8 @@ class steady_timer:
         return async_initiate(self._initiate_wait, token)
 
     def _initiate_wait(self, handler: Callable[[error_code], object]) -> None:
-        ex = None if type(handler) in self._fast else op_executor(
-            handler, self._executor, self._direct
-        )
+        plain = type(handler) in self._fast
+        ex = None if plain else op_executor(handler, self._executor, self._direct)
         op = wait_op(handler, ex, self._expiry)
         waits = self._waits
         if waits is None or (isinstance(waits, wait_op) and waits.done):
@@ -170,6 +193,12 @@ class steady_timer:
                 waits[:] = [w for w in waits if not w.done]
             waits.append(op)
         self._timers.enqueue(op)
+        if not plain:
+            # Per-operation cancellation (asiolike.cancellation's protocol); a plain
+            # handler has no slot, so the fast path never gets here.
+            slot = associated_cancellation_slot_of(handler)
+            if slot is not None and slot.is_connected():
+                slot.assign(_wait_cancellation(self._timers, op))
 
     def __repr__(self) -> str:
         waits = self._waits

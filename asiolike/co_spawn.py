@@ -1,0 +1,105 @@
+"""``co_spawn``: run a coroutine on an io_context, an executor or a strand (Asio's ``co_spawn``)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar, overload
+
+from asiolike.async_result import async_initiate, detached_t, use_future_t
+from asiolike.awaitable import awaitable, coro_thread, use_awaitable_t
+from asiolike.cancellation import associated_cancellation_slot_of
+from asiolike.executor import as_executor
+
+__all__ = ["co_spawn"]
+
+_T = TypeVar("_T")
+
+
+def _as_coroutine(coro: Any) -> Coroutine[Any, Any, Any]:
+    if inspect.iscoroutine(coro):
+        return coro
+    if callable(coro):
+        made = coro()
+        if inspect.iscoroutine(made):
+            return made
+        coro = made
+    if inspect.isawaitable(coro) and isinstance(coro, awaitable):
+        return _await_one(coro)
+    raise TypeError(
+        f"co_spawn needs a coroutine object (call your async def: co_spawn(ioc, main(), "
+        f"net.detached)) or a function returning one, not {coro!r}"
+    )
+
+
+async def _await_one(op: awaitable[_T]) -> _T:
+    return await op
+
+
+@overload
+def co_spawn(
+    ex: Any, coro: Coroutine[Any, Any, _T] | Callable[[], Coroutine[Any, Any, _T]],
+    token: use_awaitable_t,
+) -> awaitable[_T]: ...
+
+
+@overload
+def co_spawn(
+    ex: Any, coro: Coroutine[Any, Any, _T] | Callable[[], Coroutine[Any, Any, _T]],
+    token: use_future_t,
+) -> concurrent.futures.Future[_T]: ...
+
+
+@overload
+def co_spawn(
+    ex: Any, coro: Coroutine[Any, Any, _T] | Callable[[], Coroutine[Any, Any, _T]],
+    token: detached_t | Callable[[BaseException | None, _T], object],
+) -> None: ...
+
+
+@overload
+def co_spawn(ex: Any, coro: Awaitable[_T] | Callable[[], Awaitable[_T]], token: Any) -> Any: ...
+
+
+def co_spawn(ex: Any, coro: Any, token: Any) -> Any:
+    """Run ``coro`` on ``ex``; its completion goes to ``token`` (Asio's ``co_spawn``).
+
+    The coroutine starts through a post to ``ex``, never inside this call, and runs on
+    ``ex`` (every step, including each resumption after an ``await``). It counts as
+    outstanding work of ``ex``'s context until it finishes (R3).
+
+    Args:
+        ex: an io_context, an executor, or a strand.
+        coro: a coroutine object (``main()`` for an ``async def main()``), or a function
+            taking no argument that returns one.
+        token: the completion token:
+
+            * :data:`asiolike.detached`: nothing is told of the end; an exception escaping
+              the coroutine propagates out of ``run()`` (R4);
+            * a handler ``handler(exc, result)``: ``exc`` is ``None`` on success (Asio's
+              ``void(std::exception_ptr, T)``), run through its associated executor, else
+              ``ex``;
+            * :data:`asiolike.use_future`: a future of the result (or of the exception);
+            * :data:`asiolike.use_awaitable`: an awaitable another coroutine can await
+              (the spawn then happens when it is awaited).
+
+            Bind a cancellation slot to the token (``bind_cancellation_slot``) to cancel
+            the coroutine: the request reaches the operation it awaits.
+
+    Raises:
+        TypeError: ``coro`` is not a coroutine; ``ex`` is not an executor or io_context;
+            ``token`` is not a token.
+    """
+    executor = as_executor(ex)
+    coroutine = _as_coroutine(coro)
+
+    def initiation(handler: Callable[..., object]) -> None:
+        thread = coro_thread(coroutine, executor, handler, associated_cancellation_slot_of(handler))
+        executor.post(thread.start)
+
+    try:
+        return async_initiate(initiation, token, exception_first=True)
+    except BaseException:
+        coroutine.close()  # never started: no "never awaited" warning
+        raise
