@@ -41,6 +41,7 @@ from asiolike.completion_condition import (
     default_max_transfer_size,
 )
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.scheduler import fast_handlers, invokes_directly
 from asiolike.error import error_code, make_error_code, success, system_error
 
 __all__ = ["async_read", "read"]
@@ -59,14 +60,14 @@ _MIN_PREPARE: Final = 512
 
 def _stream_executor(stream: object, who: str, method: str) -> Executor:
     """The stream's executor; raises at once if ``stream`` is not an async stream."""
-    # Looked up on the type: one cheap check on every composed operation's hot path.
-    cls = type(stream)
-    if not hasattr(cls, method) or not hasattr(cls, "get_executor"):
+    try:
+        getattr(stream, method)
+        return stream.get_executor()  # type: ignore[attr-defined, no-any-return]
+    except AttributeError:
         raise TypeError(
             f"{who}: expected a stream with {method}() and get_executor() (a tcp.socket, "
             f"beast.tcp_stream, asiolike.testing.stream...), not {type(stream).__name__}"
-        )
-    return stream.get_executor()  # type: ignore[attr-defined, no-any-return]
+        ) from None
 
 
 def _split_args(who: str, a: object, b: object) -> tuple[CompletionCondition, object]:
@@ -182,7 +183,11 @@ class _transfer_all_op(composed_op):
     ``transfer_all``, no cursor and no condition calls.
 
     ``some`` is the stream's bound ``async_read_some`` or ``async_write_some``: the two
-    directions differ in nothing else.
+    directions differ in nothing else. Each step passes the stream this op's bound
+    ``__call__`` when the final handler has no associated executor (a plain callable: the
+    stream completes it by its fast path), else the op itself (whose association the
+    stream then honours for the step). Constructing the op starts it, as Beast's
+    operations start in their constructor.
     """
 
     __slots__ = ("_piece", "_some", "_total", "_view")
@@ -191,40 +196,59 @@ class _transfer_all_op(composed_op):
         self,
         handler: ReadHandler,
         io_executor: Executor,
+        direct: bool,
         some: Callable[[memoryview, Any], object],
         view: memoryview,
     ) -> None:
-        super().__init__(handler, io_executor)
+        composed_op.__init__(self, handler, io_executor, direct)
         self._some = some
         self._view = view
         self._total = 0
         size = view.nbytes
+        if size == 0:
+            view.release()
+            self.complete(False, success, 0)
+            return
         cap = default_max_transfer_size
-        self._piece = view if size <= cap else view[:cap]
-
-    def start(self) -> None:
-        if self._view.nbytes == 0:
-            self._finish(False, success)
-        else:
-            self._some(self._piece, self)
-
-    def _finish(self, cont: bool, ec: error_code) -> None:
-        # Release the views of the caller's buffer (the stream may still hold the last
-        # one), so that the handler may resize its bytearray.
-        self._piece.release()
-        self._view.release()
-        self.complete(cont, ec, self._total)
+        piece = self._piece = view if size <= cap else view[:cap]
+        some(piece, self if self.associated_executor is not None else self.__call__)
 
     def __call__(self, ec: error_code, n: int) -> None:
         total = self._total = self._total + n
         view = self._view
         size = view.nbytes
-        if ec or total >= size or n == 0:
-            self._finish(True, ec)
+        # ``success`` by identity first: no error_code call on the common path.
+        if total >= size or n == 0 or (ec is not success and ec):
+            # Release the views of the caller's buffer (the stream may still hold the
+            # last one), so that the handler may resize its bytearray.
+            piece = self._piece
+            if piece is not view:
+                piece.release()
+            view.release()
+            self.complete(True, ec, total)
             return
         end = total + default_max_transfer_size
         self._piece = view[total : end if end < size else size]
-        self._some(self._piece, self)
+        self._some(self._piece, self if self.associated_executor is not None else self.__call__)
+
+
+def _transfer_all_now(stream: Any, method: str, view: memoryview, token: object) -> bool:
+    """The fast path of ``async_read``/``async_write`` (one buffer, ``transfer_all``).
+
+    Taken when ``token`` is a plain handler and the stream's executor allows the fast path
+    (:func:`~asiolike.detail.scheduler.fast_handlers`, the one query every I/O object
+    asks): then ``async_initiate`` has nothing to do. Returns False (nothing started) for
+    everything else, which takes the general path and its checks.
+    """
+    try:
+        some = getattr(stream, method)
+        ex = stream.get_executor()
+    except AttributeError:
+        return False
+    if type(token) not in fast_handlers(ex):
+        return False
+    _transfer_all_op(token, ex, True, some, view)  # type: ignore[arg-type]
+    return True
 
 
 class _read_dynbuf_op(composed_op):
@@ -326,6 +350,18 @@ def async_read(
         TypeError: ``buffers`` is read-only or not a buffer, the condition is not
             callable, or ``stream`` has no ``async_read_some``.
     """
+    if b is _NO_TOKEN:
+        t = type(buffers)
+        if (
+            t is bytearray
+            or (
+                t is memoryview
+                and buffers.format == "B"
+                and buffers.c_contiguous
+                and not buffers.readonly
+            )
+        ) and _transfer_all_now(stream, "async_read_some", memoryview(buffers), a):
+            return None
     condition, token = _split_args("async_read", a, b)
     return async_initiate(_initiate_read, token, stream, buffers, condition)
 
@@ -339,7 +375,8 @@ def _initiate_read(
     else:
         view = _writable_view(buffers, "async_read")
         if condition is _TRANSFER_ALL:
-            _transfer_all_op(handler, io_executor, stream.async_read_some, view).start()
+            direct = invokes_directly(io_executor)
+            _transfer_all_op(handler, io_executor, direct, stream.async_read_some, view)
         else:
             _read_op(handler, io_executor, stream, view, condition).start()
 

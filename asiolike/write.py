@@ -36,12 +36,14 @@ from asiolike.completion_condition import (
     default_max_transfer_size,
 )
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import error_code, make_error_code, success, system_error
 from asiolike.read import (
     _NO_TOKEN,
     _is_dynamic_buffer,
     _split_args,
     _stream_executor,
+    _transfer_all_now,
     _transfer_all_op,
 )
 
@@ -243,6 +245,14 @@ def async_write(
             (a ``str``, say), the condition is not callable, or ``stream`` has no
             ``async_write_some``.
     """
+    if b is _NO_TOKEN:
+        t = type(buffers)
+        if (
+            t is bytes
+            or t is bytearray
+            or (t is memoryview and buffers.format == "B" and buffers.c_contiguous)
+        ) and _transfer_all_now(stream, "async_write_some", memoryview(buffers), a):
+            return None
     condition, token = _split_args("async_write", a, b)
     return async_initiate(_initiate_write, token, stream, buffers, condition)
 
@@ -258,7 +268,8 @@ def _initiate_write(
     else:
         views = _source(buffers, "async_write")
         if condition is _TRANSFER_ALL and len(views) == 1:
-            _transfer_all_op(handler, io_executor, stream.async_write_some, views[0]).start()
+            direct = invokes_directly(io_executor)
+            _transfer_all_op(handler, io_executor, direct, stream.async_write_some, views[0])
         else:
             _write_op(handler, io_executor, stream, views, condition, None).start()
 
