@@ -252,6 +252,22 @@ class reactor:
 
     # -- waiting ----------------------------------------------------------------------------
 
+    def fileno(self) -> int:
+        """The poller's own descriptor: readable when :meth:`run` would find something.
+
+        For an outside event loop that drives the io_context (``asiolike.aio``): it
+        watches this descriptor and calls ``run(0)`` when it is readable. Registered
+        descriptors and the waker (:meth:`interrupt`) make it readable.
+
+        Raises:
+            RuntimeError: this platform's poller has no descriptor (poll(2), not epoll).
+        """
+        fileno = getattr(self._poller._impl, "fileno", None)
+        if fileno is None:  # pragma: no cover - non-Linux systems only
+            raise RuntimeError("this platform's poller has no descriptor to watch")
+        fd: int = fileno()
+        return fd
+
     def interrupt(self) -> None:
         """Wake a thread blocked in :meth:`run` (thread-safe)."""
         if not self.interrupted:

@@ -48,6 +48,15 @@ race-free because both sides write before they read: the poster appends, then re
 *Deadlines.* ``run_for``/``run_until`` look at the clock before every handler, as Asio's
 ``run_one_until`` does: a deadline already past runs nothing.
 
+*Driven from outside* (``asiolike.aio``). :meth:`scheduler.attach` hands the loop to an
+outside event loop: ``run()`` and its kin then raise, the attachment counts as work (the
+context never stops for lack of it), and the scheduler keeps ``sleepers`` raised and
+``reactor_sleeping`` set between steps, so that a post or a new earliest timer interrupts
+the reactor, whose descriptor (:meth:`~asiolike.detail.reactor.reactor.fileno`) the outside
+loop watches. Each :meth:`scheduler.run_external` is one non-blocking step in the attaching
+thread: due timers, one poll of the reactor (which also drains the waker), then up to
+``limit`` ready handlers. :meth:`scheduler.detach` gives ``run()`` back.
+
 *Fairness.* The reactor is polled (without blocking) after every ``_POLL_BATCH`` handlers
 when descriptors are waiting or timers are pending, and whenever the queue runs dry; never
 once per handler, which is what makes chained posts cheap.
@@ -222,6 +231,10 @@ class scheduler:
         self._cond_waiters = 0
         self._reactor_owner = False
         self.closed = False
+        # The outside loop driving this scheduler (asiolike.aio), and its thread.
+        self.attached: object | None = None
+        self._attached_thread = 0
+        self._driving = False
         self.reactor = reactor(self)
         self.timers = timer_queue(self)
         # Truthy while any timer wait is held; the same list for the queue's life.
@@ -301,6 +314,69 @@ class scheduler:
         self.reactor.close()
         return dropped
 
+    # -- driven by an outside event loop (asiolike.aio) ------------------------------------
+
+    def attach(self, owner: object) -> None:
+        """Let ``owner`` drive this scheduler from the calling thread with :meth:`run_external`.
+
+        Until :meth:`detach`, ``run()`` and its kin raise ``RuntimeError``; the attachment
+        counts as one unit of work.
+
+        Raises:
+            RuntimeError: already attached, or a thread is inside ``run()`` now.
+        """
+        with self._lock:
+            if self.attached is not None:
+                raise RuntimeError(f"the io_context is already driven by {self.attached!r}")
+            if self._running:
+                raise RuntimeError(
+                    "cannot attach an io_context while a thread is inside its run(): "
+                    "let run() return first"
+                )
+            self.attached = owner
+            self._attached_thread = _get_ident()
+            self.work.append(None)
+            # Between steps every post and every new earliest timer interrupts the reactor:
+            # that makes its descriptor readable for the outside loop.
+            self.sleepers += 1
+            self.reactor_sleeping = True
+
+    def detach(self) -> None:
+        """Give the loop back to ``run()`` (a no-op when not attached)."""
+        with self._lock:
+            if self.attached is None:
+                return
+            self.attached = None
+            if not self._driving:  # else run_external's step lowered them already
+                self.sleepers -= 1
+                self.reactor_sleeping = False
+        self.work_finished()
+
+    def run_external(self, limit: int) -> int:
+        """One non-blocking step of an attached scheduler; returns the handlers run.
+
+        Runs the due timers, polls the reactor once without blocking (draining the waker),
+        then up to ``limit`` ready handlers. Call it from the attaching thread. A handler's
+        exception propagates, as from ``run()``.
+        """
+        lock = self._lock
+        with lock:
+            self.sleepers -= 1
+            self.reactor_sleeping = False
+            self._driving = True
+        try:
+            if self._timer_heap:
+                self.timers.run_due(_monotonic())
+            if not self.closed:
+                self.reactor.run(0)
+            return self.run(limit, None, False)
+        finally:
+            with lock:
+                self._driving = False
+                if self.attached is not None:
+                    self.sleepers += 1
+                    self.reactor_sleeping = True
+
     def state(self) -> str:
         """``stopped``, ``running`` or ``idle``, for ``repr``."""
         return "stopped" if self.stopped else "running" if self._running else "idle"
@@ -317,6 +393,11 @@ class scheduler:
             raise RuntimeError(
                 "io_context.run()/run_one()/poll() called from one of its own handlers: "
                 "a handler must return to the loop instead of running it again"
+            )
+        if self.attached is not None and not (self._driving and ident == self._attached_thread):
+            raise RuntimeError(
+                f"io_context.run()/run_one()/poll() while {self.attached!r} drives it: "
+                "call detach() on the handle that attach() returned first"
             )
         if self.stopped:
             return 0
