@@ -71,6 +71,11 @@ connections. Ctrl-C (SIGINT) or SIGTERM stops it: it stops accepting, closes eve
 connection with 1001 (going_away), waits at most --grace seconds for the closing
 handshakes (a second Ctrl-C does not wait), and exits with 0.
 
+A connection that receives nothing for half of --idle-timeout is pinged, and closed if
+the other half passes without a byte too: a client that stops reading (or vanishes)
+holds its buffers that long at most. When descriptors or memory run out, accepting
+pauses (0.1 s doubling to 1 s, one line on stderr each time) instead of spinning.
+
 examples:
   {_PROG} serve
   {_PROG} serve --port 0 --deflate -v
@@ -149,7 +154,7 @@ class _version_action(argparse.Action):
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from asiolike._cli_serve import SHUTDOWN_GRACE
+    from asiolike._cli_serve import IDLE_TIMEOUT, SHUTDOWN_GRACE
     from asiolike._cli_ws import parse_header, parse_url
     from asiolike._demo import TIME_CAP
 
@@ -284,6 +289,14 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"on Ctrl-C, how long the closing handshakes may take (default: {SHUTDOWN_GRACE:g})",
     )
+    serve.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        default=IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="close a connection that received nothing for this long, with a ping at half "
+        f"time; 0 for never (default: {IDLE_TIMEOUT:g})",
+    )
     serve.add_argument("-v", "--verbose", action="store_true", help="report connections on stderr")
     return parser
 
@@ -325,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_message=args.max_message,
             verbose=args.verbose,
             grace=args.grace,
+            idle_timeout=args.idle_timeout or None,
         )
         return run_serve(args.host, args.port, options_s)
     return 2  # pragma: no cover - argparse rejects unknown commands

@@ -15,6 +15,24 @@ Python's default SIGINT handler raises ``KeyboardInterrupt`` wherever the main t
 happens to be. The server holds SIGINT and SIGTERM in an :class:`asiolike.signal_set`
 instead (Asio's, built on ``signal.set_wakeup_fd``: no asiolike code runs in a Python
 signal handler), so each Ctrl-C completes a wait in the loop.
+
+Staying up under load and abuse
+-------------------------------
+*Descriptors, buffers or memory run out* (``accept`` fails with ``no_descriptors``,
+``no_buffer_space`` or ``no_memory``): retrying at once would fail at once, forever, at
+100% CPU and with a log line each time. The server waits instead, 0.1 s doubling to 1 s
+(:data:`ACCEPT_BACKOFF`), with one log line per wait, so that a client is served within
+about a second of descriptors being free again. Beast's examples stop accepting on any
+error; an error that concerns one connection only (``connection_aborted``...) is retried
+at once here.
+
+*A peer that stops reading* keeps its echo, and with it the message's buffers, pending
+until the idle timeout gives up on it: :data:`IDLE_TIMEOUT` by default (a ping after half
+of it without a byte received, then the end), much shorter than Beast's suggested 300 s.
+
+*Buffers* are given back when a session has handled a large message (its
+``flat_buffer`` keeps at most :data:`BUFFER_KEEP` bytes between messages) and when it
+ends (its socket is closed at once rather than when the session is collected).
 """
 
 from __future__ import annotations
@@ -35,6 +53,28 @@ __all__ = ["SHUTDOWN_GRACE", "serve_options", "run_serve"]
 #: How long the closing handshakes may take once Ctrl-C was pressed, by default, in seconds.
 SHUTDOWN_GRACE: Final = 2.0
 
+#: The idle timeout by default, in seconds: a connection that received nothing for half of
+#: it is pinged, and given up when the other half passes without a byte too (a peer that
+#: stopped reading, or vanished, holds its buffers no longer than this).
+IDLE_TIMEOUT: Final = 20.0
+
+#: The opening and closing handshakes' timeout, in seconds (Beast's suggestion).
+HANDSHAKE_TIMEOUT: Final = 30.0
+
+#: Waits between two accepts that failed for want of descriptors, buffers or memory:
+#: the first, and the most (each wait doubles the last).
+ACCEPT_BACKOFF: Final = (0.1, 1.0)
+
+#: The most capacity a session's message buffer keeps between messages, in bytes; a larger
+#: one is released after the echo (the next message allocates what it needs).
+BUFFER_KEEP: Final = 16384
+
+# Accept errors that say the process (or the system) is out of something: retrying at
+# once fails at once. Any other error concerns the one connection being accepted.
+_OUT_OF_RESOURCES: Final = frozenset(
+    (net.error.no_descriptors, net.error.no_buffer_space, net.error.no_memory)
+)
+
 _SERVER = f"asiolike/{net.__version__} serve"
 
 
@@ -46,6 +86,9 @@ class serve_options:
     max_message: int | None = None
     verbose: bool = False
     grace: float = SHUTDOWN_GRACE
+    #: Seconds without a byte received before the connection is given up (with a ping at
+    #: half time); None for no idle timeout (Beast's default).
+    idle_timeout: float | None = IDLE_TIMEOUT
 
 
 class session:
@@ -67,7 +110,13 @@ class session:
     def run(self) -> None:
         """Set the options and wait for the upgrade request."""
         options = self.owner.options
-        self.ws.set_option(websocket.stream_base.timeout.suggested(beast.role_type.server))
+        self.ws.set_option(
+            websocket.stream_base.timeout(
+                handshake_timeout=HANDSHAKE_TIMEOUT,
+                idle_timeout=options.idle_timeout,
+                keep_alive_pings=options.idle_timeout is not None,
+            )
+        )
 
         def decorate(res: websocket.response_type) -> None:
             res.set(http.field.server, _SERVER)
@@ -111,6 +160,8 @@ class session:
         if ec:
             return self.fail(ec, "write")
         self.buffer.consume(self.buffer.size())
+        if self.buffer.capacity() > BUFFER_KEEP:
+            self.buffer.shrink_to_fit()  # one large message must not cost memory for life
         if self.closing:
             return  # the close reads the client's answer
         self.do_read()
@@ -137,6 +188,9 @@ class session:
     def end(self) -> None:
         if not self.ended:
             self.ended = True
+            # The descriptor goes now, not whenever the last reference to the stream does
+            # (a timer's handler may hold one for a while).
+            self.abort()
             self.owner.forget(self)
 
 
@@ -164,6 +218,8 @@ class server:
         self.stopping = False
         self.timer = net.steady_timer(ioc)
         self.signals: signal_set | None = None
+        self.accept_timer = net.steady_timer(ioc)
+        self.backoff = 0.0  # the last wait after a failed accept; 0 after a success
 
     def local_endpoint(self) -> tcp.endpoint:
         """Where the server listens."""
@@ -189,11 +245,32 @@ class server:
                 socket.close()
             return
         if ec:
+            if ec in _OUT_OF_RESOURCES:
+                return self.back_off(ec)
             print(f"accept: {ec.name()} ({ec.message()})", file=self.err, flush=True)
         else:
+            self.backoff = 0.0
             s = session(socket, self)
             self.sessions.add(s)
             s.run()
+        self.do_accept()
+
+    def back_off(self, ec: net.error_code) -> None:
+        """Accept again after a wait that doubles while the resource stays exhausted."""
+        first, most = ACCEPT_BACKOFF
+        self.backoff = min(most, self.backoff * 2) if self.backoff else first
+        print(
+            f"accept: {ec.name()} ({ec.message()}); {len(self.sessions)} connection(s) open; "
+            f"retrying in {self.backoff:g} s",
+            file=self.err,
+            flush=True,
+        )
+        self.accept_timer.expires_after(self.backoff)
+        self.accept_timer.async_wait(self.on_backoff_over)
+
+    def on_backoff_over(self, ec: net.error_code) -> None:
+        if ec or self.stopping:
+            return
         self.do_accept()
 
     def on_signal(self, ec: net.error_code, signum: int) -> None:
@@ -213,6 +290,7 @@ class server:
             return
         self.stopping = True
         self.acceptor.close()
+        self.accept_timer.cancel()
         count = len(self.sessions)
         print(
             f"stopping: closing {count} connection(s) with 1001 (going_away)",

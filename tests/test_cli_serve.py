@@ -273,3 +273,48 @@ def test_the_ws_command_sees_the_shutdown() -> None:
                 ws.communicate(timeout=BOUND)
     assert status == 0
     assert (ws.returncode, out, err) == (0, b"", b"closed by the server: 1001 (going_away)\n")
+
+
+def _fd_count(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_a_client_that_stops_reading_is_cut_off_at_the_idle_timeout() -> None:
+    # Issue 10, item 9: the echo of a 16 MiB message to a client that reads nothing
+    # holds the message's buffers until the idle timeout gives up on the connection.
+    with serve("--idle-timeout", "1") as server:
+        before = _fd_count(server.proc.pid)
+        with raw_client(server.port) as sock:
+            size = 16 << 20
+            # One masked binary frame; a zero key leaves the payload as it is.
+            sock.sendall(b"\x82\xff" + size.to_bytes(8, "big") + b"\0\0\0\0")
+            sock.sendall(bytes(size))
+            sent = time.monotonic()
+            server.wait_for_stderr(": write: timeout")
+            assert time.monotonic() - sent < 3.0
+            # The timeout closed the socket before the failed write was reported.
+            assert _fd_count(server.proc.pid) == before
+        status, _, err = server.interrupt()
+    assert status == 0
+    assert "stopping: closing 0 connection(s)" in err
+
+
+def test_the_idle_timeout_is_short_by_default_and_can_be_changed() -> None:
+    from asiolike._cli_serve import IDLE_TIMEOUT, serve_options
+
+    assert serve_options().idle_timeout == IDLE_TIMEOUT == 20.0
+    shown = subprocess.run(
+        [sys.executable, "-m", "asiolike", "serve", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+        check=True,
+    ).stdout
+    assert "--idle-timeout SECONDS" in shown
+    assert "(default: 20)" in " ".join(shown.split())
+    # 0 switches it off: a quiet client stays connected (and is not pinged).
+    with serve("--idle-timeout", "0") as server, connect(server.url, ping_interval=None) as c:
+        c.send("still")
+        assert c.recv(timeout=BOUND) == "still"
+        server.interrupt()

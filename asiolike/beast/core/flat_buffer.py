@@ -104,8 +104,36 @@ class flat_buffer(_LinearBuffer):
         self._reserve(n)
 
     def shrink_to_fit(self) -> None:
-        """Reallocate the storage to hold exactly the readable bytes."""
-        self._shrink_to_fit()
+        """Give back unused capacity: make ``capacity()`` equal to ``size()`` (Beast's).
+
+        A request, as in Beast: when the capacity already equals ``size()`` nothing
+        happens; otherwise the readable bytes move to new storage of exactly their size
+        (none at all when the buffer is empty) and the old storage is released once no
+        view of :meth:`data` covers it. The readable bytes, ``size()`` and ``max_size()``
+        are unchanged; bytes handed out by :meth:`prepare` and not committed are
+        discarded (Beast: all views from ``data`` and ``prepare`` are invalidated; here the
+        :meth:`data` views keep their bytes, as always). When the new storage cannot be
+        allocated the buffer is left as it was and nothing is raised (Beast's ``noexcept``
+        call squelches the allocation failure too).
+
+        A long-lived connection calls it after a large message so that one big message
+        does not cost its size for the connection's whole life; the next ``prepare``
+        allocates what it needs again. O(``size()``).
+
+        Example:
+            >>> b = flat_buffer()
+            >>> b.prepare(100_000)[:5] = b"hello"
+            >>> b.commit(5)
+            >>> b.capacity() >= 100_000
+            True
+            >>> b.shrink_to_fit()
+            >>> b.capacity(), buffers_to_string(b.data())
+            (5, 'hello')
+        """
+        try:
+            self._shrink_to_fit()
+        except MemoryError:
+            pass  # a request that could not be granted: the buffer is unchanged
 
 
 def _readable(buffers: Buffer | Iterable[Buffer] | DynamicBuffer) -> Buffer:

@@ -88,12 +88,12 @@ CLOSING: Final = 3
 CLOSED: Final = 4
 FAILED: Final = 5
 
-# The receive buffer starts small (many idle connections cost little) and grows fourfold
-# while reads keep filling it, up to _RECV_MAX (a large transfer then takes fewer system
-# calls). It goes back to _RECV_MIN once a read uses at most a quarter of it (the burst is
-# over) and whenever a message has been read whole (the next read may wait long, and
-# 5000 connections waiting with 128 KiB each are 625 MiB of nothing): see _read,
-# _received and _shrink_recv.
+# The receive buffer starts small (many idle connections cost little) and grows while
+# reads keep filling it, to 128 KiB at once and then to _RECV_MAX (a large message then
+# takes two or three system calls, not six). It goes back to _RECV_MIN once a read uses at
+# most a quarter of it (the burst is over) and whenever a message has been read whole
+# (the next read may wait long, and 5000 connections waiting with 128 KiB each are 625 MiB
+# of nothing): see _read, _received and _shrink_recv.
 _RECV_MIN: Final = 8192
 _RECV_MAX: Final = 262144
 # Frames of a message up to this size are joined into one buffer for one write: copying
@@ -449,7 +449,7 @@ class stream_impl(stream_base):
         size = len(view)
         if n == size:
             if size < _RECV_MAX:
-                self._rbuf = bytearray(min(size * 4, _RECV_MAX))
+                self._rbuf = bytearray(min(size * 16, _RECV_MAX))
                 self._rview = memoryview(self._rbuf)
         elif size > _RECV_MIN and n <= size >> 2:
             self._shrink_recv()
@@ -464,6 +464,17 @@ class stream_impl(stream_base):
         conn = self._conn
         if len(self._rbuf) > _RECV_MIN and conn is not None and conn.is_message_done():
             self._shrink_recv()
+
+    def _buffer_bytes(self) -> int:
+        """The bytes the stream's own receive-side buffers hold (for tests and debugging).
+
+        The receive buffer, the undecoded input the core keeps (a view lent by
+        :meth:`_received` is the receive buffer itself, not counted twice) and bytes read
+        past the opening handshake.
+        """
+        conn = self._conn
+        held = 0 if conn is None or type(conn._buf) is memoryview else len(conn._buf)
+        return len(self._rbuf) + held + len(self._pending)
 
     def _shrink_recv(self) -> None:
         """Go back to a receive buffer of ``_RECV_MIN`` bytes (the core copies what it borrowed

@@ -40,7 +40,16 @@ from asiolike.beast.websocket._events import (
     PingEvent,
     PongEvent,
 )
-from asiolike.beast.websocket._impl import _DEBUG, CLOSED, CLOSING, FAILED, OPEN, _log, stream_op
+from asiolike.beast.websocket._impl import (
+    _DEBUG,
+    _RECV_MIN,
+    CLOSED,
+    CLOSING,
+    FAILED,
+    OPEN,
+    _log,
+    stream_op,
+)
 from asiolike.beast.websocket._options import frame_type
 from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
@@ -356,6 +365,8 @@ class read_op(stream_op):
         if ws._wr_lock is self:
             ws._wr_release()
         ws._user_rd = None
+        if len(ws._rbuf) > _RECV_MIN:
+            ws._message_read()  # let go of a large receive buffer (see _impl._RECV_MIN)
         if _log.isEnabledFor(_DEBUG):
             _log.debug("read done: %d bytes, ec=%s", self._n, ec.name())
         self.complete(cont, ec, self._n)

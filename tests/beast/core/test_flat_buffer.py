@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import array
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -11,6 +14,8 @@ from hypothesis import strategies as st
 
 from asiolike.beast.core.flat_buffer import buffers_to_string, flat_buffer, make_printable
 from asiolike.buffer import DynamicBuffer, buffer_overflow_error, dynamic_buffer, streambuf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def fill(fb: flat_buffer, payload: bytes) -> None:
@@ -211,6 +216,105 @@ def test_shrink_to_fit() -> None:
     assert fb.capacity() == 0
     fill(fb, b"new")
     assert readable(fb) == b"new"
+
+
+def test_shrink_to_fit_when_already_fitting_keeps_the_storage() -> None:
+    fb = flat_buffer()
+    fb.reserve(16)
+    fill(fb, b"x" * 16)
+    storage = fb.cdata().obj
+    fb.shrink_to_fit()  # capacity == size: Beast returns at once
+    assert fb.cdata().obj is storage
+    assert fb.capacity() == 16
+    empty = flat_buffer()
+    empty.shrink_to_fit()
+    assert empty.capacity() == 0
+
+
+def test_shrink_to_fit_discards_prepared_bytes() -> None:
+    fb = flat_buffer()
+    fill(fb, b"abc")
+    view = fb.prepare(1000)
+    view[:4] = b"lost"
+    view.release()
+    fb.shrink_to_fit()
+    assert fb.capacity() == 3
+    fb.commit(4)  # nothing is prepared any more: commits nothing (Beast: last_ = out_)
+    assert readable(fb) == b"abc"
+    fill(fb, b"def")
+    assert readable(fb) == b"abcdef"
+
+
+def test_shrink_to_fit_keeps_the_limit() -> None:
+    fb = flat_buffer(4096)
+    fill(fb, b"y" * 4000)
+    fb.consume(3000)
+    fb.max_size(512)  # below size(): allowed, every prepare fails until consumed
+    fb.shrink_to_fit()
+    assert (fb.size(), fb.capacity(), fb.max_size()) == (1000, 1000, 512)
+    with pytest.raises(buffer_overflow_error):
+        fb.prepare(1)
+    fb.consume(600)
+    fb.shrink_to_fit()
+    assert fb.capacity() == 400
+    fill(fb, b"z" * 112)
+    assert readable(fb) == b"y" * 400 + b"z" * 112
+
+
+def test_shrink_to_fit_after_a_large_message_gives_the_memory_back() -> None:
+    # The pattern of a long-lived connection: one large message, then small ones.
+    fb = flat_buffer()
+    fb._append(b"m" * (4 << 20))
+    storage = fb.cdata().obj
+    fb.consume(fb.size())
+    assert fb.capacity() >= 4 << 20
+    fb.shrink_to_fit()
+    assert fb.capacity() == 0
+    assert fb.cdata().obj is not storage
+    fb._append(b"small")
+    assert (readable(fb), fb.capacity()) == (b"small", 5)
+
+
+_SHRINK_WITHOUT_MEMORY = """
+import resource, sys
+from asiolike.beast.core.flat_buffer import flat_buffer
+
+fb = flat_buffer()
+fb.reserve(80 << 20)
+fill = fb.prepare(64 << 20)
+fill[:] = b"q" * (64 << 20)
+del fill
+fb.commit(64 << 20)
+with open("/proc/self/status") as f:
+    vm = next(int(line.split()[1]) for line in f if line.startswith("VmSize:")) << 10
+# Room for small objects, none for a second copy of the 64 MiB.
+resource.setrlimit(resource.RLIMIT_AS, (vm + (16 << 20), resource.RLIM_INFINITY))
+try:
+    bytearray(64 << 20)
+except MemoryError:
+    pass
+else:
+    sys.exit("the limit did not hold")
+fb.shrink_to_fit()
+assert fb.capacity() == 80 << 20, fb.capacity()
+assert fb.size() == 64 << 20
+view = fb.data()
+assert view[0] == view[-1] == ord("q")
+print("unchanged")
+"""
+
+
+def test_shrink_to_fit_that_cannot_allocate_leaves_the_buffer_as_it_was() -> None:
+    # Beast's shrink_to_fit is noexcept: a failed allocation is squelched. The address
+    # space limit makes the allocation really fail, in a process of its own.
+    out = subprocess.run(
+        [sys.executable, "-c", _SHRINK_WITHOUT_MEMORY],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert (out.returncode, out.stdout.strip()) == (0, "unchanged"), out.stderr
 
 
 def test_held_data_views_survive_every_operation() -> None:

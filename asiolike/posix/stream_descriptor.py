@@ -1,0 +1,195 @@
+"""``stream_descriptor``: stream I/O on a POSIX descriptor (Asio's
+``posix::stream_descriptor``).
+
+For pipes, terminals, standard input and output, character devices: anything read and
+written as a byte stream through a file descriptor. It has ``async_read_some`` and
+``async_write_some`` (and ``get_executor()``), so ``asiolike.async_read``, ``async_write``
+and ``async_read_until`` work on it as on a socket::
+
+    import os
+    import asiolike as net
+    from asiolike import posix
+
+    stdin = posix.stream_descriptor(ioc, os.dup(0))
+    line = net.dynamic_buffer(bytearray())
+    net.async_read_until(stdin, line, b"\\n", on_line)
+
+The read and write operations are the sockets' (:mod:`asiolike.detail.socket_ops`) with
+``readv``/``write`` as their system calls.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from asiolike.async_result import async_initiate
+from asiolike.detail.reactor import READ, WRITE
+from asiolike.detail.socket_ops import const_size, mutable_size, recv_op, send_op
+from asiolike.error import bad_descriptor, eof, error_code, system_error
+from asiolike.posix.basic_descriptor import basic_descriptor
+
+__all__ = ["stream_descriptor", "basic_stream_descriptor"]
+
+_IOV_MAX = 1024
+
+
+class stream_descriptor(basic_descriptor):
+    """A stream-oriented POSIX descriptor (Asio's ``posix::stream_descriptor``).
+
+    Args:
+        ctx_or_ex: the io_context, executor or strand that runs the handlers.
+        fd: optional; an open descriptor to own (``os.dup(0)`` for standard input, one end
+            of ``os.pipe()``...). It is made non-blocking while owned and closed by
+            ``close()``.
+
+    Raises:
+        system_error: ``bad_descriptor``: ``fd`` is not an open descriptor.
+
+    Handlers are never invoked from inside the initiating call (even for an empty buffer
+    or a closed descriptor), and run on the handler's associated executor if it has one,
+    else on this object's executor.
+    """
+
+    __slots__ = ()
+
+    # -- synchronous ------------------------------------------------------------------------
+
+    def read_some(self, buffers: Any) -> int:
+        """Read at least one byte into ``buffers``, blocking until some arrive.
+
+        Args:
+            buffers: a writable bytes-like object, or a list of them.
+
+        Returns:
+            The number of bytes read (0 only for an empty buffer).
+
+        Raises:
+            system_error: ``eof`` (the writer closed its end), ``bad_descriptor``
+                (closed), ``would_block`` (user non-blocking mode, nothing to read).
+        """
+        size, sequence = mutable_size(buffers)
+        fd = self._require("read_some")
+        if not size:
+            return 0
+        fn = _readv(fd) if sequence else self._read
+        assert fn is not None
+        n = self._sync("read_some", READ, lambda: fn(buffers))
+        if not n:
+            raise system_error(eof, "read_some")
+        return n
+
+    def write_some(self, buffers: Any) -> int:
+        """Write some of ``buffers``, blocking until at least one byte is written.
+
+        Returns:
+            The number of bytes written (0 only for empty data).
+
+        Raises:
+            system_error: ``broken_pipe`` (no reader left), ``bad_descriptor`` (closed),
+                ``would_block`` (user non-blocking mode, the pipe is full).
+        """
+        size, sequence = const_size(buffers)
+        fd = self._require("write_some")
+        if not size:
+            return 0
+        fn = _writev(fd) if sequence else self._write
+        assert fn is not None
+        return self._sync("write_some", WRITE, lambda: fn(buffers))
+
+    # -- asynchronous -----------------------------------------------------------------------
+
+    def async_read_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+        """Start reading at least one byte into ``buffers`` (read in place, no copy).
+
+        Args:
+            buffers: a writable bytes-like object or a list of them; it must stay untouched
+                until the handler runs.
+            token: the completion handler, or ``use_future``.
+
+        Handler:
+            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
+            this call. An empty buffer completes with success and 0.
+
+        Errors:
+            ``eof`` (the writing end was closed), ``operation_aborted``
+            (``cancel()``/``close()``), ``bad_descriptor`` (closed).
+
+        Raises:
+            TypeError: ``buffers`` is not a writable buffer.
+
+        Example::
+
+            pipe_in.async_read_some(buf, lambda ec, n: print(ec, bytes(buf[:n])))
+        """
+        if type(token) in self._fast and type(buffers) is bytearray:
+            # The fast path (see asiolike.detail.completion).
+            self._initiate_read(token, buffers)
+            return None
+        mutable_size(buffers)
+        return async_initiate(self._initiate_read, token, buffers)
+
+    def _initiate_read(self, handler: Callable[[error_code, int], object], buffers: Any) -> None:
+        ex = None if type(handler) in self._fast else self._op_executor(handler)
+        size, sequence = mutable_size(buffers)
+        fn = _readv(self._fd) if sequence and self._fd >= 0 else self._read
+        op = recv_op(handler, ex, fn, buffers)  # type: ignore[arg-type]
+        self._start(op, READ, size)
+
+    def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+        """Start writing some of ``buffers`` (at least one byte, maybe fewer than all).
+
+        Use ``asiolike.async_write`` to write everything.
+
+        Handler:
+            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
+            this call. Empty data completes with success and 0.
+
+        Errors:
+            ``broken_pipe`` (no reader left), ``operation_aborted``
+            (``cancel()``/``close()``), ``bad_descriptor`` (closed).
+
+        Raises:
+            TypeError: ``buffers`` is not bytes-like.
+        """
+        if type(token) in self._fast:
+            t = type(buffers)
+            if t is bytes or t is bytearray:
+                self._initiate_write(token, buffers)
+                return None
+        const_size(buffers)
+        return async_initiate(self._initiate_write, token, buffers)
+
+    def _initiate_write(self, handler: Callable[[error_code, int], object], buffers: Any) -> None:
+        ex = None if type(handler) in self._fast else self._op_executor(handler)
+        size, sequence = const_size(buffers)
+        fn = _writev(self._fd) if sequence and self._fd >= 0 else self._write
+        op = send_op(handler, ex, fn, buffers)  # type: ignore[arg-type]
+        self._start(op, WRITE, size)
+
+    def _start(self, op: recv_op | send_op, kind: int, size: int) -> None:
+        # Closed -> bad_descriptor; empty -> 0 at once; else try now, then the reactor.
+        # Completion always through the queue (R1).
+        state = self._state
+        if state is None:
+            op.ec = bad_descriptor
+        elif size and (state.ops[kind] or not op.perform()):
+            self._reactor.start_op(state, kind, op)
+            return
+        self._sched.post_immediate_completion(op)
+
+
+basic_stream_descriptor = stream_descriptor
+"""Asio's ``posix::basic_stream_descriptor<>``: the same class."""
+
+
+def _readv(fd: int) -> Callable[[Sequence[Any]], int]:
+    readv = os.readv
+    return lambda bufs: readv(fd, bufs[:_IOV_MAX])
+
+
+def _writev(fd: int) -> Callable[[Sequence[Any]], int]:
+    writev = os.writev
+    return lambda bufs: writev(fd, bufs[:_IOV_MAX])
