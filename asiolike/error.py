@@ -161,22 +161,24 @@ class condition_category(enum_category):
         return members is not None and code in members
 
 
-class error_code:
+class error_code(int):
     """An error value and its category, as ``asio::error_code``.
 
     Falsy on success, truthy on failure: ``if ec: return fail(ec, "read")``. Compares equal
     to the same value of the same category, and to an :class:`error_condition` that
-    matches it. Immutable and hashable.
-    """
+    matches it (never to a bare int). Immutable and hashable.
 
-    __slots__ = ("_category", "_value")
+    It derives from ``int`` (holding the value) for one reason: ``if ec:``, in every
+    handler of every program, is then answered by the interpreter without a call into
+    Python code. Use :meth:`value` and :meth:`category` rather than arithmetic on it.
+    """
 
     _value: int
     _category: error_category
 
-    def __init__(
-        self, value: int | error_code = 0, category: error_category | None = None
-    ) -> None:
+    def __new__(
+        cls, value: int | error_code = 0, category: error_category | None = None
+    ) -> error_code:
         # Asio's error_code(e) is make_error_code(e): a copy of a code (every error
         # enumerator here, net.error.eof included, is an error_code), or a value and its
         # category. Anything else fails here, not later in message() or ==.
@@ -187,19 +189,24 @@ class error_code:
                         "error_code(ec, category): a copied error_code keeps its own "
                         "category; pass error_code(ec) or error_code(int_value, category)"
                     )
-                self._value = value._value
-                self._category = value._category
-                return
-            if isinstance(value, bool) or not isinstance(value, int):
+                category = value._category
+                value = value._value
+            elif isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(
                     "error_code() takes an error_code (e.g. net.error.eof) or an int value "
                     f"with an optional category, not {value!r}"
                 )
-            value = int(value)
-        if category is not None and not isinstance(category, error_category):
+            else:
+                value = int(value)
+        elif category is not None and not isinstance(category, error_category):
             raise TypeError(f"error_code(value, category): not an error_category: {category!r}")
+        self = int.__new__(cls, value)
         self._value = value
         self._category = system_category if category is None else category
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (error_code, (self._value, self._category))
 
     def value(self) -> int:
         """The numeric value (an errno for the system category)."""
@@ -222,9 +229,6 @@ class error_code:
         """True when this code holds an error (the same as ``bool(ec)``)."""
         return self._value != 0
 
-    def __bool__(self) -> bool:
-        return self._value != 0
-
     def __eq__(self, other: object) -> bool:
         if type(other) is error_code:
             return self._value == other._value and self._category is other._category
@@ -232,6 +236,8 @@ class error_code:
             return other._category.equivalent(self, other._value)
         if isinstance(other, error_code):
             return self._value == other._value and self._category is other._category
+        if isinstance(other, int):
+            return False  # a bare int is no error_code (int's own == would say otherwise)
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:

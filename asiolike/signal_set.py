@@ -238,10 +238,8 @@ class _signal_registry:
             if svc is None:
                 reactor = sched.reactor
                 svc = _service(sched, reactor.register_descriptor(fd))
-                reactor.start_op(svc.state, READ, svc.reader)
-                if not svc.reader.ec:
-                    # Internal: the read does not keep run() alive (the waits do).
-                    sched.work_finished()
+                # Internal: the read does not keep run() alive (the waits do).
+                reactor.start_op(svc.state, READ, svc.reader, work=False)
             with self._lock:
                 self._services[sched] = svc
                 svc.sets.append(s)

@@ -13,7 +13,8 @@ The interface (what I/O objects and operations may use):
   thread; wakes a thread blocked in ``run()`` if one sleeps. This is how an operation
   whose result is known inside its initiating function completes (rule R1).
 * :meth:`scheduler.work_started` / :meth:`scheduler.work_finished`: a pending operation
-  counts as outstanding work (rule R3).
+  counts as outstanding work (rule R3). Operations waiting in the reactor are counted by
+  the reactor itself (``reactor.pending``), which this scheduler adds to its own count.
 * :meth:`scheduler.post_deferred_completion` (``op``): a pending operation finished: its
   completion is queued, *then* its work is released, so the count never touches zero in
   between. Called by whoever completes it (the reactor, the timer queue, ``cancel()``).
@@ -279,7 +280,7 @@ class scheduler:
 
     def has_outstanding_work(self) -> bool:
         """Queued handlers, pending operations or live work guards."""
-        return bool(self.queue or self.work)
+        return bool(self.queue or self.work or self.reactor.pending)
 
     def wake_one(self) -> None:
         """Wake one thread waiting for handlers (or interrupt the one in the reactor)."""
@@ -421,6 +422,7 @@ class scheduler:
         """``run()``: the hot loop."""
         queue = self.queue
         pop = queue.popleft
+        reactor = self.reactor
         n = 0
         while True:
             limit = n + _POLL_BATCH
@@ -437,7 +439,7 @@ class scheduler:
                 return n
             if queue:
                 self._poll_reactor()
-            elif self._running == 1 and self.work and not self._timer_heap:
+            elif self._running == 1 and (self.work or reactor.pending) and not self._timer_heap:
                 self._block_alone()
             elif not self._wait(None, True):
                 return n
@@ -501,7 +503,12 @@ class scheduler:
         try:
             # Re-checked now that the flags are up: the last work released, or a wait
             # enqueued, since the caller looked saw no sleeper to interrupt.
-            if not self.queue and not self.stopped and self.work and not self._timer_heap:
+            if (
+                not self.queue
+                and not self.stopped
+                and (self.work or self.reactor.pending)
+                and not self._timer_heap
+            ):
                 self.reactor.run(None)
         finally:
             with lock:
@@ -527,7 +534,7 @@ class scheduler:
                         return False
                     if self.queue:
                         return True
-                    if not self.work and self._idle == self._running:
+                    if not self.work and not self.reactor.pending and self._idle == self._running:
                         # No work anywhere and no other thread inside a handler: Asio stops.
                         self.stopped = True
                         cond.notify_all()

@@ -326,7 +326,7 @@ class basic_stream_socket(reactive_socket):
         ex = None if type(handler) in self._fast else self._op_executor(handler)
         t = type(buffers)
         if t is bytes or t is bytearray:
-            size = len(buffers)
+            size = 1 if buffers else 0  # only "empty or not" matters; no len() call
             fn = self._send
         elif t is memoryview and buffers.c_contiguous:
             size = buffers.nbytes
