@@ -111,9 +111,7 @@ async def _websockets_server() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set_result, None)
     # As serve: no compression, 16 MiB messages, a listen backlog as large as Asio's.
-    async with serve(
-        echo, HOST, 0, compression=None, max_size=16 << 20, backlog=4096
-    ) as server:
+    async with serve(echo, HOST, 0, compression=None, max_size=16 << 20, backlog=4096) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"listening on {HOST}:{port}", flush=True)
         await stop
@@ -168,7 +166,7 @@ async def _client(
                     ),
                     max(0.0, deadline - time.monotonic()),
                 )
-        except Exception as exc:  # noqa: BLE001 - counted and reported
+        except Exception as exc:  # counted and reported
             result["open_failed"] += 1
             note_error(f"open: {exc!r}")
             one_settled()
@@ -189,13 +187,13 @@ async def _client(
                 else:
                     result["corrupted"] += 1
                     note_error(f"corrupted: sent {len(message)} got {len(echo)}")
-        except Exception as exc:  # noqa: BLE001 - counted and reported
+        except Exception as exc:  # counted and reported
             note_error(f"session: {exc!r}")
         finally:
             result["lost"] += messages - done
             try:
                 await asyncio.wait_for(ws.close(), 10)
-            except Exception:  # noqa: BLE001 - the connection is gone either way
+            except Exception:  # the connection is gone either way
                 pass
 
     tasks = [asyncio.ensure_future(session(i)) for i in range(count)]
@@ -214,15 +212,13 @@ async def _client(
 
 def _run_client(args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.timeout
+    client = _client(args.port, args.first, args.count, args.messages, args.seed, deadline)
     try:
-        import uvloop
-
-        runner = uvloop.run
+        import uvloop  # the clients must not be the bottleneck
     except ImportError:
-        runner = asyncio.run
-    result = runner(
-        _client(args.port, args.first, args.count, args.messages, args.seed, deadline)
-    )
+        result = asyncio.run(client)
+    else:
+        result = uvloop.run(client)
     print(json.dumps(result), flush=True)
     return 0
 
@@ -313,7 +309,8 @@ def run_one(which: str, args: argparse.Namespace) -> dict[str, Any]:
             part = json.loads(_read_line(c, deadline))
             for key, value in part.items():
                 if key == "errors":
-                    totals.setdefault("errors", []).extend(value[: 10 - len(totals.get("errors", []))])
+                    errors = totals.setdefault("errors", [])
+                    errors.extend(value[: 10 - len(errors)])
                 else:
                     totals[key] = totals.get(key, 0) + value
         report["load_seconds"] = round(time.monotonic() - started, 1)
@@ -405,9 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="both",
         help="which server to load (default: both, asiolike first)",
     )
-    parser.add_argument(
-        "--processes", type=int, default=4, help="client processes (default: 4)"
-    )
+    parser.add_argument("--processes", type=int, default=4, help="client processes (default: 4)")
     parser.add_argument("--seed", type=int, default=1, help="the workload's random seed")
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="bound on one server's run, seconds"
