@@ -57,6 +57,7 @@ from asiolike.read_until import async_read_until, read_until
 from asiolike.signal_set import signal_set
 from asiolike.steady_timer import steady_timer
 from asiolike.strand import make_strand, strand
+from asiolike.system_timer import system_timer
 from asiolike.thread_pool import thread_pool
 from asiolike.write import async_write, write
 
@@ -120,6 +121,7 @@ __all__ = [
     "make_work_guard",
     "post",
     "steady_timer",
+    "system_timer",
     "strand",
     "system_error",
     "thread_pool",
