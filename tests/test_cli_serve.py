@@ -199,6 +199,10 @@ def test_deflate() -> None:
             assert client.response.headers["Sec-WebSocket-Extensions"].startswith(
                 "permessage-deflate"
             )
+            # websockets' zlib settings on our side: a 12-bit window (a quarter of the memory).
+            assert (
+                "server_max_window_bits=12" in client.response.headers["Sec-WebSocket-Extensions"]
+            )
             client.send("z" * 10000)
             assert client.recv(timeout=BOUND) == "z" * 10000
         server.interrupt()
