@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl as ssl_module
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from websockets.sync.client import connect
@@ -178,3 +181,107 @@ def test_a_client_survives_a_huge_content_length_in_the_101() -> None:
     assert "Traceback" not in err, err
     assert proc.returncode != 0
     assert "handshake" in err.lower(), err
+
+
+# -- ended sessions free everything (issue 10 item 4; Core v2's lifetimes) -------------------
+
+
+def _fd_count(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def _wait_for_fds(pid: int, target: int, bound: float = 3.0) -> int:
+    """Wait (on a steady_timer, bounded) until the process holds ``target`` descriptors."""
+    import asiolike as net
+
+    seen = [_fd_count(pid)]
+    with net.io_context() as ioc:
+        timer = net.steady_timer(ioc)
+        deadline = time.monotonic() + bound
+
+        def check(ec: net.error_code) -> None:
+            seen.append(_fd_count(pid))
+            if seen[-1] > target and time.monotonic() < deadline:
+                timer.expires_after(0.05)
+                timer.async_wait(check)
+
+        timer.expires_after(0.0)
+        timer.async_wait(check)
+        ioc.run_for(bound + 1.0)
+    return seen[-1]
+
+
+def _upgraded(port: int, tls: ssl_module.SSLContext | None = None) -> socket.socket:
+    sock: socket.socket = socket.create_connection(("127.0.0.1", port), timeout=BOUND)
+    if tls is not None:
+        sock = tls.wrap_socket(sock, server_hostname="localhost")
+    sock.sendall(_upgrade())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = sock.recv(4096)
+        assert chunk, answer
+        answer += chunk
+    assert answer.startswith(b"HTTP/1.1 101"), answer[:200]
+    return sock
+
+
+@pytest.mark.parametrize(
+    "server",
+    ["serve", "serve --idle-timeout 0", "websocket_server_async"],
+)
+def test_ended_sessions_leave_no_descriptor_behind(server: str) -> None:
+    argv = {
+        "serve": _WS_SERVERS["serve"],
+        "serve --idle-timeout 0": [*_WS_SERVERS["serve"], "--idle-timeout", "0"],
+        # Beast's suggested timeouts: a 30 s handshake timeout, a 300 s idle timeout.
+        "websocket_server_async": _WS_SERVERS["websocket_server_async"],
+    }[server]
+    with _process(argv) as (proc, port):
+        baseline = _fd_count(proc.pid)
+        live = [_upgraded(port) for _ in range(100)]
+        ended = [_upgraded(port) for _ in range(200)]
+        # Half vanish after their handshake, half before finishing their request.
+        for sock in ended[:100]:
+            sock.close()
+        for _ in range(100):
+            half = socket.create_connection(("127.0.0.1", port), timeout=BOUND)
+            half.sendall(_upgrade()[:40])
+            half.close()
+        for sock in ended[100:]:
+            sock.close()
+        try:
+            left = _wait_for_fds(proc.pid, baseline + len(live))
+            assert left <= baseline + len(live), (
+                f"{left - baseline - len(live)} descriptors of ended sessions still open"
+            )
+        finally:
+            for sock in live:
+                sock.close()
+        assert proc.poll() is None
+
+
+def test_failed_tls_handshakes_leave_no_descriptor_behind(tmp_path: Any) -> None:
+    from tests.ssl.pki import make_test_pki
+
+    pki = make_test_pki(str(tmp_path))
+    argv = [
+        "examples/websocket_server_async_ssl.py",
+        "127.0.0.1",
+        "0",
+        "1",
+        pki.server_cert,
+        pki.server_key,
+    ]
+    with _process(argv) as (proc, port):
+        baseline = _fd_count(proc.pid)
+        for i in range(250):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=BOUND)
+            # Garbage instead of a ClientHello, a truncated ClientHello, or nothing.
+            sock.sendall([b"GET / HTTP/1.1\r\n\r\n", b"\x16\x03\x01\x02\x00\x01", b""][i % 3])
+            sock.close()
+        left = _wait_for_fds(proc.pid, baseline)
+        assert left <= baseline, f"{left - baseline} descriptors of failed handshakes still open"
+        # And the server still serves.
+        tls = ssl_module.create_default_context(cafile=pki.ca)
+        _upgraded(port, tls).close()
+        assert proc.poll() is None
