@@ -9,7 +9,9 @@ Build (what CI runs; no network access is needed)::
 from __future__ import annotations
 
 import os
+import re
 import sys
+from typing import Any
 
 _DOCS = os.path.abspath(os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(_DOCS))  # the source tree's asiolike, not an installed one
@@ -90,3 +92,30 @@ try:
 except ImportError:  # pragma: no cover - the docs extra installs furo
     html_theme = "alabaster"
 html_title = f"asiolike {version}"
+# _static/asiolike.css: the porting guide's two-column tables fit the page (long literals
+# wrap in their cells).
+html_static_path = ["_static"]
+html_css_files = ["asiolike.css"]
+
+# -- the porting guide's literals ------------------------------------------------------------
+
+# Long C++ and Python literals in the porting tables wrap in their cells (asiolike.css); a
+# <wbr> after "::", ".", "(" and "," lets them wrap where a reader splits a name, not in
+# the middle of one. (<wbr> is not copied with the text, unlike a zero-width space.)
+_PRE_SPAN = re.compile(r'(<span class="pre">)([^<]*)(</span>)')
+_BREAK_AFTER = re.compile(r"(::|\.|\(|,)(?=.)")
+
+
+def _break_literals(
+    app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    if pagename != "porting" or "body" not in context:
+        return
+    context["body"] = _PRE_SPAN.sub(
+        lambda m: m.group(1) + _BREAK_AFTER.sub(r"\1<wbr>", m.group(2)) + m.group(3),
+        context["body"],
+    )
+
+
+def setup(app: Any) -> None:
+    app.connect("html-page-context", _break_literals)

@@ -11,9 +11,7 @@ from asiolike import beast
 from asiolike.beast import websocket
 from asiolike.beast.core.multi_buffer import multi_buffer
 from asiolike.buffer import DynamicBuffer, buffer_overflow_error
-from asiolike.ip import make_address, tcp
-
-BOUND = 5.0
+from tests.beast.websocket.test_stream_support import run, tcp_pair
 
 
 def fill(b: multi_buffer, payload: bytes) -> None:
@@ -163,7 +161,7 @@ def test_random_operations_match_a_bytes_model() -> None:
         op = rng.randrange(4)
         if op < 2:
             n = rng.choice((1, 7, 100, 511, 512, 513, 3000))
-            payload = bytes(rng.randrange(256) for _ in range(n))
+            payload = rng.randbytes(n)
             view = b.prepare(n)
             k = rng.randrange(n + 1)
             view[:k] = payload[:k]
@@ -182,21 +180,6 @@ def test_random_operations_match_a_bytes_model() -> None:
 
 
 # -- with the algorithms and streams -----------------------------------------------------------
-
-
-def tcp_pair(ioc: net.io_context) -> tuple[tcp.socket, tcp.socket]:
-    acc = tcp.acceptor(ioc, tcp.endpoint(make_address("127.0.0.1"), 0))
-    client = tcp.socket(ioc)
-    client.connect(tcp.endpoint(make_address("127.0.0.1"), acc.local_endpoint().port()))
-    server = acc.accept()
-    acc.close()
-    return client, server
-
-
-def run(ioc: net.io_context) -> None:
-    ioc.run_for(BOUND)
-    assert ioc.stopped(), "still running after the bound"
-    ioc.restart()
 
 
 def test_async_read_fills_several_pieces(ioc: net.io_context) -> None:
