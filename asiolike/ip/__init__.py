@@ -28,12 +28,22 @@ from asiolike.ip.basic_resolver import (
     resolver_base,
     resolver_flags,
 )
+from asiolike.ip.network import (
+    address_v4_range,
+    address_v6_range,
+    make_network_v4,
+    make_network_v6,
+    network_v4,
+    network_v6,
+)
 from asiolike.socket_base import _boolean_option
 
 __all__ = [
     "address",
     "address_v4",
+    "address_v4_range",
     "address_v6",
+    "address_v6_range",
     "bad_address_cast",
     "basic_endpoint",
     "basic_resolver",
@@ -43,7 +53,11 @@ __all__ = [
     "make_address",
     "make_address_v4",
     "make_address_v6",
+    "make_network_v4",
+    "make_network_v6",
     "multicast",
+    "network_v4",
+    "network_v6",
     "resolver_base",
     "resolver_flags",
     "tcp",

@@ -97,9 +97,18 @@ class address_v4:
         return _V4_LOOPBACK
 
     @staticmethod
-    def broadcast() -> address_v4:
-        """``255.255.255.255``."""
-        return _V4_BROADCAST
+    def broadcast(addr: address_v4 | None = None, mask: address_v4 | None = None) -> address_v4:
+        """``255.255.255.255``; or, given an address and its netmask, that subnet's broadcast.
+
+        ``address_v4.broadcast(make_address_v4("10.1.2.3"), make_address_v4("255.0.0.0"))``
+        is ``10.255.255.255`` (Asio's two-argument form; ``network_v4.broadcast()`` says
+        the same with a network).
+        """
+        if addr is None and mask is None:
+            return _V4_BROADCAST
+        if not isinstance(addr, address_v4) or not isinstance(mask, address_v4):
+            raise TypeError("address_v4.broadcast(addr, mask) takes two address_v4 values")
+        return address_v4(addr.to_uint() | (~mask.to_uint() & 0xFFFFFFFF))
 
     def to_bytes(self) -> bytes:
         """The four bytes, in network order."""
