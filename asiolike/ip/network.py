@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from typing import Final, Generic, TypeVar
+from typing import ClassVar, Final, Generic, Self, TypeVar
 
 from asiolike.error import invalid_argument, system_error
 from asiolike.ip.address import address_v4, address_v6, make_address_v4, make_address_v6
@@ -188,7 +188,67 @@ def _mask(prefix_length: int, bits: int) -> int:
     return ((1 << prefix_length) - 1) << (bits - prefix_length)
 
 
-class network_v4:
+class _basic_network(Generic[_A]):
+    """What both network types share: the address, the prefix, and their comparisons."""
+
+    __slots__ = ("_address", "_prefix")
+
+    _bits: ClassVar[int]
+    _address: _A
+    _prefix: int
+
+    def _remake(self, addr: _A, prefix_length: int) -> Self:
+        raise NotImplementedError
+
+    def address(self) -> _A:
+        """The address the network was made with (not masked)."""
+        return self._address
+
+    def prefix_length(self) -> int:
+        """The number of network bits (0 to 32, or 0 to 128)."""
+        return self._prefix
+
+    def network(self) -> _A:
+        """The network's address: :meth:`address` with the host bits cleared."""
+        raise NotImplementedError
+
+    def canonical(self) -> Self:
+        """The same network made from its :meth:`network` address (``10.0.0.0/8``)."""
+        return self._remake(self.network(), self._prefix)
+
+    def is_host(self) -> bool:
+        """Whether the prefix covers every bit (``/32``, ``/128``: a single address)."""
+        return self._prefix == self._bits
+
+    def is_subnet_of(self, other: Self) -> bool:
+        """Whether this network lies within ``other`` and is smaller (a proper subnet).
+
+        A network is not a subnet of itself, as in Asio.
+        """
+        if other._prefix >= self._prefix:
+            return False
+        return self._remake(self._address, other._prefix).canonical() == other.canonical()
+
+    def to_string(self) -> str:
+        """``"address/prefix"``, e.g. ``"10.1.2.3/8"`` or ``"2001:db8::/32"``."""
+        return f"{self._address}/{self._prefix}"
+
+    def __str__(self) -> str:
+        return self.to_string()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}('{self.to_string()}')"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is type(self):
+            return self._address == other._address and self._prefix == other._prefix
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._address, self._prefix))
+
+
+class network_v4(_basic_network[address_v4]):
     """An IPv4 network: an address and a prefix length (Asio's ``network_v4``).
 
     ``network_v4(addr, 24)`` or ``network_v4(addr, netmask)`` (``address_v4
@@ -198,7 +258,8 @@ class network_v4:
         ValueError: a prefix length above 32, or a netmask whose bits are not contiguous.
     """
 
-    __slots__ = ("_address", "_prefix")
+    __slots__ = ()
+    _bits = _V4_BITS
 
     def __init__(
         self, addr: address_v4 | None = None, prefix_or_mask: int | address_v4 = 0
@@ -217,13 +278,8 @@ class network_v4:
         self._address = addr
         self._prefix = prefix
 
-    def address(self) -> address_v4:
-        """The address the network was made with (not masked)."""
-        return self._address
-
-    def prefix_length(self) -> int:
-        """The number of network bits, 0 to 32."""
-        return self._prefix
+    def _remake(self, addr: address_v4, prefix_length: int) -> network_v4:
+        return network_v4(addr, prefix_length)
 
     def netmask(self) -> address_v4:
         """The prefix as a mask (``/24`` is ``255.255.255.0``)."""
@@ -248,50 +304,16 @@ class network_v4:
             return address_v4_range._span(value, value + 1)
         return address_v4_range._span(self.network().to_uint() + 1, self.broadcast().to_uint())
 
-    def canonical(self) -> network_v4:
-        """The same network made from its :meth:`network` address (``10.0.0.0/8``)."""
-        return network_v4(self.network(), self._prefix)
 
-    def is_host(self) -> bool:
-        """Whether the prefix length is 32 (a single address)."""
-        return self._prefix == _V4_BITS
-
-    def is_subnet_of(self, other: network_v4) -> bool:
-        """Whether this network lies within ``other`` and is smaller (a proper subnet).
-
-        A network is not a subnet of itself, as in Asio.
-        """
-        if other._prefix >= self._prefix:
-            return False
-        return network_v4(self._address, other._prefix).canonical() == other.canonical()
-
-    def to_string(self) -> str:
-        """``"address/prefix"``, e.g. ``"10.1.2.3/8"``."""
-        return f"{self._address}/{self._prefix}"
-
-    def __str__(self) -> str:
-        return self.to_string()
-
-    def __repr__(self) -> str:
-        return f"network_v4('{self.to_string()}')"
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is network_v4:
-            return self._address == other._address and self._prefix == other._prefix
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((network_v4, self._address, self._prefix))
-
-
-class network_v6:
+class network_v6(_basic_network[address_v6]):
     """An IPv6 network: an address and a prefix length (Asio's ``network_v6``).
 
     Raises:
         ValueError: a prefix length above 128.
     """
 
-    __slots__ = ("_address", "_prefix")
+    __slots__ = ()
+    _bits = _V6_BITS
 
     def __init__(self, addr: address_v6 | None = None, prefix_length: int = 0) -> None:
         if addr is None:
@@ -301,20 +323,12 @@ class network_v6:
         self._address = addr
         self._prefix = _check_prefix(prefix_length, _V6_BITS)
 
-    def _value(self) -> int:
-        return _int6(self._address)
-
-    def address(self) -> address_v6:
-        """The address the network was made with (not masked, with its scope id)."""
-        return self._address
-
-    def prefix_length(self) -> int:
-        """The number of network bits, 0 to 128."""
-        return self._prefix
+    def _remake(self, addr: address_v6, prefix_length: int) -> network_v6:
+        return network_v6(addr, prefix_length)
 
     def network(self) -> address_v6:
         """The network's address: :meth:`address` with the host bits cleared (no scope)."""
-        return _v6(self._value() & _mask(self._prefix, _V6_BITS))
+        return _v6(_int6(self._address) & _mask(self._prefix, _V6_BITS))
 
     def hosts(self) -> address_v6_range:
         """Every address of the network (IPv6 has no broadcast address to leave out).
@@ -322,41 +336,9 @@ class network_v6:
         For ``/128``, the address itself. The addresses keep the scope id of
         :meth:`address`.
         """
-        first = self._value() & _mask(self._prefix, _V6_BITS)
+        first = _int6(self._address) & _mask(self._prefix, _V6_BITS)
         last = first | ((1 << (_V6_BITS - self._prefix)) - 1)
         return address_v6_range._span(first, last + 1, self._address.scope_id())
-
-    def canonical(self) -> network_v6:
-        """The same network made from its :meth:`network` address."""
-        return network_v6(self.network(), self._prefix)
-
-    def is_host(self) -> bool:
-        """Whether the prefix length is 128 (a single address)."""
-        return self._prefix == _V6_BITS
-
-    def is_subnet_of(self, other: network_v6) -> bool:
-        """Whether this network lies within ``other`` and is smaller (a proper subnet)."""
-        if other._prefix >= self._prefix:
-            return False
-        return network_v6(self._address, other._prefix).canonical() == other.canonical()
-
-    def to_string(self) -> str:
-        """``"address/prefix"``, e.g. ``"2001:db8::/32"``."""
-        return f"{self._address}/{self._prefix}"
-
-    def __str__(self) -> str:
-        return self.to_string()
-
-    def __repr__(self) -> str:
-        return f"network_v6('{self.to_string()}')"
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is network_v6:
-            return self._address == other._address and self._prefix == other._prefix
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((network_v6, self._address, self._prefix))
 
 
 def _split(text: str, bits: int, what: str) -> tuple[str, int]:
