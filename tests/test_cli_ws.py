@@ -558,6 +558,10 @@ def test_a_certificate_failure_gives_no_plain_ws_hint(tmp_path: Any) -> None:
 # -- Ctrl-C and the terminal (processes) -------------------------------------------------------
 
 
+#: The bound on waits for a process (its start-up on a busy machine included).
+PROCESS_BOUND = 15.0
+
+
 class closes:
     """An echo handler that records the close code each connection ended with."""
 
@@ -579,7 +583,7 @@ def read_until(fd: int, wanted: bytes, seen: bytearray) -> bytes:
     import select
     import time
 
-    deadline = time.monotonic() + BOUND
+    deadline = time.monotonic() + PROCESS_BOUND
     while wanted not in seen:
         left = deadline - time.monotonic()
         assert left > 0, f"{wanted!r} not seen in {bytes(seen)!r}"
@@ -602,7 +606,7 @@ def ws_process(*args: str, **kwargs: Any) -> Iterator[subprocess.Popen[bytes]]:
         yield proc
     finally:
         proc.kill()
-        proc.wait(BOUND)
+        proc.wait(PROCESS_BOUND)
         for pipe in (proc.stdin, proc.stdout, proc.stderr):
             if pipe is not None:
                 pipe.close()
@@ -624,9 +628,9 @@ def test_ctrl_c_closes_with_1001_and_exits_130() -> None:
         read_until(proc.stdout.fileno(), b"hi\n", bytearray())  # open, and echoing
         # The input stays open: the close must come from Ctrl-C, not from its end.
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(BOUND) == 130
+        assert proc.wait(PROCESS_BOUND) == 130
         assert proc.stderr.read() == b"interrupted\n"
-        assert handler.ended.wait(BOUND)
+        assert handler.ended.wait(PROCESS_BOUND)
     assert handler.codes == [1001]
 
 
@@ -638,7 +642,7 @@ def test_ctrl_c_before_the_handshake_exits_130_at_once() -> None:
             assert proc.stderr is not None and proc.stdout is not None
             read_until(proc.stderr.fileno(), b"connected to", bytearray())
             proc.send_signal(signal.SIGINT)
-            assert proc.wait(BOUND) == 130
+            assert proc.wait(PROCESS_BOUND) == 130
             assert proc.stdout.read() == b""
 
 
@@ -662,8 +666,8 @@ def test_on_a_terminal_lines_are_marked() -> None:
             os.write(controller, "héllo\x07\n".encode())
             text = read_until(controller, "< héllo\\x07".encode(), seen)
             proc.send_signal(signal.SIGINT)
-            assert proc.wait(BOUND) == 130
-            assert handler.ended.wait(BOUND)
+            assert proc.wait(PROCESS_BOUND) == 130
+            assert handler.ended.wait(PROCESS_BOUND)
     finally:
         os.close(controller)
         if terminal >= 0:
@@ -695,7 +699,7 @@ def test_on_a_terminal_with_piped_input_sent_lines_are_shown() -> None:
             proc.stdin.write(b"one\ntwo\n")
             proc.stdin.close()
             text = read_until(controller, b"< two", bytearray())
-            assert proc.wait(BOUND) == 0
+            assert proc.wait(PROCESS_BOUND) == 0
     finally:
         os.close(controller)
         if terminal >= 0:
