@@ -16,6 +16,12 @@ The C++ handlers are lambdas capturing ``this`` and ``self`` (a ``shared_ptr`` t
 the session alive); here they are nested functions, which capture ``self`` the same way.
 Python has no destructor that runs at a known time, so the session closes its socket
 itself when it ends, where the C++ lets the last ``shared_ptr`` go.
+
+When ``accept`` fails, the server accepts again at once, as Asio's example does. That is
+fine for an error about one connection, but a process out of descriptors (``ulimit -n``
+reached, ``no_descriptors``) then fails again at once, at 100% CPU, until a descriptor is
+free. ``python -m asiolike serve`` shows what a server that must stay up does instead: it
+waits before accepting again (0.1 s doubling to 1 s).
 """
 
 from __future__ import annotations

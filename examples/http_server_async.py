@@ -23,6 +23,12 @@ handlers keep their object alive (the C++ uses ``shared_from_this()``), and the 
 closes its socket when the session is dropped (Beast's destructor). Beast sends the file
 with ``http::file_body``, reading it piece by piece while writing; this port reads the
 file into the response body.
+
+When ``accept`` fails, the listener reports it and stops accepting, as Beast's does: a
+failure such as ``no_descriptors`` (``ulimit -n`` reached) would fail again at once, and
+retrying at once would spin at 100% CPU. The process keeps serving the connections it
+has; restart it to accept again. ``python -m asiolike serve`` shows the alternative: it
+backs off (0.1 s doubling to 1 s) and accepts again once descriptors are free.
 """
 
 from __future__ import annotations

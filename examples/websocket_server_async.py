@@ -12,6 +12,12 @@ for that line and connect.
 A ``listener`` accepts connections; each one gets a ``session`` on a strand of its own,
 so the example stays correct with several threads. As in Beast, the methods passed as
 handlers keep their object alive (the C++ uses ``shared_from_this()``).
+
+When ``accept`` fails, the listener reports it and stops accepting, as Beast's does: a
+failure such as ``no_descriptors`` (``ulimit -n`` reached) would fail again at once, and
+retrying at once would spin at 100% CPU. The process keeps serving the connections it
+has; restart it to accept again. ``python -m asiolike serve`` shows the alternative: it
+backs off (0.1 s doubling to 1 s) and accepts again once descriptors are free.
 """
 
 from __future__ import annotations

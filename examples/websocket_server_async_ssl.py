@@ -14,6 +14,12 @@ Each connection gets a ``session`` on a strand of its own, with a
 ``websocket.stream(beast.ssl_stream(...))``: the TLS handshake first (bounded by the
 tcp_stream's timeout), then the WebSocket handshake, then the echo loop. When the client
 closes, the stream shuts TLS down and closes the socket.
+
+When ``accept`` fails, the listener reports it and stops accepting, as Beast's does: a
+failure such as ``no_descriptors`` (``ulimit -n`` reached) would fail again at once, and
+retrying at once would spin at 100% CPU. The process keeps serving the connections it
+has; restart it to accept again. ``python -m asiolike serve`` shows the alternative: it
+backs off (0.1 s doubling to 1 s) and accepts again once descriptors are free.
 """
 
 from __future__ import annotations

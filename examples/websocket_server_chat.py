@@ -34,6 +34,12 @@ This is Beast's "advanced" server shape, in one file where the C++ has one per c
 The C++ sessions leave the shared state in their destructor; Python has no destructor
 that runs at a known time, so a ``websocket_session`` leaves when its read loop ends,
 which is when its connection has ended.
+
+When ``accept`` fails, the listener reports it and stops accepting, as Beast's does: a
+failure such as ``no_descriptors`` (``ulimit -n`` reached) would fail again at once, and
+retrying at once would spin at 100% CPU. The process keeps serving the connections it
+has; restart it to accept again. ``python -m asiolike serve`` shows the alternative: it
+backs off (0.1 s doubling to 1 s) and accepts again once descriptors are free.
 """
 
 from __future__ import annotations
