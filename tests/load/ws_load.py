@@ -5,13 +5,16 @@ Not a test (pytest does not collect ``tests/load``): a script that reports figur
     python tests/load/ws_load.py                       # 1000 connections, both servers
     python tests/load/ws_load.py -n 5000 --server asiolike
     python tests/load/ws_load.py -n 5000 --processes 4 --json
+    python tests/load/ws_load.py -n 1000 --deflate
 
 For each server it starts the server as a process on 127.0.0.1 (``python -m asiolike
 serve``, or the same echo server written with the ``websockets`` library on asyncio, run
 by this script itself), then client processes that together open ``N`` connections. Once
 every connection is open, each sends ``--messages`` messages one after the other (0 B to
 64 KiB, text and binary, sizes spread log-uniformly, with 0 B and 64 KiB among them) and
-compares each echo with what it sent, type included. Then it reports:
+compares each echo with what it sent, type included (with ``--deflate``, both sides
+negotiate permessage-deflate: ``serve --deflate`` and websockets' compression). Then it
+reports:
 
 * messages sent, echoed intact, corrupted (a different payload or type) and lost (no echo:
   the connection failed or the bounded wait ran out), connections that failed to open;
@@ -100,7 +103,7 @@ def make_message(rng: random.Random) -> str | bytes:
 # -- the websockets server (run by this script as a process) -------------------------------
 
 
-async def _websockets_server() -> None:
+async def _websockets_server(deflate: bool) -> None:
     from websockets.asyncio.server import ServerConnection, serve
 
     async def echo(ws: ServerConnection) -> None:
@@ -110,8 +113,12 @@ async def _websockets_server() -> None:
     stop = asyncio.get_running_loop().create_future()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set_result, None)
-    # As serve: no compression, 16 MiB messages, a listen backlog as large as Asio's.
-    async with serve(echo, HOST, 0, compression=None, max_size=16 << 20, backlog=4096) as server:
+    # As serve: 16 MiB messages, a listen backlog as large as Asio's, compression only
+    # with --deflate (websockets' default zlib settings, which serve --deflate uses too).
+    compression = "deflate" if deflate else None
+    async with serve(
+        echo, HOST, 0, compression=compression, max_size=16 << 20, backlog=4096
+    ) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"listening on {HOST}:{port}", flush=True)
         await stop
@@ -121,7 +128,7 @@ async def _websockets_server() -> None:
 
 
 async def _client(
-    port: int, first: int, count: int, messages: int, seed: int, deadline: float
+    port: int, first: int, count: int, messages: int, seed: int, deadline: float, deflate: bool
 ) -> dict[str, Any]:
     from websockets.asyncio.client import connect
 
@@ -158,7 +165,7 @@ async def _client(
                 ws = await asyncio.wait_for(
                     connect(
                         url,
-                        compression=None,
+                        compression="deflate" if deflate else None,
                         max_size=None,
                         open_timeout=None,
                         ping_interval=None,
@@ -212,7 +219,9 @@ async def _client(
 
 def _run_client(args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.timeout
-    client = _client(args.port, args.first, args.count, args.messages, args.seed, deadline)
+    client = _client(
+        args.port, args.first, args.count, args.messages, args.seed, deadline, bool(args.deflate)
+    )
     try:
         import uvloop  # the clients must not be the bottleneck
     except ImportError:
@@ -226,11 +235,13 @@ def _run_client(args: argparse.Namespace) -> int:
 # -- the driver ----------------------------------------------------------------------------
 
 
-def _start_server(which: str) -> tuple[subprocess.Popen[str], int]:
+def _start_server(which: str, deflate: bool) -> tuple[subprocess.Popen[str], int]:
     if which == "asiolike":
         cmd = [sys.executable, "-m", "asiolike", "serve", "--port", "0"]
+        if deflate:
+            cmd.append("--deflate")
     else:
-        cmd = [sys.executable, _HERE, "_websockets-server"]
+        cmd = [sys.executable, _HERE, "_websockets-server", str(int(deflate))]
     proc = subprocess.Popen(
         cmd,
         cwd=_ROOT,
@@ -259,8 +270,12 @@ def _read_line(proc: subprocess.Popen[str], deadline: float) -> str:
 def run_one(which: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run the load against one server; the figures."""
     deadline = time.monotonic() + args.timeout
-    server, port = _start_server(which)
-    report: dict[str, Any] = {"server": which, "connections": args.connections}
+    server, port = _start_server(which, args.deflate)
+    report: dict[str, Any] = {
+        "server": which,
+        "connections": args.connections,
+        "deflate": args.deflate,
+    }
     clients: list[subprocess.Popen[str]] = []
     try:
         report["fds_before"] = fd_count(server.pid)
@@ -284,6 +299,7 @@ def run_one(which: str, args: argparse.Namespace) -> dict[str, Any]:
                         str(count),
                         str(args.messages),
                         str(args.seed),
+                        str(int(args.deflate)),
                         str(max(1.0, deadline - time.monotonic())),
                     ],
                     cwd=_ROOT,
@@ -351,7 +367,8 @@ def _cpu_seconds(pid: int) -> float:
 
 def _print_report(report: dict[str, Any]) -> None:
     n = report["connections"]
-    print(f"== {report['server']}: {n} connections")
+    deflate = ", permessage-deflate" if report["deflate"] else ""
+    print(f"== {report['server']}: {n} connections{deflate}")
     print(
         f"   opened {report.get('opened', 0)} (failed {report.get('open_failed', 0)}) "
         f"in {report.get('open_seconds')} s; load {report.get('load_seconds')} s; "
@@ -380,11 +397,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["_websockets-server"]:
         raise_nofile(1 << 20)
-        asyncio.run(_websockets_server())
+        asyncio.run(_websockets_server(argv[1:] == ["1"]))
         return 0
     if argv[:1] == ["_client"]:
         p = argparse.ArgumentParser()
-        for name in ("port", "first", "count", "messages", "seed"):
+        for name in ("port", "first", "count", "messages", "seed", "deflate"):
             p.add_argument(name, type=int)
         p.add_argument("timeout", type=float)
         return _run_client(p.parse_args(argv[1:]))
@@ -412,6 +429,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=10.0,
         help="how long to wait for the server's descriptors to come back (default: 10 s)",
+    )
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="permessage-deflate on both sides (serve --deflate; websockets' compression)",
     )
     parser.add_argument("--json", action="store_true", help="print the reports as JSON too")
     args = parser.parse_args(argv)
