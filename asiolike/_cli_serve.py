@@ -50,7 +50,15 @@ from asiolike.beast import http, websocket
 from asiolike.ip import tcp
 from asiolike.signal_set import signal_set
 
-__all__ = ["SHUTDOWN_GRACE", "serve_options", "run_serve"]
+__all__ = [
+    "ACCEPT_BACKOFF",
+    "BUFFER_KEEP",
+    "HANDSHAKE_TIMEOUT",
+    "IDLE_TIMEOUT",
+    "SHUTDOWN_GRACE",
+    "serve_options",
+    "run_serve",
+]
 
 #: How long the closing handshakes may take once Ctrl-C was pressed, by default, in seconds.
 SHUTDOWN_GRACE: Final = 2.0
