@@ -1,6 +1,7 @@
 """The sdist is complete, and a wheel built from it passes tests run from it (issue 15).
 
-One test, in steps, bounded by one deadline (:data:`BUDGET`, about 20 s used of it):
+One test, in steps, bounded by one deadline (:data:`BUDGET`; about 15 s used of it on a
+quiet machine with two cores):
 
 1. build the sdist from this checkout (``python -m build --sdist --no-isolation``: the
    build tools come with the ``test`` extra, so nothing is downloaded) and check that it
@@ -14,12 +15,12 @@ One test, in steps, bounded by one deadline (:data:`BUDGET`, about 20 s used of 
    check that ``python -m asiolike --version`` names the build the wheel holds;
 4. run a subset of the suite from the unpacked tree against that wheel.
 
-The subset (:data:`SUBSET`, about 15 s) is chosen to cover what the packaging can break,
+The subset (:data:`SUBSET`, about 10 s) is chosen to cover what the packaging can break,
 not the library's logic (the full suite does that, once): the command line and the demo
-(a WebSocket session end to end), the C masking accelerator against the pure-Python one,
-the shipped examples run as programs, a test folder with its own ``conftest.py``, and the
-interop tests against the ``websockets`` and stdlib peers. The whole suite from the sdist
-would double CI time.
+(a WebSocket session end to end, ``--version`` naming the build), the C masking
+accelerator against the pure-Python one, the shipped examples run as programs, a test
+folder with its own ``conftest.py`` (``tests/ip``), and the WebSocket interop tests against
+the ``websockets`` library. The whole suite from the sdist would double CI time.
 """
 
 from __future__ import annotations
@@ -39,17 +40,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: The bound on the whole test, in seconds.
-BUDGET = 60.0
+#: The bound on the whole test, in seconds: it takes about 15 s on a quiet two-core machine,
+#: and about 60 s while other test runs load it (a load average of 8); the bound catches a
+#: hang, not a slow machine.
+BUDGET = 120.0
 
 SUBSET = [
     "tests/test_main.py",
     "tests/beast/websocket/test_mask.py",
-    "tests/test_examples.py",
     "tests/examples",
     "tests/ip",
     "tests/beast/websocket/test_stream_interop.py",
-    "tests/beast/http/test_interop.py",
 ]
 
 pytestmark = pytest.mark.packaging
