@@ -31,18 +31,24 @@ given and only calls OpenSSL's read when a record was completed since its last a
 that found nothing. A header that does not look like TLS (a peer speaking plain TCP)
 turns tracking off for good, and OpenSSL sees every byte at once and reports the error.
 
+*Faults.* An exception other than the ``ssl`` module's documented ones (a bug of ours in
+the record tracking or the error mapping) fails the connection instead of raising out of
+``io_context.run()``: that operation and every later one complete with
+:data:`~asiolike.ssl.error.unexpected_result`, logged once at ERROR on ``asiolike.ssl``.
+
 An end of the transport is mapped by :meth:`engine.map_error_code`: ``eof`` stays ``eof``
 only when the peer's ``close_notify`` was seen; otherwise the stream was truncated.
 """
 
 from __future__ import annotations
 
+import logging
 import ssl as _ssl
 from collections.abc import Callable
 from typing import Any, Final
 
 from asiolike.error import eof, error_code, success
-from asiolike.ssl.error import make_error_code, stream_truncated
+from asiolike.ssl.error import make_error_code, stream_truncated, unexpected_result
 
 __all__ = [
     "WANT_INPUT_AND_RETRY",
@@ -65,6 +71,7 @@ _MAX_RECORD: Final = 16384 + 2048
 # Record content types: change_cipher_spec, alert, handshake, application_data, heartbeat.
 _RECORD_TYPES: Final = frozenset({20, 21, 22, 23, 24})
 _SSLError = _ssl.SSLError
+_log: Final = logging.getLogger("asiolike.ssl")
 
 
 class engine:
@@ -82,6 +89,7 @@ class engine:
         "_complete",
         "_deferred",
         "_established",
+        "_faulted",
         "_fed",
         "_header",
         "_in",
@@ -108,6 +116,8 @@ class engine:
         self._deferred: error_code | None = None
         self._established = False
         self._shutdown_received = False
+        # An unexpected exception failed the connection (see _fault).
+        self._faulted = False
         # Record tracking: bytes fed so far, the offset where the last complete record
         # ends, that offset at the last read that found nothing, and the parse state.
         self._tracking = True
@@ -142,20 +152,59 @@ class engine:
 
     def handshake(self) -> int:
         """Try to advance the handshake."""
-        want, finished = self._attempt(self._obj.do_handshake)
+        if self._faulted:
+            return self._failed()
+        try:
+            want, finished = self._attempt(self._obj.do_handshake)
+        except Exception:
+            return self._fault("the handshake")
         if finished:
             self._established = True
         return want
 
     def shutdown(self) -> int:
         """Try to send our ``close_notify`` and receive the peer's."""
-        want, finished = self._attempt(self._obj.unwrap)
+        if self._faulted:
+            return self._failed()
+        try:
+            want, finished = self._attempt(self._obj.unwrap)
+        except Exception:
+            return self._fault("the shutdown")
         if finished:
             self._shutdown_received = True
         return want
 
+    def _fault(self, what: str) -> int:
+        """Fail the connection after an unexpected exception (not one of the ``ssl``
+        module's documented errors, which are the peer's or OpenSSL's verdicts).
+
+        Defence in depth: the peer's records must not raise out of ``io_context.run()``.
+        The operation and every later one complete with ``unexpected_result``, logged
+        once at ERROR with the traceback.
+        """
+        _log.error(
+            "ssl: unexpected exception during %s; the stream fails with unexpected_result",
+            what,
+            exc_info=True,
+        )
+        self._faulted = True
+        return self._failed()
+
+    def _failed(self) -> int:
+        self.n = 0
+        self.ec = unexpected_result
+        return WANT_NOTHING
+
     def write(self, data: memoryview | bytes) -> int:
         """Try to encrypt ``data`` (all of it, or nothing)."""
+        if self._faulted:
+            return self._failed()
+        try:
+            return self._write(data)
+        except Exception:
+            return self._fault("a write")
+
+    def _write(self, data: memoryview | bytes) -> int:
         self.n = 0
         if not len(data):
             self.ec = success
@@ -175,6 +224,14 @@ class engine:
 
     def read(self, view: memoryview) -> int:
         """Try to decrypt application data into ``view``."""
+        if self._faulted:
+            return self._failed()
+        try:
+            return self._read(view)
+        except Exception:
+            return self._fault("a read")
+
+    def _read(self, view: memoryview) -> int:
         size = len(view)
         self.n = 0
         self.ec = success
@@ -246,9 +303,14 @@ class engine:
 
     def put_input(self, data: memoryview | bytes) -> None:
         """Hand bytes received from the peer to OpenSSL."""
-        self._in.write(data)
-        if self._tracking:
-            self._track(data)
+        if self._faulted:
+            return  # every operation reports the fault; the input is not looked at
+        try:
+            self._in.write(data)
+            if self._tracking:
+                self._track(data)
+        except Exception:
+            self._fault("record tracking")
 
     def _track(self, data: memoryview | bytes) -> None:
         size = len(data)

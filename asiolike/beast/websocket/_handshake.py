@@ -13,12 +13,19 @@ requested version is not 13 (a missing version gets 400, as in Beast).
 
 After a successful handshake, :func:`negotiated_deflate` turns the 101 response into the
 permessage-deflate parameters of the connection (the response sent, on the server).
+
+Defence in depth: the checks read the peer's text, so a bug of ours there must not raise
+out of ``io_context.run()``. An unexpected exception while checking fails the handshake
+with the code of the check that was running (``bad_sec_key`` while looking at the key...),
+one while reading a permessage-deflate offer declines the extension; either is logged once
+at ERROR, with its traceback, on ``asiolike.beast.websocket``.
 """
 
 from __future__ import annotations
 
 import binascii
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -58,6 +65,8 @@ WS_GUID: Final = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 USER_AGENT: Final = f"asiolike/{__version__}"
 """The User-Agent and Server value used when the decorator sets none (Beast's version string)."""
+
+log: Final = logging.getLogger("asiolike.beast.websocket")
 
 # Host: no whitespace, no controls, nothing that could end or split a header line.
 _BAD_HOST: Final = re.compile(r"[\x00-\x20\x7f]")
@@ -214,40 +223,65 @@ def check_response(
     Returns:
         ``success`` or the ``websocket.error`` code.
     """
-    if res.result_int() != 101:  # status.switching_protocols
-        return error.upgrade_declined
-    if res.version() != 11:
-        return error.bad_http_version
-    connection = res.find(field.connection)
-    if connection is None:
-        return error.no_connection
-    if not token_list_contains(connection, "upgrade"):
-        return error.no_connection_upgrade
-    upgrade = res.find(field.upgrade)
-    if upgrade is None:
-        return error.no_upgrade
-    if not token_list_contains(upgrade, "websocket"):
-        return error.no_upgrade_websocket
-    accept = res.find(field.sec_websocket_accept)
-    if accept is None:
-        return error.no_sec_accept
-    if accept != accept_key(key):
-        return error.bad_sec_accept
-    ec = check_response_extensions(
-        ", ".join(res.equal_range(field.sec_websocket_extensions)), deflate_offer
-    )
-    if ec is not success:  # it returns the success singleton or an error constant
-        return ec
-    chosen = res.equal_range(field.sec_websocket_protocol)
-    if chosen:
-        offered = (
-            parse_token_list(", ".join(req.equal_range(field.sec_websocket_protocol)))
-            if req is not None
-            else []
+    # Each check's code is also the verdict should that check fault (see _fault).
+    step = error.upgrade_declined
+    try:
+        if res.result_int() != 101:  # status.switching_protocols
+            return error.upgrade_declined
+        step = error.bad_http_version
+        if res.version() != 11:
+            return error.bad_http_version
+        step = error.no_connection_upgrade
+        connection = res.find(field.connection)
+        if connection is None:
+            return error.no_connection
+        if not token_list_contains(connection, "upgrade"):
+            return error.no_connection_upgrade
+        step = error.no_upgrade_websocket
+        upgrade = res.find(field.upgrade)
+        if upgrade is None:
+            return error.no_upgrade
+        if not token_list_contains(upgrade, "websocket"):
+            return error.no_upgrade_websocket
+        step = error.bad_sec_accept
+        accept = res.find(field.sec_websocket_accept)
+        if accept is None:
+            return error.no_sec_accept
+        if accept != accept_key(key):
+            return error.bad_sec_accept
+        step = error.bad_extension
+        ec = check_response_extensions(
+            ", ".join(res.equal_range(field.sec_websocket_extensions)), deflate_offer
         )
-        if len(chosen) != 1 or chosen[0] not in offered:
-            return error.bad_subprotocol
-    return success
+        if ec is not success:  # it returns the success singleton or an error constant
+            return ec
+        step = error.bad_subprotocol
+        chosen = res.equal_range(field.sec_websocket_protocol)
+        if chosen:
+            offered = (
+                parse_token_list(", ".join(req.equal_range(field.sec_websocket_protocol)))
+                if req is not None
+                else []
+            )
+            if len(chosen) != 1 or chosen[0] not in offered:
+                return error.bad_subprotocol
+        return success
+    except Exception:
+        return _fault("response", step)
+
+
+def _fault(what: str, ec: error_code) -> error_code:
+    # Defence in depth: a bug of ours while checking the peer's message fails this
+    # handshake with the code of the check that was running, rather than raising out of
+    # the caller's io_context.run() and stopping every other connection.
+    log.error(
+        "websocket: unexpected exception while checking the upgrade %s; "
+        "the handshake fails with %s",
+        what,
+        ec.name(),
+        exc_info=True,
+    )
+    return ec
 
 
 def check_request(req: http.request) -> error_code:
@@ -261,33 +295,43 @@ def check_request(req: http.request) -> error_code:
     Returns:
         ``success`` or the ``websocket.error`` code.
     """
-    if req.version() != 11:
-        return error.bad_http_version
-    if req.method() != verb.get:
-        return error.bad_method
-    if not req.count(field.host):
-        return error.no_host
-    connection = req.find(field.connection)
-    if connection is None:
-        return error.no_connection
-    if not token_list_contains(connection, "upgrade"):
-        return error.no_connection_upgrade
-    upgrade = req.find(field.upgrade)
-    if upgrade is None:
-        return error.no_upgrade
-    if not token_list_contains(upgrade, "websocket"):
-        return error.no_upgrade_websocket
-    key = req.find(field.sec_websocket_key)
-    if key is None:
-        return error.no_sec_key
-    if _SEC_KEY.fullmatch(key) is None:  # not the base64 encoding of 16 bytes
-        return error.bad_sec_key
-    version = req.find(field.sec_websocket_version)
-    if version is None:
-        return error.no_sec_version
-    if version != "13":
-        return error.bad_sec_version
-    return success
+    step = error.bad_http_version
+    try:
+        if req.version() != 11:
+            return error.bad_http_version
+        step = error.bad_method
+        if req.method() != verb.get:
+            return error.bad_method
+        step = error.no_host
+        if not req.count(field.host):
+            return error.no_host
+        step = error.no_connection_upgrade
+        connection = req.find(field.connection)
+        if connection is None:
+            return error.no_connection
+        if not token_list_contains(connection, "upgrade"):
+            return error.no_connection_upgrade
+        step = error.no_upgrade_websocket
+        upgrade = req.find(field.upgrade)
+        if upgrade is None:
+            return error.no_upgrade
+        if not token_list_contains(upgrade, "websocket"):
+            return error.no_upgrade_websocket
+        step = error.bad_sec_key
+        key = req.find(field.sec_websocket_key)
+        if key is None:
+            return error.no_sec_key
+        if _SEC_KEY.fullmatch(key) is None:  # not the base64 encoding of 16 bytes
+            return error.bad_sec_key
+        step = error.bad_sec_version
+        version = req.find(field.sec_websocket_version)
+        if version is None:
+            return error.no_sec_version
+        if version != "13":
+            return error.bad_sec_version
+        return success
+    except Exception:
+        return _fault("request", step)
 
 
 def build_response(
@@ -324,7 +368,7 @@ def build_response(
         res = http.response._blank(101, req.version())
         accept = accept_key(req[field.sec_websocket_key])
         res._append_trusted(*_ACCEPT_FIELDS, ("websocket", "upgrade", accept))
-        answer = negotiate(", ".join(req.equal_range(field.sec_websocket_extensions)), deflate_opts)
+        answer = _negotiate(req, deflate_opts)
         if answer is not None:
             res.set(field.sec_websocket_extensions, answer[1])
     if decorate is not None:
@@ -333,6 +377,22 @@ def build_response(
             return res
     res._append_trusted(*_SERVER, (USER_AGENT,))
     return res
+
+
+def _negotiate(
+    req: http.request, deflate_opts: permessage_deflate | None
+) -> tuple[DeflateParams, str] | None:
+    try:
+        return negotiate(", ".join(req.equal_range(field.sec_websocket_extensions)), deflate_opts)
+    except Exception:
+        # A bug of ours reading the client's offer (the peer's text): decline the extension
+        # (RFC 7692 allows it) rather than fail, or raise out of io_context.run().
+        log.error(
+            "websocket: unexpected exception while reading the permessage-deflate offer; "
+            "the connection runs without compression",
+            exc_info=True,
+        )
+        return None
 
 
 def negotiated_deflate(

@@ -486,3 +486,41 @@ def test_our_client_against_websockets_server(deflate: bool) -> None:
     assert check_response(res, key, offer, req=req) == success
     params = negotiated_deflate(res, offer)
     assert (params is not None) == deflate
+
+
+# -- a fault of our own while checking (issue 10 item 3) ------------------------------------
+
+
+def _boom(*args: object) -> bool:
+    raise RuntimeError("injected check fault")
+
+
+def test_a_fault_while_checking_fails_with_the_running_checks_code(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from asiolike.beast.websocket import _handshake
+
+    monkeypatch.setattr(_handshake, "token_list_contains", _boom)
+    with caplog.at_level("ERROR", logger="asiolike.beast.websocket"):
+        assert check_request(good_request()) == error.no_connection_upgrade
+        res = build_response(good_request(), success)
+        res.result(101)
+        assert check_response(res, KEY) == error.no_connection_upgrade
+    records = [r for r in caplog.records if r.name == "asiolike.beast.websocket"]
+    assert len(records) == 2
+    assert all(r.levelname == "ERROR" and r.exc_info is not None for r in records)
+
+
+def test_a_fault_while_reading_the_deflate_offer_declines_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from asiolike.beast.websocket import _handshake
+
+    monkeypatch.setattr(_handshake, "negotiate", _boom)
+    req = good_request()
+    req.set(field.sec_websocket_extensions, "permessage-deflate")
+    with caplog.at_level("ERROR", logger="asiolike.beast.websocket"):
+        res = build_response(req, success, ON)
+    assert res.result_int() == 101 and res.find(field.sec_websocket_extensions) is None
+    assert negotiated_deflate(res) is None
+    assert len([r for r in caplog.records if r.name == "asiolike.beast.websocket"]) == 1
