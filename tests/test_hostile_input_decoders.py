@@ -467,6 +467,11 @@ def upgrade_requests(draw: st.DrawFn) -> bytes:
 )
 @given(data=upgrade_requests())
 def test_the_accept_path_survives_any_request(data: bytes) -> None:
+    check_accept(data)
+
+
+def check_accept(data: bytes) -> None:
+    """A server accepts on 127.0.0.1; a peer sends ``data`` and ends its side."""
     ioc = asiolike.io_context()
     acc = tcp.acceptor(ioc, tcp.endpoint(make_address("127.0.0.1"), 0))
     peer = socket.create_connection(("127.0.0.1", acc.local_endpoint().port()))

@@ -1,7 +1,10 @@
-"""Measure the cost of a header fed one octet per put() against the same header fed whole.
+"""Measure the cost of a message fed one octet per put() against the same message fed whole.
 
 Run: ``python tests/fuzz/header_timing.py`` (prints milliseconds and ratios). Issue 10 item 7:
-the work per octet must not grow with the length of the line being received.
+the work per octet must not grow with the length of the line being received (a header
+field, a chunk-size line). Octet by octet, each put() is one Python call with its fixed
+cost (about a microsecond), so the figure to watch is the cost per octet: the same for a
+line of 300 octets and one of 8000.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ def _feed(data: bytes, step: int) -> None:
         del buf[:used]
         if ec and ec != http.error.need_more:
             raise AssertionError(ec)
-    assert p.is_header_done(), "the header did not complete"
+    assert p.is_done(), "the message did not complete"
 
 
 def _best(data: bytes, step: int, repeat: int) -> float:
@@ -43,6 +46,11 @@ CASES = {
         b"Accept-Language: en-US,en;q=0.5\r\nAccept-Encoding: gzip, deflate\r\n"
         b"Connection: keep-alive\r\n\r\n"
     ),
+    "8000-byte chunk-size line": (
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;e="
+        + b"e" * 8000
+        + b"\r\nhello\r\n0\r\n\r\n"
+    ),
 }
 
 
@@ -50,8 +58,6 @@ def main(argv: list[str] | None = None) -> None:
     args = argparse.ArgumentParser(description=__doc__).parse_args(argv)
     del args
     for name, data in CASES.items():
-        if len(data) > 8192:
-            raise AssertionError("over the default header limit")
         whole = _best(data, len(data), 50)
         octets = _best(data, 1, 3 if len(data) > 1000 else 20)
         print(

@@ -33,7 +33,13 @@ Line endings are CRLF only, as in Beast: a bare LF does not end a line but is an
 character of the part it falls in (``bad_version`` right after a request line, ``bad_reason``
 after a status line, ``bad_value`` inside a field value, ``bad_field`` as the empty line).
 Errors are named after the first offending octet, so the code never depends on how the
-input was split.
+input was split. An unfinished header is checked as it arrives, each octet once (see
+``_header.HeaderScanner``): a header dribbled in one octet per call costs linear work.
+
+Defence in depth: an unexpected exception of the parser's own while decoding the peer's
+octets fails the message like any malformed one (``bad_value``; ``bad_chunk`` in a chunked
+body), is logged once at ERROR on ``asiolike.beast.http`` with its traceback, and leaves the
+parser failed. Exceptions raised by the user's chunk callbacks are theirs and propagate.
 """
 
 from __future__ import annotations
