@@ -126,8 +126,9 @@ def feed_all_ways(
                     f"eager={eager} pieces={[len(p) for p in pieces]}: {outcome} != {reference}"
                 )
             if ec and ec != http.error.need_more:
-                # A failed parser keeps failing with the same code.
+                # A failed parser keeps failing with the same code, at the end of input too.
                 assert parser.put(b"more") == (0, ec)
+                assert parser.put_eof() == ec
     assert reference is not None and first is not None
     return reference, first
 

@@ -32,7 +32,7 @@ from asiolike.beast.websocket._protocol import (
 )
 from asiolike.beast.websocket.rfc6455 import close_code
 
-from ._split import variants
+from ._split import same_for_all_splits
 from .test_protocol import frame
 
 Verdict = list[tuple[object, ...]]
@@ -104,15 +104,8 @@ def verdict(
 
 
 def assert_split_free(data: bytes, every_split: bool = True, **options: Any) -> Verdict:
-    expected: Verdict | None = None
-    for label, chunks in variants(data, every_split):
-        got = verdict(chunks, **options)
-        if expected is None:
-            expected = got
-        else:
-            assert got == expected, f"{label} {options}: {got} != {expected}"
-    assert expected is not None
-    return expected
+    """The verdict for ``data``, asserted the same for every way of cutting it."""
+    return same_for_all_splits(data, lambda chunks: verdict(chunks, **options), every_split)
 
 
 # -- the regressions of issue 10 item 8 ----------------------------------------------------
