@@ -440,16 +440,18 @@ class basic_parser(Generic[_M]):
         limit = self._header_limit
         window = n if n < limit else limit
         scanner = self._scanner
-        if n < self._seen or scanner is None:
-            # First call, or not the previous octets plus more: start over.
+        if n < self._seen:
+            # Not the previous octets plus more: start over.
             self._scan = 0
-            scanner = self._scanner = _header.HeaderScanner(self._is_request)
+            scanner = self._scanner = None
         self._seen = n
         self._state = _HEADER
         end = _find(data, b"\r\n\r\n", self._scan, window)
         if end < 0:
             # Only the octets not checked before are looked at: linear in the header size
-            # however it is dribbled in.
+            # however it is dribbled in. (A header that comes whole never needs a scanner.)
+            if scanner is None:
+                scanner = self._scanner = _header.HeaderScanner(self._is_request)
             ec = scanner.scan(data, window)
             if ec is not success:
                 return 0, ec
