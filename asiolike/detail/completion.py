@@ -39,6 +39,14 @@ skip ``async_initiate``: plain functions, bound methods and partials, and only o
 untracked context's own executor). Initiating functions test ``type(token) in
 self._fast``: the same test everywhere, answered by a set chosen at construction.
 
+*Pending until the upcall* (rule R6): an I/O object that allows one pending operation of a
+kind (one read, one write) keeps a :class:`pending_mark` per kind, raises in its initiating
+function while the mark is busy, and hands the mark to the operation's
+:class:`composed_op`. :meth:`composed_op.complete` clears it right before the handler is
+invoked, on every path (called at once, dispatched, or posted because the operation
+finished inside its initiating function): the operation is pending from its initiation
+until its handler runs, whatever the timing, and a handler may start the next one.
+
 *Lifetimes* (rule R10): both bases let go of the handler *before* invoking it, as Asio frees
 an operation before the upcall. A completed operation (a timer wait remembered by its
 timer, a cancelled wait left in the timer heap) therefore keeps nothing of the user's, and
@@ -70,6 +78,7 @@ __all__ = [
     "PLAIN_CALLABLES",
     "NO_FAST_PATH",
     "op_executor",
+    "pending_mark",
 ]
 
 
@@ -263,6 +272,31 @@ def complete(
         ex.post(_partial(handler, *args))
 
 
+class pending_mark:
+    """Marks one kind of operation of an I/O object (its reads, say) as pending (rule R6).
+
+    ``busy`` is set by :class:`composed_op` when an operation given the mark is built, and
+    cleared by :meth:`composed_op.complete` right before the handler is invoked. The I/O
+    object tests ``busy`` in its initiating function and raises ``RuntimeError`` while it
+    is set; it clears ``busy`` itself only when the initiation fails (raises) after the
+    operation was built.
+    """
+
+    __slots__ = ("busy",)
+
+    def __init__(self) -> None:
+        self.busy = False
+
+    def __repr__(self) -> str:
+        return f"<pending_mark busy={self.busy}>"
+
+
+def _upcall(mark: pending_mark, handler: Callable[..., object], args: tuple[object, ...]) -> None:
+    # A queued completion of a marked operation: the operation stays pending until here.
+    mark.busy = False
+    handler(*args)
+
+
 class composed_op:
     """Base of composed operations (Beast's ``async_base``): the final handler and its delivery.
 
@@ -275,14 +309,24 @@ class composed_op:
         io_executor: the executor of the I/O object the operation works on.
         direct: whether ``io_executor`` :func:`~asiolike.detail.scheduler.invokes_directly`
             (asked by the I/O object once, or by the algorithm from the stream).
+        mark: optional, the I/O object's :class:`pending_mark` for this kind of operation:
+            set busy here, cleared right before the handler is invoked (R6).
+
+    :meth:`forward` is the intermediate handler of an operation whose inner result is its
+    final result (a stream that only wraps another's read, say): ``complete(True, ...)``
+    without the extra call.
     """
 
-    __slots__ = ("associated_executor", "direct", "handler", "io_executor")
+    __slots__ = ("associated_executor", "direct", "handler", "io_executor", "mark")
 
     handler: Callable[..., object] | None
 
     def __init__(
-        self, handler: Callable[..., object], io_executor: Executor, direct: bool = False
+        self,
+        handler: Callable[..., object],
+        io_executor: Executor,
+        direct: bool = False,
+        mark: pending_mark | None = None,
     ) -> None:
         ex = None if type(handler) in PLAIN_CALLABLES else associated_executor_of(handler)
         self.handler = handler
@@ -291,22 +335,51 @@ class composed_op:
         # A continuation of a plain handler on a direct executor runs inside that
         # context's run(): calling the handler is what dispatching would do.
         self.direct = ex is None and direct
+        self.mark = mark
+        if mark is not None:
+            mark.busy = True
 
     def complete(self, cont: bool, *args: object) -> None:
         """Deliver the final result (posted on the first step, dispatched later).
 
-        The operation lets go of the handler before invoking it (R10).
+        The operation lets go of the handler before invoking it (R10), and its mark is
+        cleared right before the handler runs (R6).
         """
         handler = self.handler
         self.handler = None
         if handler is None:
             raise AssertionError(f"{type(self).__name__} completed twice")
+        mark = self.mark
+        if cont and self.direct:
+            if mark is not None:
+                mark.busy = False
+            handler(*args)
+            return
+        ex = self.associated_executor
+        if ex is None:
+            ex = self.io_executor
+        f = _partial(handler, *args) if mark is None else _partial(_upcall, mark, handler, args)
         if cont:
-            if self.direct:
-                handler(*args)
-                return
-            ex = self.associated_executor
-            (self.io_executor if ex is None else ex).dispatch(_partial(handler, *args))
+            ex.dispatch(f)
         else:
-            ex = self.associated_executor
-            (self.io_executor if ex is None else ex).post(_partial(handler, *args))
+            ex.post(f)
+
+    def forward(self, *args: object) -> None:
+        """``complete(True, *args)``: pass as the handler of an inner operation whose result
+        is this operation's result (see the class). It lets go of the handler as
+        :meth:`complete` does.
+        """
+        handler = self.handler
+        self.handler = None
+        if handler is None:
+            raise AssertionError(f"{type(self).__name__} completed twice")
+        mark = self.mark
+        if self.direct:
+            if mark is not None:
+                mark.busy = False
+            handler(*args)
+            return
+        ex = self.associated_executor
+        (self.io_executor if ex is None else ex).dispatch(
+            _partial(handler, *args) if mark is None else _partial(_upcall, mark, handler, args)
+        )

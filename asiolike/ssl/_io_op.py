@@ -26,6 +26,12 @@ operation is not outstanding work by itself, but a lock's owner always has a nex
 operation pending and resumes the parked ones (queueing them) before it completes, so
 ``run()`` never returns while one waits.
 
+*Pending operations* (rule R6): one operation of each kind may be pending. Each kind has
+a :class:`~asiolike.detail.completion.pending_mark` in the core (``marks``), which the
+operation hands to :class:`~asiolike.detail.completion.composed_op`: it is busy from the
+initiating call until the handler is invoked (cleared by ``complete`` right before the
+upcall, on every path), so a second read in that window raises whatever the timing.
+
 Errors: the first error wins (an alert is still sent after a failed handshake, but the
 handler gets the handshake's error). An end of file from the next layer goes through
 the engine's ``map_error_code`` (``stream_truncated`` without the peer's
@@ -40,7 +46,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final
 
-from asiolike.detail.completion import composed_op
+from asiolike.detail.completion import composed_op, pending_mark
 from asiolike.detail.scheduler import fast_handlers, invokes_directly
 from asiolike.error import eof, error_code, success, system_error
 from asiolike.ssl._engine import WANT_INPUT_AND_RETRY, WANT_NOTHING, WANT_OUTPUT_AND_RETRY
@@ -83,10 +89,10 @@ class stream_core:
         "fast",
         "input",
         "input_view",
+        "marks",
         "next",
         "rd_owner",
         "rd_waiters",
-        "user",
         "wr_owner",
         "wr_waiters",
     )
@@ -104,8 +110,8 @@ class stream_core:
         self.wr_owner: io_op | None = None
         self.rd_waiters: deque[io_op] = deque()
         self.wr_waiters: deque[io_op] = deque()
-        # The pending operation of each kind (R6: one of each at a time).
-        self.user: list[io_op | None] = [None, None, None, None]
+        # Whether an operation of each kind is pending (R6: one of each at a time).
+        self.marks = (pending_mark(), pending_mark(), pending_mark(), pending_mark())
 
     def received(self, n: int) -> None:
         """Hand ``n`` bytes of the input buffer to the engine; grow the buffer if it filled."""
@@ -132,7 +138,7 @@ class io_op(composed_op):
     __slots__ = ("_core", "_ec", "_kind", "_n", "_off", "_out", "_state", "_view", "_want")
 
     def __init__(self, handler: Any, core: stream_core, kind: int, view: Any) -> None:
-        composed_op.__init__(self, handler, core.executor, core.direct)
+        composed_op.__init__(self, handler, core.executor, core.direct, core.marks[kind])
         self._core = core
         self._kind = kind
         self._view = view
@@ -244,7 +250,6 @@ class io_op(composed_op):
         kind = self._kind
         self._state = _IDLE
         self._view = None
-        core.user[kind] = None
         ec = self._ec
         if ec:
             eng = core.engine

@@ -35,7 +35,8 @@ from typing import Any, Final
 
 from asiolike.async_result import async_initiate
 from asiolike.buffer import _is_buffer, _views, buffer
-from asiolike.detail.completion import composed_op, executor_binder
+from asiolike.detail.completion import composed_op
+from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import error_code, system_error
 from asiolike.ip import tcp
 from asiolike.ssl._io_op import HANDSHAKE, READ, SHUTDOWN, WRITE, io_op, stream_core, sync_io
@@ -54,7 +55,6 @@ _GATHER_MAX: Final = 65536
 _EMPTY: Final = memoryview(bytearray())
 # Handlers that take async_initiate's plain-callable path (besides plain functions): the
 # composed operations above this stream (async_write, http, websocket) and bound handlers.
-_DIRECT: Final = (composed_op, executor_binder)
 
 
 class stream_base:
@@ -238,10 +238,10 @@ class stream(stream_base):
             )
 
     def _claim(self, kind: int, who: str) -> None:
-        if self._core.user[kind] is not None:
+        if self._core.marks[kind].busy:
             raise RuntimeError(
-                f"ssl.stream.{who}: another {who} is pending; start the next one from the "
-                "handler of the previous one"
+                f"ssl.stream.{who}: another {who} is pending (until its handler has run); "
+                "start the next one from the handler of the previous one"
             )
 
     # -- handshake --------------------------------------------------------------------------
@@ -356,16 +356,14 @@ class stream(stream_base):
     ) -> concurrent.futures.Future[Any] | None:
         """The initiation ``async_read_some`` and ``async_write_some`` share (R6 first)."""
         core = self._core
-        if core.engine is None or core.user[direction] is not None:
+        if core.engine is None or core.marks[direction].busy:
             self._require_engine(what)
             self._claim(direction, what)
-        fast = core.fast
-        if fast and (type(token) in fast or isinstance(token, _DIRECT)):
+        if type(token) in core.fast:
             # The fast path (see asiolike.detail.completion): what async_initiate does for
-            # a plain handler, or for a composed operation stepping through this stream,
-            # without the calls; never on a tracked context (every handler gets its id).
-            op = core.user[direction] = io_op(token, core, direction, view)
-            op.start()
+            # a plain handler, without the calls; never on a tracked context (every
+            # handler gets its id).
+            io_op(token, core, direction, view).start()
             return None
         return async_initiate(self._initiate, token, direction, view)
 
@@ -418,9 +416,7 @@ class stream(stream_base):
         if kind == HANDSHAKE:
             self._engine_for(arg)
             arg = None
-        op = io_op(handler, core, kind, arg)
-        core.user[kind] = op
-        op.start()
+        io_op(handler, core, kind, arg).start()
 
     # -- Beast's teardown (used by websocket.stream when it closes) -------------------------
 
@@ -452,19 +448,19 @@ class stream(stream_base):
         return f"<asiolike.ssl.stream {state} over {self._next!r}>"
 
 
-class _teardown_done:
-    """Closes the lowest layer once the shutdown finished, then calls the handler."""
+class _teardown_done(composed_op):
+    """Closes the lowest layer once the shutdown finished, then completes the teardown."""
 
-    __slots__ = ("_handler", "_stream", "associated_executor")
+    __slots__ = ("_stream",)
 
     def __init__(self, s: stream, handler: Callable[[error_code], object]) -> None:
+        ex = s.get_executor()
+        composed_op.__init__(self, handler, ex, invokes_directly(ex))
         self._stream = s
-        self._handler = handler
-        self.associated_executor = getattr(handler, "associated_executor", None)
 
     def __call__(self, ec: error_code) -> None:
         _close_quietly(self._stream.lowest_layer())
-        self._handler(ec)
+        self.complete(True, ec)
 
 
 def _close_quietly(layer: Any) -> None:

@@ -371,3 +371,131 @@ def test_use_future(ioc: asiolike.io_context, tls_mem: Handshaken) -> None:
 
 def test_repr(tls_mem: Handshaken) -> None:
     assert repr(tls_mem.client).startswith("<asiolike.ssl.stream TLSv1.3 over ")
+
+
+# -- R6 without timing: pending from the initiating call until the handler ran ---------------
+
+
+def _probe(start: Callable[[], object], refused: list[str]) -> Callable[[], None]:
+    """A handler that tries ``start`` and records the refusal (a handler must not raise)."""
+
+    def probe() -> None:
+        try:
+            start()
+        except RuntimeError as exc:
+            refused.append(str(exc))
+
+    return probe
+
+
+@pytest.mark.parametrize("op", ["read", "write"])
+def test_r6_an_operation_completed_at_once_is_pending_until_its_handler(
+    ioc: asiolike.io_context, tls_tcp: Handshaken, op: str
+) -> None:
+    # An empty buffer completes inside the initiating call (queued, R1): still pending.
+    client = tls_tcp.client
+    order: list[str] = []
+
+    def start(h: Any) -> None:
+        if op == "read":
+            client.async_read_some(bytearray(), h)
+        else:
+            client.async_write_some(b"", h)
+
+    def first(ec: asiolike.error_code, n: int) -> None:
+        order.append("first")
+        start(lambda ec, n: order.append("second"))  # allowed: the first handler runs
+
+    start(first)
+    with pytest.raises(RuntimeError, match=f"another async_{op}_some is pending"):
+        start(Calls())
+    _run(ioc)
+    assert order == ["first", "second"]
+
+
+@pytest.mark.parametrize("size", [100, 4 << 20])
+def test_r6_a_second_write_raises_whatever_the_size(
+    ioc: asiolike.io_context, tls_tcp: Handshaken, size: int
+) -> None:
+    client, server = tls_tcp.client, tls_tcp.server
+    refused: list[str] = []
+    asiolike.post(ioc, _probe(lambda: client.async_write_some(b"z", Calls()), refused))
+    written: list[int] = []
+
+    def on_write(ec: asiolike.error_code, n: int) -> None:
+        assert not ec, ec
+        written.append(n)
+        if sum(written) < size:
+            client.async_write_some(memoryview(data)[sum(written) :], on_write)
+
+    data = b"w" * size
+    client.async_write_some(data, on_write)
+    with pytest.raises(RuntimeError, match="another async_write_some is pending"):
+        client.async_write_some(b"x", Calls())
+    got = bytearray()
+    rbuf = bytearray(65536)
+
+    def on_read(ec: asiolike.error_code, n: int) -> None:
+        assert not ec, ec
+        got.extend(rbuf[:n])
+        if len(got) < size:
+            server.async_read_some(rbuf, on_read)
+
+    server.async_read_some(rbuf, on_read)
+    with pytest.raises(RuntimeError, match="another async_read_some is pending"):
+        server.async_read_some(bytearray(4), Calls())
+    _run(ioc, 20)
+    assert len(refused) == 1 and "from the handler of the previous one" in refused[0]
+    assert len(got) == size and sum(written) == size
+
+
+def test_r6_a_read_from_another_handler_before_the_first_handler_raises(
+    ioc: asiolike.io_context, tls_tcp: Handshaken
+) -> None:
+    client, server = tls_tcp.client, tls_tcp.server
+    refused: list[str] = []
+    asiolike.post(ioc, _probe(lambda: server.async_read_some(bytearray(4), Calls()), refused))
+    rh, wh = Calls(), Calls()
+    server.async_read_some(bytearray(8), rh)
+    client.async_write_some(b"hello", wh)
+    _run(ioc)
+    assert len(refused) == 1
+    assert rh.once() == (error.success, 5)
+
+
+# -- defect 3: the fast path tracks handlers --------------------------------------------------
+
+
+def test_plain_function_handlers_are_tracked(
+    mem_pair: MemPair, client_ctx: ssl.context, server_ctx: ssl.context
+) -> None:
+    import io
+    import re
+
+    out = io.StringIO()
+    tracked = asiolike.io_context(handler_tracking=out)
+    a = testing.stream(tracked)
+    b = testing.connect(a)
+    client = ssl.stream(a, client_ctx)
+    client.set_verify_callback(ssl.host_name_verification("localhost"))
+    server = ssl.stream(b, server_ctx)
+    cec, sec = handshake_pair(tracked, client, server)
+    assert not cec and not sec
+    out.seek(0)
+    out.truncate()
+    seen: list[tuple[Any, int]] = []
+
+    def on_io(ec: asiolike.error_code, n: int) -> None:  # a plain function: the fast path
+        seen.append((ec, n))
+
+    client.async_write_some(b"hi", on_io)
+    server.async_read_some(bytearray(8), on_io)
+    tracked.run_for(5)
+    assert seen == [(error.success, 2), (error.success, 2)]
+    lines = [line.split("|", 2)[2] for line in out.getvalue().splitlines()]
+    created = [line for line in lines if re.fullmatch(r"0\*\d+\|.*", line)]
+    assert f"ssl_stream@{id(client):#x}.async_write_some" in [c.split("|")[1] for c in created]
+    assert f"ssl_stream@{id(server):#x}.async_read_some" in [c.split("|")[1] for c in created]
+    a.close()
+    b.close()
+    tracked.close()

@@ -12,9 +12,17 @@ gives every ``async_read_some``/``async_write_some`` of that write 30 seconds fr
 ``expires_after`` call. A read and a write may be pending at once, each with the
 deadline it started with; when either deadline passes, the whole stream times out.
 
-*Without an expiry* an operation goes straight to the socket: the handler is the socket
-operation's handler, nothing is allocated, and the cost over a bare ``tcp.socket`` is one
-method call.
+*One read and one write* may be pending at a time, with or without an expiry (rule R6,
+Beast's ``pending_guard``): each direction is a
+:class:`~asiolike.detail.completion.pending_mark`, busy from the initiating call until the
+handler is invoked (whether the operation completed at once or later), and a second
+operation in that window raises ``RuntimeError``. A connect counts as a write.
+
+*Without an expiry* an operation is a relay (:class:`_relay_op`): a
+:class:`~asiolike.detail.completion.composed_op` whose
+:meth:`~asiolike.detail.completion.composed_op.forward` is the socket operation's handler,
+so the socket's result is delivered as is, through the one completion path that clears the
+mark. The cost over a bare ``tcp.socket`` is the relay's two calls.
 
 *With an expiry* one operation object sits between the socket and the handler. The
 stream has one ``steady_timer``, armed for the earliest deadline of its pending
@@ -43,6 +51,12 @@ The timer's handler runs on the associated executor of the operation that armed 
 strand, typically), else on the stream's executor.
 
 Synchronous operations are not timed (as in Beast).
+
+*Interface for the layers above.* :meth:`tcp_stream._send_now` is the documented internal
+method a composed operation over this stream (the WebSocket write) may use: one
+non-blocking send through the socket's own ``_send_now`` (documented there), declined
+(-1) while a deadline is set or a write is pending, so that no timing and no R6 check is
+bypassed.
 """
 
 from __future__ import annotations
@@ -56,7 +70,7 @@ from asiolike.async_result import async_initiate
 from asiolike.beast.core import error as beast_error
 from asiolike.connect import async_connect as _range_connect
 from asiolike.connect import connect as _range_connect_sync
-from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.completion import Executor, composed_op, pending_mark
 from asiolike.detail.scheduler import fast_handlers, invokes_directly
 from asiolike.detail.socket_ops import const_size, mutable_size
 from asiolike.error import error_code, system_error
@@ -70,14 +84,28 @@ _monotonic = time.monotonic
 _NO_CONDITION: Final[Any] = object()
 
 
-class _direction:
-    """The timing state of one direction (reads, or writes and connects)."""
+class _direction(pending_mark):
+    """One direction (reads, or writes and connects): its R6 mark and its timing state."""
 
     __slots__ = ("op", "timed_out")
 
     def __init__(self) -> None:
+        pending_mark.__init__(self)
         self.op: _timed_op | None = None  # the pending operation that has a deadline
         self.timed_out = False  # set by the timeout, read by ``op``'s completion
+
+
+class _relay_op(composed_op):
+    """A read, write or connect without a deadline: the socket's result is the result.
+
+    The socket completes :meth:`forward` (a plain bound method, the socket's fast path)
+    or, for a handler bound to an executor, the op itself (its ``associated_executor``
+    then tells the socket where to run it).
+    """
+
+    __slots__ = ()
+
+    __call__ = composed_op.forward
 
 
 class _timed_op(composed_op):
@@ -92,7 +120,7 @@ class _timed_op(composed_op):
         direction: _direction,
         deadline: float,
     ) -> None:
-        composed_op.__init__(self, handler, stream._executor, stream._direct)
+        composed_op.__init__(self, handler, stream._executor, stream._direct, direction)
         self._stream = stream
         self._direction = direction
         self.deadline = deadline
@@ -165,7 +193,7 @@ class tcp_stream:
     As Beast's destructor, dropping the stream closes its socket.
 
     Not thread-safe, as Asio's sockets: use one stream from one thread at a time, or from
-    a strand. At most one timed read and one timed write may be pending at a time.
+    a strand. At most one read and one write (or connect) may be pending at a time.
     """
 
     __slots__ = (
@@ -392,23 +420,29 @@ class tcp_stream:
                 )
         elif condition is not None:
             raise TypeError("async_connect: a connect condition needs a range of endpoints")
+        if self._write.busy:
+            raise RuntimeError(_busy("async_connect", "write or connect"))
         return async_initiate(self._initiate_connect, token, endpoints, condition, single)
 
     def _initiate_connect(
         self, handler: Callable[..., object], endpoints: Any, condition: Any, single: bool
     ) -> None:
         expiry = self._expiry
-        if expiry is None:
-            if single:
-                self._socket.async_connect(endpoints, handler)
-            elif condition is None:
-                _range_connect(self._socket, endpoints, handler)
-            else:
-                _range_connect(self._socket, endpoints, condition, handler)
-            return
         d = self._write
-        if d.op is not None:
-            raise RuntimeError(_busy("async_connect", "write or connect"))
+        if expiry is None:
+            relay = _relay_op(handler, self._executor, self._direct, d)
+            inner = relay.forward if relay.associated_executor is None else relay
+            try:
+                if single:
+                    self._socket.async_connect(endpoints, inner)
+                elif condition is None:
+                    _range_connect(self._socket, endpoints, inner)
+                else:
+                    _range_connect(self._socket, endpoints, condition, inner)
+            except BaseException:
+                d.busy = False
+                raise
+            return
         op = _timed_connect_op(handler, self, d, expiry)
         if expiry <= _monotonic():
             self._time_out()
@@ -427,6 +461,7 @@ class tcp_stream:
                 _range_connect(self._socket, endpoints, condition, op)
         except BaseException:
             d.op = None
+            d.busy = False
             raise
         if not self._armed or expiry < self._armed_at:
             self._arm(op)
@@ -469,11 +504,21 @@ class tcp_stream:
 
         Raises:
             TypeError: ``buffers`` is not writable.
-            RuntimeError: a read with a deadline is already pending.
+            RuntimeError: a read is already pending (until its handler has run).
         """
-        if self._expiry is None:
-            return self._socket.async_read_some(buffers, token)
-        return async_initiate(self._initiate_timed, token, buffers, self._read)
+        d = self._read
+        if d.busy:
+            raise RuntimeError(_busy("async_read_some", "read"))
+        if type(token) in self._fast and self._expiry is None:
+            # The fast path (see asiolike.detail.completion): a plain handler, no deadline.
+            op = _relay_op(token, self._executor, self._direct, d)
+            try:
+                self._socket.async_read_some(buffers, op.forward)
+            except BaseException:
+                d.busy = False
+                raise
+            return None
+        return async_initiate(self._initiate_io, token, buffers, d)
 
     def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
         """Start writing some of ``buffers`` (at least one byte).
@@ -495,41 +540,57 @@ class tcp_stream:
 
         Raises:
             TypeError: ``buffers`` is not bytes-like.
-            RuntimeError: a write (or connect) with a deadline is already pending.
+            RuntimeError: a write (or connect) is already pending (until its handler has
+                run).
         """
-        if self._expiry is None:
-            return self._socket.async_write_some(buffers, token)
-        return async_initiate(self._initiate_timed, token, buffers, self._write)
+        d = self._write
+        if d.busy:
+            raise RuntimeError(_busy("async_write_some", "write or connect"))
+        if type(token) in self._fast and self._expiry is None:
+            op = _relay_op(token, self._executor, self._direct, d)
+            try:
+                self._socket.async_write_some(buffers, op.forward)
+            except BaseException:
+                d.busy = False
+                raise
+            return None
+        return async_initiate(self._initiate_io, token, buffers, d)
 
     def _send_now(self, data: bytes | bytearray | memoryview | list[Any]) -> int:
-        """The socket's ``_send_now`` while no deadline is set (see there); else -1."""
-        if self._expiry is not None:
+        """One non-blocking send now; the bytes sent, or -1 when not done now.
+
+        Part of the interface for the layers above (see the module): the socket's
+        ``_send_now`` while no deadline is set and no write is pending; else -1.
+        """
+        if self._expiry is not None or self._write.busy:
             return -1
         return self._socket._send_now(data)
 
-    def _initiate_timed(
+    def _initiate_io(
         self, handler: Callable[[error_code, int], object], buffers: Any, d: _direction
     ) -> None:
         sock = self._socket
         expiry = self._expiry
-        if d is self._read:
-            start = sock.async_read_some
-            if d.op is not None and expiry is not None and sock.is_open():
-                raise RuntimeError(_busy("async_read_some", "read"))
-        else:
-            start = sock.async_write_some
-            if d.op is not None and expiry is not None and sock.is_open():
-                raise RuntimeError(_busy("async_write_some", "write or connect"))
+        start = sock.async_read_some if d is self._read else sock.async_write_some
         if expiry is None or not sock.is_open():
             # A closed stream fails with the socket's bad_descriptor, without a timer.
-            start(buffers, handler)
+            relay = _relay_op(handler, self._executor, self._direct, d)
+            try:
+                start(buffers, relay.forward if relay.associated_executor is None else relay)
+            except BaseException:
+                d.busy = False
+                raise
             return
         op = _timed_op(handler, self, d, expiry)
         if expiry <= _monotonic():
-            if d is self._read:
-                mutable_size(buffers)
-            else:
-                const_size(buffers)
+            try:
+                if d is self._read:
+                    mutable_size(buffers)
+                else:
+                    const_size(buffers)
+            except BaseException:
+                d.busy = False
+                raise
             self._time_out()
             op.complete(False, beast_error.timeout, 0)
             return
@@ -540,6 +601,7 @@ class tcp_stream:
             start(buffers, op.__call__ if op.direct else op)
         except BaseException:
             d.op = None
+            d.busy = False
             raise
         if not self._armed or expiry < self._armed_at:
             self._arm(op)
@@ -551,8 +613,8 @@ class tcp_stream:
 
 def _busy(what: str, kind: str) -> str:
     return (
-        f"tcp_stream.{what}: a {kind} with a deadline is already pending; start the next "
-        "one from the handler of the previous one"
+        f"tcp_stream.{what}: a {kind} is already pending (until its handler has run); "
+        "start the next one from the handler of the previous one"
     )
 
 

@@ -24,7 +24,10 @@ what it asked for, so that a large body is not read 512 bytes at a time.
 The asynchronous form is a :class:`~asiolike.detail.completion.composed_op` over the
 stream's ``async_read_some``: every step runs where the final handler will, and the
 final handler is posted when the operation completes without waiting for the stream
-(rule R1).
+(rule R1). The stream is given the op's bound ``__call__`` when the final handler has no
+associated executor (a plain callable: the stream's fast path), else the op itself; and
+the op calls a plain handler directly at the end when the stream's executor
+:func:`~asiolike.detail.scheduler.invokes_directly` (asked once per operation).
 
 Both forms log each read and the message read at DEBUG on ``asiolike.beast.http``, the
 bytes cut to their first :data:`PREVIEW` (checked with ``isEnabledFor`` first, so that
@@ -41,6 +44,7 @@ from asiolike.beast.http import error
 from asiolike.beast.http.message import request, response
 from asiolike.beast.http.parser import basic_parser, request_parser, response_parser
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import eof, error_code, make_error_code, success, system_error
 
 __all__ = [
@@ -206,7 +210,7 @@ class read_op(composed_op):
         until: int,
         msg: request | response | None = None,
     ) -> None:
-        super().__init__(handler, io_executor)
+        composed_op.__init__(self, handler, io_executor, invokes_directly(io_executor))
         self._stream = stream
         self._buffer = buffer
         self._parser = parser
@@ -260,7 +264,9 @@ class read_op(composed_op):
             self._finish(cont, error.buffer_overflow)
             return
         view = self._view = buffer.prepare(n)
-        self._stream.async_read_some(view, self)
+        self._stream.async_read_some(
+            view, self.__call__ if self.associated_executor is None else self
+        )
 
     def __call__(self, ec: error_code, n: int) -> None:
         view = self._view

@@ -14,7 +14,9 @@ after the message.
 
 The asynchronous form is a :class:`~asiolike.detail.completion.composed_op` over the
 stream's ``async_write_some``; a serializer that is already done completes at once,
-through the queue (rule R1).
+through the queue (rule R1). As the reader, it gives the stream its bound ``__call__``
+for a handler without an associated executor, and calls such a handler directly at the
+end when the stream's executor :func:`~asiolike.detail.scheduler.invokes_directly`.
 
 Each write, and the end of the operation, is logged at DEBUG on ``asiolike.beast.http``
 (the data cut short), as the readers do.
@@ -29,6 +31,7 @@ from typing import Any, Final
 from asiolike.beast.http._read_op import log, preview
 from asiolike.beast.http.serializer import serializer
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import error_code, make_error_code, success, system_error
 
 __all__ = ["SOME", "HEADER", "MESSAGE", "write_op", "write_sync", "check_serializer"]
@@ -73,7 +76,7 @@ class write_op(composed_op):
         sr: serializer[Any],
         until: int,
     ) -> None:
-        super().__init__(handler, io_executor)
+        composed_op.__init__(self, handler, io_executor, invokes_directly(io_executor))
         self._stream = stream
         self._sr = sr
         self._until = until
@@ -89,7 +92,9 @@ class write_op(composed_op):
     def _write(self, data: Any) -> None:
         if log.isEnabledFor(_DEBUG):
             log.debug("writing %d bytes %s", memoryview(data).nbytes, preview(data))
-        self._stream.async_write_some(data, self)
+        self._stream.async_write_some(
+            data, self.__call__ if self.associated_executor is None else self
+        )
 
     def _done(self, cont: bool, ec: error_code) -> None:
         if log.isEnabledFor(_DEBUG):

@@ -18,6 +18,7 @@ from asiolike.beast.websocket._handshake import build_response, check_request, n
 from asiolike.beast.websocket._http_io import http_reader, read_message_sync
 from asiolike.beast.websocket._impl import CLOSED, FAILED, HANDSHAKE, stream_op
 from asiolike.beast.websocket._timeout import update_timer
+from asiolike.detail.completion import composed_op
 from asiolike.error import eof, error_code, success, system_error
 from asiolike.write import write
 
@@ -58,7 +59,8 @@ class accept_op(stream_op):
     def __init__(
         self, handler: Any, ws: stream_impl, req: http.request | None, initial: bytes
     ) -> None:
-        stream_op.__init__(self, handler, ws)
+        composed_op.__init__(self, handler, ws._executor, ws._plain, ws._user_hs)
+        self._ws = ws
         self._req = req
         self._reader = None if req is not None else _request_reader(initial)
         self._res: http.response | None = None
@@ -66,7 +68,6 @@ class accept_op(stream_op):
 
     def start(self) -> None:
         ws = self._ws
-        ws._user_hs = self
         update_timer(ws)
         reader = self._reader
         if reader is None:
@@ -75,7 +76,7 @@ class accept_op(stream_op):
         result = reader.step()
         if result == _need_more:
             self._step = _READ
-            ws._read(self._io)
+            ws._read(self)
         elif result:
             self._finish(False, result)
         else:
@@ -106,7 +107,7 @@ class accept_op(stream_op):
                     return
                 result = reader.feed(ws._received(n))
                 if result is not success and result == _need_more:
-                    ws._read(self._io)
+                    ws._read(self)
                     return
             if result is not success:
                 self._finish(True, result)
@@ -129,7 +130,6 @@ class accept_op(stream_op):
 
     def _finish(self, cont: bool, ec: error_code) -> None:
         ws = self._ws
-        ws._user_hs = None
         if ws._status == HANDSHAKE and ec:  # status first: open after a success
             ws._ec_delivered = True
             ws._set_final(FAILED)

@@ -25,6 +25,7 @@ from asiolike.beast.websocket._impl import CLOSED, CLOSING, FAILED, OPEN, stream
 from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.beast.websocket.rfc6455 import close_reason
+from asiolike.detail.completion import composed_op
 from asiolike.error import eof, error_code, operation_aborted, success, system_error
 from asiolike.write import write
 
@@ -70,7 +71,8 @@ class close_op(stream_op):
     __slots__ = ("_cr", "_result")
 
     def __init__(self, handler: Any, ws: stream_impl, cr: close_reason) -> None:
-        stream_op.__init__(self, handler, ws)
+        composed_op.__init__(self, handler, ws._executor, ws._plain, ws._user_close)
+        self._ws = ws
         self._cr = cr
         self._result = success
         self._step = _SEND
@@ -140,7 +142,7 @@ class close_op(stream_op):
         done, ec = _drain(conn)
         if not done:
             self._step = _READ
-            ws._read(self._io)
+            ws._read(self)
             return
         self._result = ec
         if ws._wr_lock is None:
@@ -191,7 +193,6 @@ class close_op(stream_op):
             ws._rd_release()
         if ws._wr_lock is self:
             ws._wr_release()
-        ws._user_close = None
         self.complete(cont, ec)
 
 

@@ -25,6 +25,7 @@ from asiolike.beast.websocket._handshake import (
 from asiolike.beast.websocket._http_io import copy_response, http_reader, read_message_sync
 from asiolike.beast.websocket._impl import CLOSED, FAILED, HANDSHAKE, stream_op
 from asiolike.beast.websocket._timeout import update_timer
+from asiolike.detail.completion import composed_op
 from asiolike.error import eof, error_code, success, system_error
 from asiolike.write import write
 
@@ -83,7 +84,8 @@ class handshake_op(stream_op):
         key: str,
         res: http.response | None,
     ) -> None:
-        stream_op.__init__(self, handler, ws)
+        composed_op.__init__(self, handler, ws._executor, ws._plain, ws._user_hs)
+        self._ws = ws
         self._req = req
         self._key = key
         self._res = res
@@ -91,7 +93,6 @@ class handshake_op(stream_op):
 
     def start(self) -> None:
         ws = self._ws
-        ws._user_hs = self
         update_timer(ws)
         self._step = _WRITE
         ws._send(self, http.to_bytes(self._req))
@@ -106,7 +107,7 @@ class handshake_op(stream_op):
                 self._finish(stop)
                 return
             self._step = _READ
-            ws._read(self._io)
+            ws._read(self)
             return
         # ``ec is not success`` and ``result is not success`` first: no error_code calls on
         # the usual path (the reader answers success or an error constant).
@@ -119,7 +120,7 @@ class handshake_op(stream_op):
                 return
             result = self._reader.feed(ws._received(n))
             if result is not success and result == _need_more:
-                ws._read(self._io)
+                ws._read(self)
                 return
         if result is not success:
             self._finish(result)
@@ -128,7 +129,6 @@ class handshake_op(stream_op):
 
     def _finish(self, ec: error_code) -> None:
         ws = self._ws
-        ws._user_hs = None
         if ws._status == HANDSHAKE and ec:  # status first: open after a success
             ws._ec_delivered = True
             ws._set_final(FAILED)

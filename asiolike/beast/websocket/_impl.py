@@ -26,6 +26,13 @@ finishes the connection: it writes the echo (if we had not sent a close yet), te
 transport down and sets the final status. A ``close`` that waits for the read lock then
 completes with what that operation found.
 
+*Pending operations* (rule R6): each kind of user operation (read, write, ping or pong,
+close, handshake or accept) has a :class:`~asiolike.detail.completion.pending_mark` on the
+stream (``_user_rd``...), busy from the initiating call until the handler is invoked: the
+operation hands it to :class:`~asiolike.detail.completion.composed_op`, whose ``complete``
+clears it right before the upcall, on every path. A second read or write in that window
+raises, whatever the size of the message and whether it completed at once.
+
 *Errors* are delivered once, as Beast's ``check_stop_now``: the first failure of a next
 layer operation goes to the operation that saw it and fails the stream; every later or
 still pending operation gets ``operation_aborted``. A timeout is delivered first as
@@ -44,7 +51,7 @@ from asiolike.beast.http._read_op import preview
 from asiolike.beast.websocket._deflate import permessage_deflate
 from asiolike.beast.websocket._options import frame_type, stream_base
 from asiolike.beast.websocket._protocol import READ_MESSAGE_MAX, WRITE_BUFFER_BYTES, Connection
-from asiolike.detail.completion import composed_op
+from asiolike.detail.completion import composed_op, pending_mark
 from asiolike.detail.scheduler import fast_handlers
 from asiolike.error import error_code, operation_aborted
 from asiolike.write import async_write
@@ -106,19 +113,23 @@ ControlCallback = Callable[[frame_type, bytes], object]
 _WRITE_SLOTS: Final = ("_wait_close", "_wait_idle_ping", "_wait_rd", "_wait_ping", "_wait_wr")
 
 
-def _spent(ec: error_code, n: int) -> None:
-    """What a finished operation's ``_io`` becomes (nothing may complete into it)."""
-    raise AssertionError(f"a finished WebSocket operation was resumed with {ec}, {n}")
-
-
 class stream_op(composed_op):
     """Base of the stream's composed operations: the stream and the frame being written.
 
+    Each operation initialises :class:`~asiolike.detail.completion.composed_op` itself
+    (``composed_op.__init__(self, handler, ws._executor, ws._plain, mark)``, ``mark``
+    being the stream's :class:`~asiolike.detail.completion.pending_mark` for its kind)
+    and sets ``_ws``; ``_out``, ``_off`` and ``_total`` are set by
+    :meth:`stream_impl._send` before anything reads them, ``_step`` by the operations
+    that have several.
+
     ``_step`` says which next-layer operation the op waits for, so that one ``__call__``
-    serves as the intermediate handler of all of them. ``_io`` is what is passed to the
-    next layer: the op itself when its handler is bound to an executor (the next layer
-    then runs the steps there), else its bound ``__call__``, a plain callable that the
-    next layer completes by its fastest path, on its own executor, as it would the op.
+    serves as the intermediate handler of all of them. What is passed to the next layer
+    is the op itself when its handler is bound to an executor (the next
+    layer then runs the steps there), else its bound ``__call__``, a plain callable that
+    the next layer completes by its fastest path, on its own executor, as it would the
+    op. A new bound method per step, never one stored on the op: that would be a cycle
+    (op, method, op) only the cyclic GC breaks (R10).
 
     ``direct`` (from :class:`~asiolike.detail.completion.composed_op`): the handler has no
     association and the stream runs on its io_context's own executor (without handler
@@ -127,30 +138,17 @@ class stream_op(composed_op):
     executor would do, minus its cost (this is every message's completion).
     """
 
-    __slots__ = ("_io", "_off", "_out", "_step", "_total", "_ws")
+    __slots__ = ("_off", "_out", "_step", "_total", "_ws")
 
-    def __init__(self, handler: Any, ws: stream_impl) -> None:
-        composed_op.__init__(self, handler, ws._executor, ws._plain)
-        # What the next layer completes: the op itself when its handler is bound to an
-        # executor (the steps then run there), else its bound __call__ (a plain callable
-        # the next layer completes by its fastest path).
-        self._io: Callable[[error_code, int], None] = (
-            self if self.associated_executor is not None else self.__call__
-        )
-        self._ws = ws
-        self._step = 0
-        self._out: Any = None
-        self._off = 0
-        self._total = 0
+    _ws: stream_impl
+    _out: Any
+    _off: int
+    _total: int
+    _step: int
 
     def __call__(self, ec: error_code, n: int) -> None:
         """The completion of a next-layer operation (each operation defines it)."""
         raise NotImplementedError
-
-    def complete(self, cont: bool, *args: object) -> None:
-        """Deliver the final result (posted on the first step, dispatched later)."""
-        self._io = _spent  # no cycle through the op's own bound method outlives it
-        composed_op.complete(self, cont, *args)
 
     def _more_to_write(self, ec: error_code, n: int) -> bool:
         """Account for ``n`` bytes written; True when the rest was sent off (wait again)."""
@@ -158,7 +156,10 @@ class stream_op(composed_op):
         if ec or off >= self._total:
             return False
         self._off = off
-        self._ws._next.async_write_some(memoryview(self._out)[off:], self._io)
+        self._ws._next.async_write_some(
+            memoryview(self._out)[off:],
+            self.__call__ if self.associated_executor is None else self,
+        )
         return True
 
     def _post(self, fn: Callable[[], object]) -> None:
@@ -239,8 +240,9 @@ class stream_impl(stream_base):
         # tracking on, completions keep the standard (tracked) path.
         self._fast = fast_handlers(ex)
         self._plain = bool(self._fast)
-        # A next layer that can write at once (tcp_stream, tcp.socket) lets a message's
-        # write skip the next layer's operation when the kernel takes it all (see _send).
+        # A next layer that can write at once (tcp_stream, tcp.socket: their documented
+        # ``_send_now``) lets a message's write skip the next layer's operation when the
+        # kernel takes it all (see _send).
         self._send_now: Callable[[Any], int] | None = (
             getattr(next_layer, "_send_now", None) if self._plain else None
         )
@@ -260,11 +262,12 @@ class stream_impl(stream_base):
         self._wait_wr: stream_op | None = None
         self._wait_r_close: stream_op | None = None
         self._wait_r_rd: stream_op | None = None
-        self._user_rd: stream_op | None = None
-        self._user_wr: stream_op | None = None
-        self._user_ping: stream_op | None = None
-        self._user_close: stream_op | None = None
-        self._user_hs: stream_op | None = None
+        # R6: which user operations are pending, until their handlers run (see above).
+        self._user_rd = pending_mark()
+        self._user_wr = pending_mark()
+        self._user_ping = pending_mark()
+        self._user_close = pending_mark()
+        self._user_hs = pending_mark()
         self._ec_delivered = False
         self._timed_out = False
         self._ctrl_cb: ControlCallback | None = None
@@ -325,7 +328,7 @@ class stream_impl(stream_base):
 
     def _begin_handshake(self, what: str) -> None:
         """Reset the per-connection state for a new opening handshake (Beast's ``reset``)."""
-        if self._user_hs is not None:
+        if self._user_hs.busy:
             raise RuntimeError(f"websocket.stream.{what}: a handshake is already in progress")
         status = self._status
         if status in (OPEN, CLOSING):
@@ -335,9 +338,9 @@ class stream_impl(stream_base):
         if (
             self._rd_lock is not None
             or self._wr_lock is not None
-            or self._user_rd is not None
-            or self._user_wr is not None
-            or self._user_close is not None
+            or self._user_rd.busy
+            or self._user_wr.busy
+            or self._user_close.busy
         ):
             raise RuntimeError(
                 f"websocket.stream.{what}: operations of the previous connection are "
@@ -416,22 +419,28 @@ class stream_impl(stream_base):
         op._out = out
         op._off = sent
         op._total = total
-        self._next.async_write_some(memoryview(out)[sent:] if sent else out, op._io)
+        self._next.async_write_some(
+            memoryview(out)[sent:] if sent else out,
+            op.__call__ if op.associated_executor is None else op,
+        )
         return False
 
-    def _read(self, op: Callable[[error_code, int], object]) -> None:
+    def _read(self, op: Any) -> None:
         """Read some bytes from the next layer into the receive buffer; ``op`` is called.
+
+        ``op`` is a :class:`stream_op` or the teardown's composed operation.
 
         The core may still hold a view of the last read (see ``_received``): it copies what
         it has left first, since the read overwrites the buffer.
         """
         conn = self._conn
         if conn is not None:
-            if type(conn._buf) is memoryview:
-                conn.own_input()
+            conn.own_input()
             if len(self._rbuf) > _RECV_MIN and conn.is_message_done():
                 self._shrink_recv()  # waiting for a new message: no large buffer meanwhile
-        self._next.async_read_some(self._rview, op)
+        self._next.async_read_some(
+            self._rview, op.__call__ if op.associated_executor is None else op
+        )
 
     def _received(self, n: int) -> memoryview:
         """The ``n`` bytes just read (valid until the next read); resizes the buffer.
@@ -528,8 +537,7 @@ class stream_impl(stream_base):
         """
         conn = self._conn
         if conn is not None:
-            if type(conn._buf) is memoryview:
-                conn.own_input()
+            conn.own_input()
             if len(self._rbuf) > _RECV_MIN and conn.is_message_done():
                 self._shrink_recv()
         return int(self._next.read_some(self._rview))

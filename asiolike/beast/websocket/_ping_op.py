@@ -14,6 +14,7 @@ from typing_extensions import Buffer
 
 from asiolike.beast.websocket._impl import CLOSED, stream_op
 from asiolike.beast.websocket.rfc6455 import ping_data_max
+from asiolike.detail.completion import composed_op
 from asiolike.error import error_code, operation_aborted, success, system_error
 from asiolike.write import write
 
@@ -58,7 +59,11 @@ class ping_op(stream_op):
     def __init__(
         self, handler: Any, ws: stream_impl, payload: bytes, pong: bool, idle: bool = False
     ) -> None:
-        stream_op.__init__(self, handler, ws)
+        # The keep-alive ping is the stream's own: no user ping is pending for it.
+        composed_op.__init__(
+            self, handler, ws._executor, ws._plain, None if idle else ws._user_ping
+        )
+        self._ws = ws
         self._payload = payload
         self._pong = pong
         self._idle = idle
@@ -114,7 +119,6 @@ class ping_op(stream_op):
             ws._wr_release()
         if self._idle:
             return
-        ws._user_ping = None
         self.complete(cont, ec)
 
 

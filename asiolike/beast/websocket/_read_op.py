@@ -54,6 +54,7 @@ from asiolike.beast.websocket._options import frame_type
 from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.buffer import DynamicBuffer, buffer_overflow_error
+from asiolike.detail.completion import composed_op
 from asiolike.error import eof, error_code, operation_aborted, success, system_error
 from asiolike.write import write
 
@@ -103,7 +104,9 @@ class read_op(stream_op):
         limit: int,
         some: bool,
     ) -> None:
-        stream_op.__init__(self, handler, ws)
+        composed_op.__init__(self, handler, ws._executor, ws._plain, ws._user_rd)
+        self._ws = ws
+        self._step = _READ
         self._buf = buf
         self._view = view
         self._limit = limit
@@ -159,7 +162,7 @@ class read_op(stream_op):
                 lim = len(self._view)
             ev = conn.next_event(lim)
             if ev is None:
-                ws._read(self._io)
+                ws._read(self)
                 return
             if type(ev) is DataEvent:
                 data = ev.data
@@ -207,7 +210,7 @@ class read_op(stream_op):
                     return
                 pieces = []
             if ev is None:
-                self._ws._read(self._io)
+                self._ws._read(self)
                 return
             if not self._control(ev, cont):
                 return
@@ -364,7 +367,6 @@ class read_op(stream_op):
                 ws._rd_release()
         if ws._wr_lock is self:
             ws._wr_release()
-        ws._user_rd = None
         if len(ws._rbuf) > _RECV_MIN:
             ws._message_read()  # let go of a large receive buffer (see _impl._RECV_MIN)
         if _log.isEnabledFor(_DEBUG):

@@ -70,7 +70,7 @@ class _teardown_op(composed_op):
     __slots__ = ("_lowest", "_server", "_ws")
 
     def __init__(self, handler: Any, ws: stream_impl, server: bool, lowest: Any) -> None:
-        composed_op.__init__(self, handler, ws._executor)
+        composed_op.__init__(self, handler, ws._executor, ws._plain)
         self._ws = ws
         self._server = server
         self._lowest = lowest
@@ -123,16 +123,22 @@ def async_teardown(ws: stream_impl, server: bool, handler: Any) -> None:
 
 
 class _adapt:
-    """Turns a custom teardown's ``handler(ec)`` into the operation's ``(ec, n)``."""
+    """Turns a custom teardown's ``handler(ec)`` into the operation's ``(ec, n)``.
+
+    Not an operation: a handler adapter that runs where the operation's steps run (its
+    ``associated_executor``), holding nothing once called.
+    """
 
     __slots__ = ("_op", "associated_executor")
 
-    def __init__(self, op: Any) -> None:
-        self._op = op
-        self.associated_executor = getattr(op, "associated_executor", None)
+    def __init__(self, op: composed_op) -> None:
+        self._op: Any = op
+        self.associated_executor = op.associated_executor
 
     def __call__(self, ec: error_code) -> None:
-        self._op(ec, 0)
+        op = self._op
+        self._op = None
+        op(ec, 0)
 
 
 def teardown(ws: stream_impl, server: bool) -> error_code:

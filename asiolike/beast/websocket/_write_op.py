@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Buffer
 
 from asiolike.beast.websocket._impl import CLOSED, stream_op
+from asiolike.detail.completion import composed_op
 from asiolike.error import error_code, operation_aborted, success, system_error
 from asiolike.write import write
 
@@ -55,7 +56,8 @@ class write_op(stream_op):
     def __init__(
         self, handler: Any, ws: stream_impl, data: bytes | bytearray | memoryview, fin: bool
     ) -> None:
-        stream_op.__init__(self, handler, ws)
+        composed_op.__init__(self, handler, ws._executor, ws._plain, ws._user_wr)
+        self._ws = ws
         self._data = data
         self._fin = fin
         self._size = len(data)
@@ -91,7 +93,10 @@ class write_op(stream_op):
         off = self._off + n
         if off < self._total and not ec:
             self._off = off
-            self._ws._next.async_write_some(memoryview(self._out)[off:], self._io)
+            self._ws._next.async_write_some(
+                memoryview(self._out)[off:],
+                self.__call__ if self.associated_executor is None else self,
+            )
             return
         ws = self._ws
         # ``is not success`` first: success is the shared constant, and its __bool__ is a
@@ -110,7 +115,6 @@ class write_op(stream_op):
                 ws._wr_release()
             else:
                 ws._wr_lock = None  # what _wr_release does when nobody waits
-        ws._user_wr = None
         self.complete(cont, ec, self._size if ec is success or not ec else 0)
 
 

@@ -407,13 +407,11 @@ class stream(stream_impl):
             type(buffer) is flat_buffer
             and type(token) in self._fast
             and self._status == OPEN
-            and self._user_rd is None
+            and not self._user_rd.busy
         ):
             # The common case, checked in one go: a whole small read costs little more
             # than the core's decoding.
-            op = read_op(token, self, buffer, None, 0, False)
-            self._user_rd = op
-            op.start()
+            read_op(token, self, buffer, None, 0, False).start()
             return None
         if not is_dynamic(buffer):
             raise TypeError(
@@ -462,7 +460,7 @@ class stream(stream_impl):
 
     def _check_read(self, what: str) -> None:
         self._require_open(what)
-        if self._user_rd is not None:
+        if self._user_rd.busy:
             raise RuntimeError(SECOND_READ.format(what))
 
     def _start_read(
@@ -472,7 +470,6 @@ class stream(stream_impl):
         if view is not None and not len(view):
             op.complete(False, success, 0)
             return
-        self._user_rd = op
         op.start()
 
     def read(self, buffer: DynamicBuffer) -> int:
@@ -531,11 +528,9 @@ class stream(stream_impl):
             )
             and type(token) in self._fast
             and self._status == OPEN
-            and self._user_wr is None
+            and not self._user_wr.busy
         ):
-            op = write_op(token, self, data, True)  # type: ignore[arg-type]
-            self._user_wr = op
-            op.start()
+            write_op(token, self, data, True).start()  # type: ignore[arg-type]
             return None
         payload = write_payload(data, "async_write")
         self._check_write("async_write")
@@ -558,13 +553,11 @@ class stream(stream_impl):
 
     def _check_write(self, what: str) -> None:
         self._require_open(what)
-        if self._user_wr is not None:
+        if self._user_wr.busy:
             raise RuntimeError(SECOND_WRITE.format(what))
 
     def _start_write(self, handler: Any, payload: Any, fin: bool) -> None:
-        op = write_op(handler, self, payload, fin)
-        self._user_wr = op
-        op.start()
+        write_op(handler, self, payload, fin).start()
 
     def write(self, data: str | Buffer) -> int:
         """The blocking :meth:`async_write`; returns the payload size.
@@ -609,7 +602,7 @@ class stream(stream_impl):
     def _control(self, payload: str | Buffer, token: Any, pong: bool, what: str) -> Future:
         data = ping_payload(payload, what)
         self._require_open(what)
-        if self._user_ping is not None:
+        if self._user_ping.busy:
             raise RuntimeError(
                 f"websocket.stream.{what}: a ping or pong is already pending; "
                 "send the next one from its handler"
@@ -618,9 +611,7 @@ class stream(stream_impl):
         return async_initiate(self._start_ping, token, data, pong)
 
     def _start_ping(self, handler: Any, data: bytes, pong: bool) -> None:
-        op = ping_op(handler, self, data, pong)
-        self._user_ping = op
-        op.start()
+        ping_op(handler, self, data, pong).start()
 
     def ping(self, payload: str | Buffer = b"") -> None:
         """The blocking :meth:`async_ping`."""
@@ -655,15 +646,13 @@ class stream(stream_impl):
         """
         reason = close_reason_arg(cr)
         self._require_open("async_close")
-        if self._user_close is not None:
+        if self._user_close.busy:
             raise RuntimeError("websocket.stream.async_close: a close is already pending")
         check_token(token, "async_close")
         return async_initiate(self._start_close, token, reason)
 
     def _start_close(self, handler: Any, reason: close_reason) -> None:
-        op = close_op(handler, self, reason)
-        self._user_close = op
-        op.start()
+        close_op(handler, self, reason).start()
 
     def close(self, cr: close_reason | int | str | None = None) -> None:
         """The blocking :meth:`async_close` (default: no close code).

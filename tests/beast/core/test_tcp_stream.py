@@ -631,20 +631,115 @@ def test_send_now_writes_at_once_or_declines(
     stream.expires_after(5)
     assert stream._send_now(b"timed") == -1
     stream.expires_never()
-    # Behind a queued write it would overtake it: declined.
+    # Behind a pending write it would overtake it: declined, until that write's handler ran.
     big = fill_send_buffer(stream, conn)
     results: Result = []
-    state = stream.socket()._state
-    assert state is not None
-    for _ in range(8):  # until the kernel's buffer is full and a write waits
-        stream.async_write_some(big, recorder(results))
-        if state.ops[1]:
-            break
-    assert state.ops[1]
+    stream.async_write_some(big, recorder(results))
     assert stream._send_now(b"late") == -1
     stream.cancel()
     run(ioc)
-    assert results[-1] == (operation_aborted, 0)
+    assert len(results) == 1  # a part sent at once, or aborted
     # A closed stream declines too (the async path reports bad_descriptor).
     stream.close()
     assert stream._send_now(b"closed") == -1
+
+
+# -- R6 without timing: one read and one write, pending until their handlers ran ---------------
+
+_EXPIRIES = [None, 30.0]
+
+
+def _expire(stream: tcp_stream, expiry: float | None) -> None:
+    if expiry is None:
+        stream.expires_never()
+    else:
+        stream.expires_after(expiry)
+
+
+@pytest.mark.parametrize("expiry", _EXPIRIES)
+def test_r6_a_second_read_raises_until_the_first_handler_ran(
+    ioc: io_context, connected: tuple[tcp_stream, socket.socket], expiry: float | None
+) -> None:
+    stream, conn = connected
+    _expire(stream, expiry)
+    events: list[Any] = []
+
+    def first(ec: error_code, n: int) -> None:
+        events.append(("first", ec, n))
+        stream.async_read_some(bytearray(8), second)  # allowed: the first handler runs
+
+    def second(ec: error_code, n: int) -> None:
+        events.append(("second", ec, n))
+
+    stream.async_read_some(bytearray(8), first)
+    with pytest.raises(RuntimeError, match="a read is already pending"):
+        stream.async_read_some(bytearray(8), recorder([]))
+    conn.sendall(b"abc")
+    ioc.run_one_for(5)
+    assert events == [("first", success, 3)]
+    conn.sendall(b"de")
+    run(ioc)
+    assert events[1] == ("second", success, 2)
+
+
+@pytest.mark.parametrize("expiry", _EXPIRIES)
+@pytest.mark.parametrize("size", [16, 8 << 20])
+def test_r6_a_second_write_raises_until_the_first_handler_ran(
+    ioc: io_context, connected: tuple[tcp_stream, socket.socket], expiry: float | None, size: int
+) -> None:
+    stream, conn = connected
+    result: Result = []
+    if size > 16:
+        # Fill the kernel's buffers: the next write waits for the reader.
+        big = fill_send_buffer(stream, conn)
+        while stream._send_now(big) > 0:
+            pass
+    _expire(stream, expiry)
+    # 16 bytes go to the kernel inside the call (the completion is queued): still pending.
+    stream.async_write_some(b"w" * size, recorder(result))
+    with pytest.raises(RuntimeError, match="a write or connect is already pending"):
+        stream.async_write_some(b"x", recorder(result))
+    with pytest.raises(RuntimeError, match="already pending"):
+        stream.async_connect(tcp.endpoint("127.0.0.1", 9), recorder(result))
+    refused: list[str] = []
+
+    def probe() -> None:
+        # Queued after the write started, before its handler when the write completed at
+        # once (then its handler is queued first) or later: refused either way.
+        try:
+            stream.async_write_some(b"y", recorder(result))
+        except RuntimeError as exc:
+            refused.append(str(exc))
+
+    if size == 16:
+        post(ioc, probe)  # runs after the queued completion: allowed
+        run(ioc)
+        assert refused == [] and len(result) == 2
+    else:
+        post(ioc, probe)  # runs while the large write waits: refused
+        ioc.poll()
+        assert len(refused) == 1 and "from the handler of the previous one" in refused[0]
+        stream.cancel()
+        run(ioc)
+        assert len(result) == 1
+
+
+@pytest.mark.parametrize("expiry", _EXPIRIES)
+def test_r6_a_write_from_a_handler_queued_before_its_completion_raises(
+    ioc: io_context, connected: tuple[tcp_stream, socket.socket], expiry: float | None
+) -> None:
+    stream, _ = connected
+    _expire(stream, expiry)
+    refused: list[str] = []
+    result: Result = []
+
+    def probe() -> None:
+        try:
+            stream.async_write_some(b"z", recorder(result))
+        except RuntimeError as exc:
+            refused.append(str(exc))
+
+    post(ioc, probe)  # queued before the write's (immediate) completion
+    stream.async_write_some(b"a", recorder(result))
+    run(ioc)
+    assert len(refused) == 1 and result == [(success, 1)]

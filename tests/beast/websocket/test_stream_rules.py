@@ -254,3 +254,131 @@ def test_every_failure_point_of_a_client_session_surfaces() -> None:
         return result[0]
 
     assert fail_loop(body) >= 5
+
+
+# -- R6 without timing: pending from the initiating call until the handler ran ---------------
+
+
+def _open_tcp_pair(ioc: asiolike.io_context) -> tuple[stream, stream]:
+    """An open client/server pair over ``beast.tcp_stream`` on real sockets."""
+    from asiolike import beast
+    from asiolike.ip import tcp
+
+    c, s = tcp_pair(ioc)
+    for sock in (c, s):
+        sock.set_option(tcp.no_delay(True))  # no Nagle: what is written is sent now
+    client, server = stream(beast.tcp_stream(c)), stream(beast.tcp_stream(s))
+    h1, h2 = Rec(), Rec()
+    server.async_accept(h1)
+    client.async_handshake("localhost", "/", h2)
+    run(ioc)
+    assert not h1.ec and not h2.ec
+    return client, server
+
+
+# 200 B and 200 KB go to the kernel at once (the write completes inside the initiating
+# call and is posted); 4 MiB does not (the write waits for the reader).
+_SIZES = [200, 200_000, 4 << 20]
+
+
+@pytest.mark.parametrize("size", _SIZES)
+def test_r6_a_second_write_raises_until_the_first_handler_ran(
+    ioc: asiolike.io_context, size: int
+) -> None:
+    client, server = _open_tcp_pair(ioc)
+    events: list[Any] = []
+
+    def on_write(ec: Any, n: int) -> None:
+        events.append(("write", ec, n))
+        # The handler runs: the write is no longer pending, the next one may start.
+        client.async_write(b"after", on_second)
+
+    def on_second(ec: Any, n: int) -> None:
+        events.append(("second", ec, n))
+
+    client.async_write(b"x" * size, on_write)
+    for start in (
+        lambda: client.async_write(b"y", Rec()),
+        lambda: client.async_write_some(True, b"y", Rec()),
+    ):
+        with pytest.raises(RuntimeError, match="a write is already pending"):
+            start()
+    sbuf = flat_buffer()
+    got: list[int] = []
+
+    def on_read(ec: Any, n: int) -> None:
+        assert not ec, ec
+        got.append(n)
+        sbuf.consume(n)
+        if len(got) < 2:
+            server.async_read(sbuf, on_read)
+
+    server.async_read(sbuf, on_read)
+    run(ioc)
+    assert [e[0] for e in events] == ["write", "second"]
+    assert not events[0][1] and events[0][2] == size
+    assert got == [size, 5]
+
+
+@pytest.mark.parametrize("size", [200, 4 << 20])
+def test_r6_a_write_from_another_handler_before_the_first_handler_raises(
+    ioc: asiolike.io_context, size: int
+) -> None:
+    client, server = _open_tcp_pair(ioc)
+    refused: list[str] = []
+
+    def probe() -> None:
+        # Queued before the write was started, so it runs before the write's handler
+        # (which is queued at once for a small write, later for a large one).
+        try:
+            client.async_write(b"z", Rec())
+        except RuntimeError as exc:
+            refused.append(str(exc))
+
+    asiolike.post(ioc, probe)
+    h = Rec()
+    client.async_write(b"x" * size, h)
+    sbuf = flat_buffer()
+    rh = Rec()
+    server.async_read(sbuf, rh)
+    run(ioc)
+    assert len(refused) == 1 and "start the next one from its handler" in refused[0]
+    ec, n = h.once
+    assert not ec and n == size
+    assert rh.once[1] == size
+
+
+def test_r6_a_read_that_completed_at_once_is_pending_until_its_handler(
+    ioc: asiolike.io_context,
+) -> None:
+    client, server = _open_tcp_pair(ioc)
+    # Two messages in flight before the server reads: its first read takes both frames,
+    # so the second read completes at once (inside its initiating call, posted).
+    for text in (b"one", b"two"):
+        h = Rec()
+        client.async_write(text, h)
+        run(ioc)
+        assert not h.ec
+    sbuf = flat_buffer()
+    order: list[str] = []
+
+    def first(ec: Any, n: int) -> None:
+        assert not ec
+        order.append("first")
+        server.async_read(sbuf, second)  # allowed: the first read's handler runs
+        with pytest.raises(RuntimeError, match="a read is already pending"):
+            server.async_read(flat_buffer(), Rec())
+        with pytest.raises(RuntimeError, match="a read is already pending"):
+            server.async_read_some(bytearray(4), Rec())
+        order.append("refused")
+
+    def second(ec: Any, n: int) -> None:
+        assert not ec
+        order.append("second")
+        assert bytes(sbuf.data()) == b"onetwo"
+
+    server.async_read(sbuf, first)
+    with pytest.raises(RuntimeError, match="a read is already pending"):
+        server.async_read(flat_buffer(), Rec())
+    run(ioc)
+    assert order == ["first", "refused", "second"]
