@@ -64,6 +64,8 @@ if TYPE_CHECKING:
 __all__ = ["basic_datagram_socket", "datagram_recv_op", "recv_from_op", "send_to_op"]
 
 _IOV_MAX = 1024
+# While attempts at once find nothing, one receive in this many tries one anyway.
+_PROBE_EVERY = 16
 _partial = functools.partial
 
 
@@ -109,7 +111,11 @@ class recv_from_op(queued_op):
         except OSError as exc:
             self.ec = error_of(exc)
             return True
-        self.value = (n, self.owner._endpoint_of(sa))
+        owner = self.owner
+        if sa == owner._last_sa and sa is not None:
+            self.value = (n, owner._last_ep)
+        else:
+            self.value = (n, owner._endpoint_of(sa))
         return True
 
 
@@ -195,13 +201,14 @@ class basic_datagram_socket(reactive_socket):
     executor.
     """
 
-    __slots__ = ("_last_ep", "_last_sa", "_no_sender")
+    __slots__ = ("_last_ep", "_last_sa", "_misses", "_no_sender")
 
     def __init__(
         self, ctx_or_ex: Any, protocol_or_endpoint: Any = None, native: Any = None
     ) -> None:
         self._last_sa: Any = None
         self._last_ep: Any = None
+        self._misses = 0
         # What a failed receive_from reports as the sender (Asio leaves it untouched).
         self._no_sender: tuple[int, Any] = (0, self.endpoint_type())
         super().__init__(ctx_or_ex, protocol_or_endpoint, native)
@@ -395,14 +402,39 @@ class basic_datagram_socket(reactive_socket):
 
     # -- asynchronous operations ------------------------------------------------------------
 
-    def _start(self, op: Any, kind: int) -> None:
-        # The one initiation path: closed -> bad_descriptor; try at once when nothing of
-        # the same direction waits; else the reactor. Completion always via the queue (R1).
+    def _start_send(self, op: Any) -> None:
+        # Closed -> bad_descriptor; else try at once when no send waits (a datagram send
+        # rarely blocks), else the reactor. Completion always via the queue (R1).
         state = self._state
         if state is None:
             op.ec = bad_descriptor
-        elif state.ops[kind] or not op.perform():
-            self._reactor.start_op(state, kind, op)
+        elif state.ops[WRITE] or not op.perform():
+            self._reactor.start_op(state, WRITE, op)
+            return
+        self._sched.post_immediate_completion(op)
+
+    def _start_receive(self, op: Any) -> None:
+        # As _start_send, but the attempt at once is made only while it pays: an attempt
+        # that finds nothing (a system call and an exception) stops them, and one in
+        # _PROBE_EVERY receives through the reactor tries again, so that a burst of
+        # queued datagrams is taken without a trip through the reactor for each.
+        state = self._state
+        if state is None:
+            op.ec = bad_descriptor
+        elif state.ops[READ]:
+            self._reactor.start_op(state, READ, op)
+            return
+        elif not self._speculate:
+            misses = self._misses + 1
+            if misses >= _PROBE_EVERY:
+                misses = 0
+                self._speculate = True
+            self._misses = misses
+            self._reactor.start_op(state, READ, op)
+            return
+        elif not op.perform():
+            self._speculate = False
+            self._reactor.start_op(state, READ, op)
             return
         self._sched.post_immediate_completion(op)
 
@@ -436,7 +468,7 @@ class basic_datagram_socket(reactive_socket):
             token, flags = flags_or_token, 0
             if type(token) in self._fast and type(destination) is self.endpoint_type:
                 t = type(buffers)
-                if t is bytes or t is bytearray:
+                if t is bytes or t is bytearray or (t is memoryview and buffers.c_contiguous):
                     # The fast path (see asiolike.detail.completion): async_initiate's
                     # work for a plain handler, without the call.
                     self._initiate_send_to(token, buffers, destination, 0)
@@ -452,10 +484,17 @@ class basic_datagram_socket(reactive_socket):
     ) -> None:
         sock = self._sock
         t = type(buffers)
-        sequence = not (t is bytes or t is bytearray or t is memoryview)
-        fn = None if sock is None else _sendto_fn(sock, sequence, flags)
+        fn: Callable[..., Any] | None
+        if sock is None:
+            fn = None
+        elif not flags and (t is bytes or t is bytearray or t is memoryview):
+            fn = sock.sendto
+        else:
+            fn = _sendto_fn(sock, not (t is bytes or t is bytearray or t is memoryview), flags)
+        # An echo answers the last sender: its address is at hand.
+        addr = self._last_sa if dest is self._last_ep else dest._sockaddr()
         ex = None if type(handler) in self._fast else self._op_executor(handler)
-        self._start(send_to_op(handler, ex, fn, buffers, dest._sockaddr()), WRITE)
+        self._start_send(send_to_op(handler, ex, fn, buffers, addr))
 
     def async_receive_from(
         self, buffers: Any, flags_or_token: Any, token: Any = None
@@ -505,11 +544,16 @@ class basic_datagram_socket(reactive_socket):
     ) -> None:
         sock = self._sock
         t = type(buffers)
-        sequence = not (t is bytearray or t is memoryview)
-        fn = None if sock is None else _recvfrom_fn(sock, sequence, flags)
-        # The queued operation delivers (ec, (n, sender)): spread it for the handler.
+        fn: Callable[..., Any] | None
+        if sock is None:
+            fn = None
+        elif not flags and (t is bytearray or t is memoryview):
+            fn = sock.recvfrom_into
+        else:
+            fn = _recvfrom_fn(sock, not (t is bytearray or t is memoryview), flags)
         ex = None if type(handler) in self._fast else self._op_executor(handler)
-        self._start(recv_from_op(_partial(_spread, handler), ex, fn, buffers, self), READ)
+        # The queued operation delivers (ec, (n, sender)): spread it for the handler.
+        self._start_receive(recv_from_op(_partial(_spread, handler), ex, fn, buffers, self))
 
     def async_send(
         self, buffers: Any, flags_or_token: Any, token: Any = None
@@ -540,7 +584,7 @@ class basic_datagram_socket(reactive_socket):
         t = type(buffers)
         sequence = not (t is bytes or t is bytearray or t is memoryview)
         fn = None if sock is None else send_fn(sock, sequence, flags)
-        self._start(send_op(handler, self._op_executor(handler), fn, buffers), WRITE)  # type: ignore[arg-type]
+        self._start_send(send_op(handler, self._op_executor(handler), fn, buffers))  # type: ignore[arg-type]
 
     def async_receive(
         self, buffers: Any, flags_or_token: Any, token: Any = None
@@ -573,7 +617,7 @@ class basic_datagram_socket(reactive_socket):
         sequence = not (t is bytearray or t is memoryview)
         fn = None if sock is None else recv_fn(sock, sequence, flags)
         op = datagram_recv_op(handler, self._op_executor(handler), fn, buffers)  # type: ignore[arg-type]
-        self._start(op, READ)
+        self._start_receive(op)
 
 
 def _no_so_error() -> int:
