@@ -72,6 +72,7 @@ __all__ = [
     "use_asyncio_t",
     "use_asyncio",
     "async_initiate",
+    "is_completion_token",
     "CompletionToken",
 ]
 
@@ -242,16 +243,23 @@ class _on_timeout:
             self._signal.emit(self._type)
 
 
-def _owner(initiation: Any) -> Any:
-    """The I/O object of an initiation (a bound method's object), through adapters."""
-    owner = getattr(initiation, "__self__", None)
-    return getattr(initiation, "io_owner", None) if owner is None else owner
+def _initiation_executor(initiation: Any) -> Any:
+    """The executor an initiation's I/O object runs on, if it tells: its ``io_executor``
+    attribute (set by adapters and ``co_spawn``), or its bound object's ``get_executor()``."""
+    ex = getattr(initiation, "io_executor", None)
+    if ex is None:
+        get_executor = getattr(getattr(initiation, "__self__", None), "get_executor", None)
+        if get_executor is not None:
+            ex = get_executor()
+    return ex
 
 
 def _io_executor(initiation: Any, args: tuple[Any, ...]) -> Any:
     """The executor of the I/O object an initiation works on (for ``cancel_after``'s timer)."""
-    owner = _owner(initiation)
-    for candidate in (owner, *args):
+    ex = _initiation_executor(initiation)
+    if ex is not None:
+        return ex
+    for candidate in args:
         get_executor = getattr(candidate, "get_executor", None)
         if get_executor is not None:
             return get_executor()
@@ -290,6 +298,15 @@ def _settle(future: Any, mode: int, args: tuple[Any, ...]) -> None:
         future.set_exception(exc)
     else:
         future.set_result(value)
+
+
+def is_completion_token(token: object) -> bool:
+    """Whether :func:`async_initiate` accepts ``token`` (for initiating functions that check
+    their arguments before calling it, R6)."""
+    kind = type(token)
+    return kind is use_future_t or kind is use_awaitable_t or kind in _TOKEN_TYPES or callable(
+        token
+    )
 
 
 def _is_handler(target: object) -> bool:
@@ -386,7 +403,7 @@ def _adapt(
         def bound(handler: Callable[..., object], *a: Any) -> None:
             initiation(cancellation_slot_binder(slot, handler), *a)
 
-        bound.io_owner = _owner(initiation)  # type: ignore[attr-defined]
+        bound.io_executor = _initiation_executor(initiation)  # type: ignore[attr-defined]
         return async_initiate(bound, inner, *args, exception_first=exception_first)
     if kind is cancel_after_t:
         adapter: cancel_after_t = token
@@ -406,7 +423,7 @@ def _adapt(
             timer.async_wait(_on_timeout(signal, adapter.type))
             initiation(_timeout_handler(handler, timer, signal.slot()), *a)
 
-        timed.io_owner = _owner(initiation)  # type: ignore[attr-defined]
+        timed.io_executor = _initiation_executor(initiation)  # type: ignore[attr-defined]
         inner = deferred if adapter.token is None else adapter.token
         return async_initiate(timed, inner, *args, exception_first=exception_first)
     if kind is use_asyncio_t:

@@ -344,6 +344,7 @@ class coro_thread:
         "_coro",
         "_filter",
         "_handler",
+        "_here",
         "_mode",
         "_outer_slot",
         "_signal",
@@ -362,6 +363,7 @@ class coro_thread:
     ) -> None:
         self._coro: Coroutine[Any, Any, Any] | None = coro
         self.associated_executor = executor
+        self._here = executor.running_in_this_thread
         self._handler = handler
         self._mode = AUTO
         self._cancelled = 0
@@ -392,7 +394,18 @@ class coro_thread:
             signal.emit(cancellation_type(wanted))
 
     def __call__(self, *args: Any) -> None:
-        """Resume the coroutine with the completion of the operation it awaits."""
+        """Resume the coroutine with the completion of the operation it awaits.
+
+        Every asiolike operation delivers through the associated executor, so this runs
+        where the coroutine belongs; a handler called from anywhere else (a foreign
+        thread) is posted there instead of resuming the coroutine in the wrong place.
+        """
+        if not self._here():
+            self.associated_executor.post(_partial(self._resume, args))
+            return
+        self._resume(args)
+
+    def _resume(self, args: tuple[Any, ...]) -> None:
         mode = self._mode
         if mode == AUTO and args:
             ec = args[0]

@@ -91,13 +91,18 @@ def co_spawn(ex: Any, coro: Any, token: Any) -> Any:
         TypeError: ``coro`` is not a coroutine; ``ex`` is not an executor or io_context;
             ``token`` is not a token.
     """
-    executor = as_executor(ex)
     coroutine = _as_coroutine(coro)
+    try:
+        executor = as_executor(ex)
+    except TypeError:
+        coroutine.close()  # never started: no "never awaited" warning
+        raise
 
     def initiation(handler: Callable[..., object]) -> None:
         thread = coro_thread(coroutine, executor, handler, associated_cancellation_slot_of(handler))
         executor.post(thread.start)
 
+    initiation.io_executor = executor  # type: ignore[attr-defined]  # for cancel_after
     try:
         return async_initiate(initiation, token, exception_first=True)
     except BaseException:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from asiolike.async_result import use_future_t
+from asiolike.async_result import is_completion_token
 from asiolike.beast.websocket._frame import is_valid_close_code
 from asiolike.beast.websocket.rfc6455 import close_code, close_reason
 from asiolike.buffer import DynamicBuffer
@@ -40,10 +40,10 @@ def is_dynamic(obj: object) -> bool:
 
 
 def check_token(token: object, what: str) -> None:
-    if not callable(token) and type(token) is not use_future_t:
+    if not is_completion_token(token):
         raise TypeError(
             f"websocket.stream.{what}: the last argument must be a completion handler or "
-            f"asiolike.use_future, not {token!r}"
+            f"a completion token (asiolike.use_future, use_awaitable...), not {token!r}"
         )
 
 
