@@ -50,6 +50,19 @@ def _timestamp(when: datetime.datetime) -> float:
 class system_timer(basic_waitable_timer):
     """A timer on the wall clock, ``time.time()`` (Asio's ``system_timer``).
 
+    The expiry is a point in calendar time: a timezone-aware ``datetime`` (a naive one is
+    local time, as ``datetime.timestamp()`` reads it), or a duration from now. A wait is
+    measured from the moment it starts: the time left on the wall clock then is waited
+    for on the monotonic clock, so a change of the system's time during a wait does not
+    move it (Asio re-reads the clock at least every five minutes and would follow it);
+    a new ``async_wait`` reads the clock anew.
+
+    Example::
+
+        timer = net.system_timer(ioc)
+        timer.expires_at(datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc))
+        timer.async_wait(on_new_year)
+
     Args:
         ctx_or_ex: the io_context (or executor) that runs the handlers.
         expiry: optional; a ``datetime`` (the expiry itself) or a duration (seconds or a

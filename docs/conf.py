@@ -79,6 +79,7 @@ nitpick_ignore = [
     ("py:obj", "asiolike.beast.http.serializer._M"),
     ("py:class", "_M"),
     ("py:class", "asiolike.detail.reactive_socket._O"),
+    ("py:obj", "asiolike.ip.network._A"),
     # The type of a private "argument not given" sentinel in http.request/response.
     ("py:class", "asiolike.beast.http.message._Unset"),
 ]

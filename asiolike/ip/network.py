@@ -55,7 +55,7 @@ def _int6(addr: address_v6) -> int:
     return int.from_bytes(addr.to_bytes(), "big")
 
 
-class _address_range(Generic[_A]):
+class basic_address_range(Generic[_A]):
     """Addresses from ``begin`` up to, not including, ``end``; computed as iterated."""
 
     __slots__ = ("_first", "_last", "_scope")
@@ -119,7 +119,7 @@ class _address_range(Generic[_A]):
         return f"{type(self).__name__}({self.begin()}, {self.end()})"
 
 
-class address_v4_range(_address_range[address_v4]):
+class address_v4_range(basic_address_range[address_v4]):
     """The IPv4 addresses ``[begin, end)`` (Asio's ``address_v4_range``).
 
     Args:
@@ -148,7 +148,7 @@ class address_v4_range(_address_range[address_v4]):
         return addr.to_uint() if type(addr) is address_v4 else None
 
 
-class address_v6_range(_address_range[address_v6]):
+class address_v6_range(basic_address_range[address_v6]):
     """The IPv6 addresses ``[begin, end)`` (Asio's ``address_v6_range``).
 
     The addresses carry ``begin``'s scope id.
@@ -188,7 +188,7 @@ def _mask(prefix_length: int, bits: int) -> int:
     return ((1 << prefix_length) - 1) << (bits - prefix_length)
 
 
-class _basic_network(Generic[_A]):
+class basic_network(Generic[_A]):
     """What both network types share: the address, the prefix, and their comparisons."""
 
     __slots__ = ("_address", "_prefix")
@@ -248,7 +248,7 @@ class _basic_network(Generic[_A]):
         return hash((type(self), self._address, self._prefix))
 
 
-class network_v4(_basic_network[address_v4]):
+class network_v4(basic_network[address_v4]):
     """An IPv4 network: an address and a prefix length (Asio's ``network_v4``).
 
     ``network_v4(addr, 24)`` or ``network_v4(addr, netmask)`` (``address_v4
@@ -305,7 +305,7 @@ class network_v4(_basic_network[address_v4]):
         return address_v4_range._span(self.network().to_uint() + 1, self.broadcast().to_uint())
 
 
-class network_v6(_basic_network[address_v6]):
+class network_v6(basic_network[address_v6]):
     """An IPv6 network: an address and a prefix length (Asio's ``network_v6``).
 
     Raises:

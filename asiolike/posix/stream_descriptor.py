@@ -14,7 +14,7 @@ and ``async_read_until`` work on it as on a socket::
     line = net.dynamic_buffer(bytearray())
     net.async_read_until(stdin, line, b"\\n", on_line)
 
-The read and write operations are the sockets' (:mod:`asiolike.detail.socket_ops`) with
+The read and write operations are the sockets' (``asiolike.detail.socket_ops``) with
 ``readv``/``write`` as their system calls.
 """
 
