@@ -232,7 +232,7 @@ class _transfer_all_op(composed_op):
         self._some(self._piece, self if self.associated_executor is not None else self.__call__)
 
 
-def _transfer_all_now(stream: Any, method: str, view: memoryview, token: object) -> bool:
+def _transfer_all_now(stream: Any, reading: bool, view: memoryview, token: object) -> bool:
     """The fast path of ``async_read``/``async_write`` (one buffer, ``transfer_all``).
 
     Taken when ``token`` is a plain handler and the stream's executor allows the fast path
@@ -241,7 +241,7 @@ def _transfer_all_now(stream: Any, method: str, view: memoryview, token: object)
     everything else, which takes the general path and its checks.
     """
     try:
-        some = getattr(stream, method)
+        some = stream.async_read_some if reading else stream.async_write_some
         ex = stream.get_executor()
     except AttributeError:
         return False
@@ -360,7 +360,7 @@ def async_read(
                 and buffers.c_contiguous
                 and not buffers.readonly
             )
-        ) and _transfer_all_now(stream, "async_read_some", memoryview(buffers), a):
+        ) and _transfer_all_now(stream, True, memoryview(buffers), a):
             return None
     condition, token = _split_args("async_read", a, b)
     return async_initiate(_initiate_read, token, stream, buffers, condition)

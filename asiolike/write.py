@@ -251,7 +251,7 @@ def async_write(
             t is bytes
             or t is bytearray
             or (t is memoryview and buffers.format == "B" and buffers.c_contiguous)
-        ) and _transfer_all_now(stream, "async_write_some", memoryview(buffers), a):
+        ) and _transfer_all_now(stream, False, memoryview(buffers), a):
             return None
     condition, token = _split_args("async_write", a, b)
     return async_initiate(_initiate_write, token, stream, buffers, condition)

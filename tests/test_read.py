@@ -460,7 +460,7 @@ def pump(size: int, read_cap: int) -> float:
     start = time.perf_counter()
     async_write(a, data, recorder(results))
     async_read(b, buf, recorder(results))
-    # 16 Mi one-byte steps take ~25 s on a quiet machine: the bound leaves room for a busy one.
+    # 2 Mi one-byte steps take ~3 s on a quiet machine: the bound leaves room for a busy one.
     ioc.run_for(240)
     elapsed = time.perf_counter() - start
     assert results == [(success, size), (success, size)]
@@ -473,5 +473,7 @@ def test_16_mib_with_7_byte_reads() -> None:
     pump(16 << 20, 7)
 
 
-def test_16_mib_with_1_byte_reads() -> None:
-    pump(16 << 20, 1)
+def test_2_mib_with_1_byte_reads() -> None:
+    # Two million one-byte steps (16 MiB of them took ~25 s, a CI budget of its own; the
+    # loop's logic is the same at every size).
+    pump(2 << 20, 1)

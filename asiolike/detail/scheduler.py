@@ -525,58 +525,63 @@ class scheduler:
         Returns False when the calling run function should return (stopped, out of work,
         past ``deadline``, or nothing ready for a non-blocking poll).
         """
-        cond = self._cond
         with self._lock:
             self._idle += 1
             try:
-                while True:
-                    if self.stopped:
-                        return False
-                    if self.queue:
-                        return True
-                    if not self.work and not self.reactor.pending and self._idle == self._running:
-                        # No work anywhere and no other thread inside a handler: Asio stops.
-                        self.stopped = True
-                        cond.notify_all()
-                        if self.reactor_sleeping:
-                            self.reactor.interrupt()
-                        return False
-                    now = _monotonic()
-                    if not block:
-                        self._lock.release()
-                        try:
-                            self._poll_reactor()
-                        finally:
-                            self._lock.acquire()
-                        return bool(self.queue)
-                    if deadline is not None and now >= deadline:
-                        return False
-                    if not self._reactor_owner:
-                        self._reactor_owner = True
-                        try:
-                            self._wait_in_reactor(deadline, now)
-                        finally:
-                            self._reactor_owner = False
-                        if self.queue:
-                            if self._cond_waiters:
-                                # A thread for each handler but the one this thread takes,
-                                # and one to take the reactor over, as Asio hands its task
-                                # on: while handlers run, timers and sockets keep going.
-                                cond.notify(len(self.queue))
-                            return True
-                        continue
-                    self.sleepers += 1
-                    self._cond_waiters += 1
-                    try:
-                        if self.queue or self.stopped:
-                            continue
-                        timeout = None if deadline is None else max(0.0, deadline - now)
-                        cond.wait(timeout)
-                    finally:
-                        self.sleepers -= 1
-                        self._cond_waiters -= 1
+                return self._wait_locked(deadline, block)
             finally:
                 self._idle -= 1
+
+    def _wait_locked(self, deadline: float | None, block: bool) -> bool:
+        # The body of _wait, with _lock held and this thread counted idle. A function of
+        # its own so that no ``continue`` runs inside a try/finally (compilers of Python,
+        # mypyc among them, handle that poorly).
+        cond = self._cond
+        while True:
+            if self.stopped:
+                return False
+            if self.queue:
+                return True
+            if not self.work and not self.reactor.pending and self._idle == self._running:
+                # No work anywhere and no other thread inside a handler: Asio stops.
+                self.stopped = True
+                cond.notify_all()
+                if self.reactor_sleeping:
+                    self.reactor.interrupt()
+                return False
+            now = _monotonic()
+            if not block:
+                self._lock.release()
+                try:
+                    self._poll_reactor()
+                finally:
+                    self._lock.acquire()
+                return bool(self.queue)
+            if deadline is not None and now >= deadline:
+                return False
+            if not self._reactor_owner:
+                self._reactor_owner = True
+                try:
+                    self._wait_in_reactor(deadline, now)
+                finally:
+                    self._reactor_owner = False
+                if self.queue:
+                    if self._cond_waiters:
+                        # A thread for each handler but the one this thread takes,
+                        # and one to take the reactor over, as Asio hands its task
+                        # on: while handlers run, timers and sockets keep going.
+                        cond.notify(len(self.queue))
+                    return True
+                continue
+            self.sleepers += 1
+            self._cond_waiters += 1
+            try:
+                if not self.queue and not self.stopped:
+                    timeout = None if deadline is None else max(0.0, deadline - now)
+                    cond.wait(timeout)
+            finally:
+                self.sleepers -= 1
+                self._cond_waiters -= 1
 
     def _wait_in_reactor(self, deadline: float | None, now: float) -> None:
         # Called with _lock held; releases it while blocked in the poller.
