@@ -499,3 +499,70 @@ def test_plain_function_handlers_are_tracked(
     a.close()
     b.close()
     tracked.close()
+
+
+# -- R10: a session dropped by its last handler is freed, and its socket closed ---------------
+
+
+class _owner:
+    """A session: owns its TLS stream; its handler records the result and starts nothing."""
+
+    def __init__(self, s: ssl.stream, log: list[Any]) -> None:
+        import os
+
+        self.stream = s
+        self.log = log
+        self.fd = s.next_layer().native_handle()
+        self.inode = os.fstat(self.fd).st_ino
+
+    def done(self, *args: Any) -> None:
+        self.log.append(args)
+
+
+def _closed(fd: int, inode: int) -> bool:
+    """Whether descriptor ``fd`` (of socket ``inode``) is closed (or now names another file)."""
+    import os
+
+    try:
+        return os.fstat(fd).st_ino != inode
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("op", ["handshake", "write_read"])
+def test_r10_tls_sessions_are_freed_by_reference_counting(
+    ioc: asiolike.io_context, client_ctx: ssl.context, server_ctx: ssl.context, op: str
+) -> None:
+    import gc
+    import weakref
+
+    log: list[Any] = []
+    gc.collect()
+    gc.disable()
+    try:
+        acceptor = tcp.acceptor(ioc, tcp.endpoint("127.0.0.1", 0))
+        c = tcp.socket(ioc)
+        c.connect(acceptor.local_endpoint())
+        s = acceptor.accept()
+        acceptor.close()
+        a = _owner(ssl.stream(c, client_ctx), log)
+        a.stream.set_verify_callback(ssl.host_name_verification("localhost"))
+        b = _owner(ssl.stream(s, server_ctx), log)
+        del c, s
+        if op == "handshake":
+            a.stream.async_handshake(ssl.stream_base.client, a.done)
+            b.stream.async_handshake(ssl.stream_base.server, b.done)
+        else:
+            cec, sec = handshake_pair(ioc, a.stream, b.stream)
+            assert not cec and not sec
+            a.stream.async_write_some(b"hello", a.done)
+            b.stream.async_read_some(bytearray(16), b.done)
+        refs = [weakref.ref(a), weakref.ref(b)]
+        fds = [(a.fd, a.inode), (b.fd, b.inode)]
+        del a, b
+        _run(ioc)
+        assert len(log) == 2 and not any(args[0] for args in log), log
+        assert [r() for r in refs] == [None, None]
+        assert [_closed(fd, inode) for fd, inode in fds] == [True, True]
+    finally:
+        gc.enable()

@@ -743,3 +743,64 @@ def test_r6_a_write_from_a_handler_queued_before_its_completion_raises(
     stream.async_write_some(b"a", recorder(result))
     run(ioc)
     assert len(refused) == 1 and result == [(success, 1)]
+
+
+# -- R10: a session dropped by its last handler is freed, and its socket closed ---------------
+
+
+def _closed(fd: int, inode: int) -> bool:
+    """Whether descriptor ``fd`` (of socket ``inode``) is closed (or now names another file)."""
+    import os
+
+    try:
+        return os.fstat(fd).st_ino != inode
+    except OSError:
+        return True
+
+
+class _owner:
+    """A session: owns its stream; its handler records the result and starts nothing."""
+
+    def __init__(self, stream: tcp_stream, log: Result) -> None:
+        self.stream = stream
+        self.log = log
+
+    def done(self, *args: Any) -> None:
+        self.log.append(args)
+
+
+@pytest.mark.parametrize("op", ["read", "write", "connect"])
+def test_r10_a_session_with_a_deadline_is_freed_by_reference_counting(
+    ioc: io_context, peer: Peer, op: str
+) -> None:
+    import gc
+    import os
+    import weakref
+
+    log: Result = []
+    gc.collect()
+    gc.disable()
+    try:
+        s = _owner(tcp_stream(ioc), log)
+        if op == "connect":
+            s.stream.expires_after(5)
+            s.stream.async_connect(peer.endpoint, s.done)
+        else:
+            s.stream.connect(peer.endpoint)
+            conn = peer.accept()
+            s.stream.expires_after(5)  # a timer wait is pending with the operation
+            if op == "read":
+                s.stream.async_read_some(bytearray(8), s.done)
+                conn.sendall(b"data")
+            else:
+                s.stream.async_write_some(b"data", s.done)
+        fd = s.stream.socket().native_handle()
+        inode = os.fstat(fd).st_ino
+        ref = weakref.ref(s)
+        del s
+        run(ioc)
+        assert len(log) == 1 and not log[0][0]
+        assert ref() is None
+        assert _closed(fd, inode)
+    finally:
+        gc.enable()

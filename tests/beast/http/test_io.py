@@ -726,3 +726,63 @@ def test_http_client_against_our_server() -> None:
     assert not ioc.has_outstanding_work()
     ioc.close()
 
+
+
+# -- R10: a session dropped by its last handler is freed, and its socket closed ---------------
+
+
+class _owner:
+    """A session: owns its stream and buffer; its handler records and starts nothing."""
+
+    def __init__(self, stream: tcp_stream, log: list[Any]) -> None:
+        import os
+
+        self.stream = stream
+        self.buffer = flat_buffer()
+        self.req = http.request()
+        self.log = log
+        self.fd = stream.socket().native_handle()
+        self.inode = os.fstat(self.fd).st_ino
+
+    def done(self, *args: Any) -> None:
+        self.log.append(args)
+
+
+def test_r10_http_sessions_are_freed_by_reference_counting(ioc: io_context) -> None:
+    import gc
+    import os
+    import weakref
+
+    log: list[Any] = []
+    gc.collect()
+    gc.disable()
+    try:
+        acceptor = tcp.acceptor(ioc, tcp.endpoint("127.0.0.1", 0))
+        c = tcp.socket(ioc)
+        c.connect(acceptor.local_endpoint())
+        s = acceptor.accept()
+        acceptor.close()
+        a, b = _owner(tcp_stream(c), log), _owner(tcp_stream(s), log)
+        del c, s
+        a.stream.expires_after(5)  # with the deadline's timer too
+        b.stream.expires_after(5)
+        req = http.request(http.verb.post, "/", 11)
+        req.set(http.field.host, "x")
+        req.body = b"body"
+        req.prepare_payload()
+        http.async_write(a.stream, req, a.done)
+        http.async_read(b.stream, b.buffer, b.req, b.done)
+        refs = [weakref.ref(a), weakref.ref(b)]
+        fds = [(a.fd, a.inode), (b.fd, b.inode)]
+        del a, b
+        ioc.run_for(5)
+        assert ioc.stopped()
+        assert len(log) == 2 and not any(args[0] for args in log), log
+        assert [r() for r in refs] == [None, None]
+        for fd, inode in fds:
+            try:
+                assert os.fstat(fd).st_ino != inode, "the socket is still open"
+            except OSError:
+                pass  # closed
+    finally:
+        gc.enable()

@@ -9,6 +9,7 @@ handler in the strand.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -382,3 +383,73 @@ def test_r6_a_read_that_completed_at_once_is_pending_until_its_handler(
         server.async_read(flat_buffer(), Rec())
     run(ioc)
     assert order == ["first", "refused", "second"]
+
+
+# -- R10: a session dropped by its last handler is freed, and its socket closed ---------------
+
+
+def _closed(fd: int, inode: int) -> bool:
+    """Whether descriptor ``fd`` (of socket ``inode``) is closed (or now names another file)."""
+    try:
+        return os.fstat(fd).st_ino != inode
+    except OSError:
+        return True
+
+
+class _owner:
+    """A session: owns its stream; its handler records the result and starts nothing."""
+
+    def __init__(self, ws: stream, log: list[Any]) -> None:
+        self.ws = ws
+        self.log = log
+        self.buf = flat_buffer()
+        self.fd = ws.next_layer().socket().native_handle()
+        self.inode = os.fstat(self.fd).st_ino
+
+    def done(self, *args: Any) -> None:
+        self.log.append(args)
+
+
+@pytest.mark.parametrize("op", ["handshake_accept", "write_read", "ping", "close"])
+def test_r10_sessions_are_freed_by_reference_counting(ioc: asiolike.io_context, op: str) -> None:
+    import gc
+    import weakref
+
+    from asiolike import beast
+
+    log: list[Any] = []
+    gc.collect()
+    gc.disable()
+    try:
+        if op == "handshake_accept":
+            c, s = tcp_pair(ioc)
+            a = _owner(stream(beast.tcp_stream(c)), log)
+            b = _owner(stream(beast.tcp_stream(s)), log)
+            del c, s
+            b.ws.async_accept(b.done)
+            a.ws.async_handshake("localhost", "/", a.done)
+        else:
+            client, server = _open_tcp_pair(ioc)
+            a, b = _owner(client, log), _owner(server, log)
+            del client, server
+            if op == "write_read":
+                a.ws.async_write(b"hi", a.done)
+                b.ws.async_read(b.buf, b.done)
+            elif op == "ping":
+                a.ws.async_ping(b"p", a.done)
+            else:
+                a.ws.async_close(close_code.normal, a.done)
+                b.ws.async_read(b.buf, b.done)
+        # The ping's peer starts nothing: the test keeps it (and its socket) alive.
+        dropped = [a] if op == "ping" else [a, b]
+        refs = [weakref.ref(x) for x in dropped]
+        fds = [(x.fd, x.inode) for x in dropped]
+        del dropped, a
+        if op != "ping":
+            del b
+        run(ioc)
+        assert len(log) == len(refs)
+        assert [r() for r in refs] == [None] * len(refs)
+        assert [_closed(fd, inode) for fd, inode in fds] == [True] * len(fds)
+    finally:
+        gc.enable()
