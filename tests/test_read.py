@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from asiolike import bind_executor, io_context, make_strand, post, use_future
+from asiolike import (
+    bind_executor,
+    get_associated_executor,
+    io_context,
+    make_strand,
+    post,
+    use_future,
+)
 from asiolike.beast.core.flat_buffer import flat_buffer
 from asiolike.buffer import dynamic_buffer, streambuf
 from asiolike.completion_condition import (
@@ -73,7 +80,7 @@ class layered_step:
     def __init__(self, layer: layered, handler: Any) -> None:
         self.layer = layer
         self.handler = handler
-        self.associated_executor = handler.associated_executor
+        self.associated_executor = get_associated_executor(handler)
 
     def __call__(self, ec: error_code, n: int) -> None:
         self.layer.steps.append(self.layer.probe())
