@@ -466,12 +466,22 @@ class basic_datagram_socket(reactive_socket):
         """
         if token is None:
             token, flags = flags_or_token, 0
+            state = self._state
             if type(token) in self._fast and type(destination) is self.endpoint_type:
                 t = type(buffers)
-                if t is bytes or t is bytearray or (t is memoryview and buffers.c_contiguous):
-                    # The fast path (see asiolike.detail.completion): async_initiate's
-                    # work for a plain handler, without the call.
-                    self._initiate_send_to(token, buffers, destination, 0)
+                if state is not None and (
+                    t is bytes or t is bytearray or (t is memoryview and buffers.c_contiguous)
+                ):
+                    # The fast path (see asiolike.detail.completion): what async_initiate
+                    # and _initiate_send_to do for a plain handler and one buffer, inline.
+                    addr = (
+                        self._last_sa if destination is self._last_ep else destination._sockaddr()
+                    )
+                    op = send_to_op(token, None, self._sock.sendto, buffers, addr)  # type: ignore[union-attr]
+                    if state.ops[WRITE] or not op.perform():
+                        self._reactor.start_op(state, WRITE, op)
+                    else:
+                        self._sched.post_immediate_completion(op)
                     return None
         else:
             flags = int(socket_base.message_flags(flags_or_token))
@@ -531,8 +541,11 @@ class basic_datagram_socket(reactive_socket):
         """
         if token is None:
             token, flags = flags_or_token, 0
-            if type(token) in self._fast and type(buffers) is bytearray:
-                self._initiate_receive_from(token, buffers, 0)
+            sock = self._sock
+            if type(token) in self._fast and type(buffers) is bytearray and sock is not None:
+                # The fast path: _initiate_receive_from for a plain handler, inline.
+                fn = sock.recvfrom_into
+                self._start_receive(recv_from_op(_partial(_spread, token), None, fn, buffers, self))
                 return None
         else:
             flags = int(socket_base.message_flags(flags_or_token))
