@@ -814,3 +814,34 @@ def test_local_datagram_pair_and_bound_path(
     assert r.once == (error.success, 4, client_ep)
     with pytest.raises(TypeError, match="endpoint"):
         client.send_to(b"x", local.stream_protocol.endpoint(str(tmp_path / "server")))
+
+
+def test_ipv6_multicast_on_the_loopback_interface(
+    ioc: asiolike.io_context, closer: Any, ipv6_host: str, run_ioc: Any
+) -> None:
+    index = socket.if_nametoindex("lo")
+    group = ip.address_v6(ip.make_address_v6("ff02::1:3").to_bytes(), index)
+    receiver = closer(udp.socket(ioc, udp.v6()))
+    receiver.set_option(socket_base.reuse_address(True))
+    receiver.bind(udp.endpoint("::", 0))
+    # The ipv6_mreq (group, interface index) is accepted, and can be dropped again.
+    receiver.set_option(ip.multicast.join_group(group))
+    receiver.set_option(ip.multicast.leave_group(group))
+    receiver.set_option(ip.multicast.join_group(group, index))
+    sender = closer(udp.socket(ioc, udp.v6()))
+    sender.set_option(ip.multicast.outbound_interface(index))
+    sender.set_option(ip.multicast.enable_loopback(True))
+    h, w = Recorder(), Recorder()
+    buf = bytearray(8)
+    receiver.async_receive_from(buf, h)
+    sender.async_send_to(b"six", udp.endpoint(group, receiver.local_endpoint().port()), w)
+    w.started()
+    ioc.poll()
+    if w.calls and w.calls[0][0] == error.network_unreachable:
+        receiver.cancel()
+        run_ioc(ioc)
+        pytest.skip("the kernel has no IPv6 multicast route on the loopback interface here")
+    h.started()
+    run_ioc(ioc)
+    assert w.once == (error.success, 3)
+    assert h.once[:2] == (error.success, 3) and buf[:3] == b"six"
