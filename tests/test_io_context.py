@@ -328,6 +328,23 @@ def test_handler_exception_leaves_run_and_rest_still_runs(ioc: io_context, run_n
     assert not ioc.has_outstanding_work()
 
 
+@pytest.mark.parametrize("run_name", ["run", "run_for", "poll", "run_one"])
+def test_an_index_error_from_a_handler_propagates(ioc: io_context, run_name: str) -> None:
+    # The loop guards its own pop from an empty queue; that guard must not swallow the
+    # same exception raised by a handler (R4).
+    def handler() -> None:
+        raise IndexError("the handler's own")
+
+    counter = Counter()
+    post(ioc, handler)
+    post(ioc, counter)
+    runner = getattr(ioc, run_name)
+    with pytest.raises(IndexError, match="the handler's own"):
+        runner(5.0) if run_name == "run_for" else runner()
+    assert counter.calls == 0
+    assert ioc.run_for(5.0) == 1 and counter.calls == 1
+
+
 def test_exception_out_of_run_keeps_context_usable(ioc: io_context) -> None:
     post(ioc, raise_error)
     with pytest.raises(ValueError):

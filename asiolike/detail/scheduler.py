@@ -426,8 +426,13 @@ class scheduler:
         n = 0
         while True:
             limit = n + _POLL_BATCH
-            while queue and n < limit:
-                f = pop()
+            while n < limit:
+                # Only the pop is guarded: another thread may empty the queue between a
+                # test and a pop, and an IndexError from a handler must propagate (R4).
+                try:
+                    f = pop()
+                except IndexError:
+                    break
                 n += 1
                 f()
                 # Let go of the handler before anything else happens (R10): a session whose
@@ -457,11 +462,12 @@ class scheduler:
                 # Checked before every handler, as Asio's run_one_until: a deadline
                 # already past runs nothing, a long handler cannot overrun by many more.
                 return n
-            if not queue:
+            try:
+                f = pop()
+            except IndexError:  # empty (or emptied by another thread since): wait
                 if not self._wait(deadline, block):
                     return n
                 continue
-            f = pop()
             n += 1
             f()
             f = None  # type: ignore[assignment]  # R10, as in _run_all
