@@ -285,6 +285,14 @@ class stream_impl(stream_base):
         self._last_rx = 0.0
         self._ping_at = 0.0
 
+    def __del__(self) -> None:
+        # The timer's wait holds the stream weakly (see _timeout): a stream dropped with a
+        # timeout armed ends that wait now, so that it is not outstanding work until it
+        # expires. (getattr: __init__ may have raised before the timer slot was set.)
+        timer = getattr(self, "_timer", None)
+        if timer is not None:
+            timer.cancel()
+
     # -- status -----------------------------------------------------------------------------
 
     def _check_stop(self, ec: error_code) -> error_code | None:

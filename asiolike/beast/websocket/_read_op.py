@@ -198,6 +198,18 @@ class read_op(stream_op):
         while True:
             ev = conn.next_event(0)
             if type(ev) is DataEvent:
+                if ev.fin and not pieces and type(buf) is flat_buffer:
+                    # A message in one frame into a flat_buffer (the usual case): no list,
+                    # one append (flat_buffer's documented one-call prepare/copy/commit).
+                    data = ev.data
+                    try:
+                        buf._append(data)
+                    except buffer_overflow_error:
+                        self._overflow(cont)
+                        return
+                    self._n += len(data)
+                    self._finish(cont, success)
+                    return
                 if ev.data:
                     pieces.append(ev.data)
                 if ev.fin:

@@ -18,12 +18,18 @@ after it was replaced does nothing.
 
 The timer's wait counts as outstanding work: while a timeout is armed ``run()`` does not
 return (as with Beast). It is disarmed when the stream is closed or fails.
+
+*Lifetimes* (rule R10): the wait's handler holds the stream weakly, as Beast's timeout
+handler holds a ``weak_ptr`` to the stream's state. A session that drops an open stream
+with a timeout armed frees it at once (its socket closes); the stream cancels its timer as
+it goes (``stream_impl.__del__``), so the wait ends at once too and ``run()`` can return.
 """
 
 from __future__ import annotations
 
 import functools
 import time
+import weakref
 from typing import TYPE_CHECKING
 
 from asiolike.beast.core.stream_traits import get_lowest_layer
@@ -46,7 +52,7 @@ def _arm(ws: stream_impl, seconds: float) -> None:
         timer = ws._timer = steady_timer(ws._executor)
     ws._timer_gen += 1
     timer.expires_after(seconds)  # a replaced wait completes with a stale generation
-    timer.async_wait(functools.partial(_on_timer, ws, ws._timer_gen))
+    timer.async_wait(functools.partial(_on_timer, weakref.ref(ws), ws._timer_gen))
 
 
 def disarm(ws: stream_impl) -> None:
@@ -86,8 +92,9 @@ def update_timer(ws: stream_impl) -> None:
         disarm(ws)
 
 
-def _on_timer(ws: stream_impl, generation: int, ec: error_code) -> None:
-    if ec or generation != ws._timer_gen:
+def _on_timer(ref: weakref.ref[stream_impl], generation: int, ec: error_code) -> None:
+    ws = ref()
+    if ws is None or ec or generation != ws._timer_gen:
         return
     status = ws._status
     if status in (HANDSHAKE, CLOSING):

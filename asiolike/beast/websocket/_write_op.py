@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Buffer
 
-from asiolike.beast.websocket._impl import CLOSED, stream_op
+from asiolike.beast.websocket._impl import CLOSED, OPEN, stream_op
 from asiolike.detail.completion import composed_op
 from asiolike.error import error_code, operation_aborted, success, system_error
 from asiolike.write import write
@@ -62,32 +62,36 @@ class write_op(stream_op):
         self._fin = fin
         self._size = len(data)
 
-    def start(self) -> None:
+    def start(self, cont: bool = False) -> None:
+        """Begin (from the initiating function), or go on once the write lock is ours.
+
+        One method for both, so that the usual write (the lock is free) costs one call.
+        """
         ws = self._ws
-        if ws._timed_out or ws._status >= CLOSED:
-            self._finish(False, ws._check_stop(success) or operation_aborted)
-        elif ws._wr_lock is None:
+        if not cont:
+            if ws._timed_out or ws._status >= CLOSED:
+                self._finish(False, ws._check_stop(success) or operation_aborted)
+                return
+            if ws._wr_lock is not None:
+                ws._wr_wait(self, "_wait_wr")
+                return
             ws._wr_lock = self
-            self._write(False)
-        else:
-            ws._wr_wait(self, "_wait_wr")
+        conn = ws._conn
+        assert conn is not None
+        # A close frame goes out only after the status left OPEN (close, or the answer to
+        # the peer's close): the core is asked only then.
+        if ws._status != OPEN and conn.close_sent:
+            self._finish(cont, operation_aborted)
+            return
+        if ws._send(self, conn.write(self._data, self._fin), True):
+            self._finish(cont, success)  # the kernel took it all at once
 
     def _on_write_lock(self) -> None:
         stop = self._ws._check_stop(success)
         if stop is not None:
             self._finish(True, stop)
         else:
-            self._write(True)
-
-    def _write(self, cont: bool) -> None:
-        ws = self._ws
-        conn = ws._conn
-        assert conn is not None
-        if conn.close_sent:
-            self._finish(cont, operation_aborted)
-            return
-        if ws._send(self, conn.write(self._data, self._fin), True):
-            self._finish(cont, success)  # the kernel took it all at once
+            self.start(True)
 
     def __call__(self, ec: error_code, n: int) -> None:
         off = self._off + n
