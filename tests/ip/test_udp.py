@@ -845,3 +845,43 @@ def test_ipv6_multicast_on_the_loopback_interface(
     run_ioc(ioc)
     assert w.once == (error.success, 3)
     assert h.once[:2] == (error.success, 3) and buf[:3] == b"six"
+
+
+def test_r10_sends_waits_and_connects_keep_nothing(
+    ioc: asiolike.io_context, udp_pair: Pair, closer: Any, run_ioc: Any, no_gc: None
+) -> None:
+    a, b = udp_pair()
+    c = closer(udp.socket(ioc))
+
+    class owner:
+        def on_send(self, ec: error.error_code, n: int) -> None:
+            assert not ec
+
+        def on_wait(self, ec: error.error_code) -> None:
+            assert not ec
+
+        def on_connect(self, ec: error.error_code) -> None:
+            assert not ec
+
+    o = owner()
+    ref = weakref.ref(o)
+    a.async_send_to(b"x", b.local_endpoint(), o.on_send)
+    a.async_wait(socket_base.wait_write, o.on_wait)
+    c.async_connect(b.local_endpoint(), o.on_connect)
+    c.async_send(b"y", o.on_send)
+    del o
+    run_ioc(ioc)
+    assert ref() is None
+
+
+def test_available_is_the_size_of_the_next_datagram(
+    ioc: asiolike.io_context, udp_pair: Pair
+) -> None:
+    a, b = udp_pair()
+    assert b.available() == 0
+    a.send_to(b"12345", b.local_endpoint())
+    a.send_to(b"123", b.local_endpoint())
+    b.wait(socket_base.wait_read)
+    assert b.available() == 5
+    assert b.receive_from(bytearray(8))[0] == 5
+    assert b.available() == 3

@@ -558,3 +558,24 @@ def test_user_non_blocking_mode_and_names(ioc: asiolike.io_context, pipe: Pipe) 
     assert "fd=" in repr(reader)
     writer.wait(posix.wait_write)
     assert reader.read_some(bytearray()) == 0 and writer.write_some(b"") == 0
+
+
+def test_r10_a_write_and_a_wait_keep_nothing(
+    ioc: asiolike.io_context, pipe: Pipe, run_ioc: Any, no_gc: None
+) -> None:
+    reader, writer = pipe()
+
+    class owner:
+        def on_write(self, ec: error.error_code, n: int) -> None:
+            assert not ec and n == 3
+
+        def on_wait(self, ec: error.error_code) -> None:
+            assert not ec
+
+    o = owner()
+    ref = weakref.ref(o)
+    writer.async_write_some(b"abc", o.on_write)
+    reader.async_wait(posix.wait_read, o.on_wait)
+    del o
+    run_ioc(ioc)
+    assert ref() is None
