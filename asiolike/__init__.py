@@ -10,7 +10,6 @@ from asiolike.async_result import async_initiate, detached, detached_t, use_futu
 from asiolike.awaitable import (
     as_tuple,
     as_tuple_t,
-    awaitable,
     this_coro,
     use_awaitable,
     use_awaitable_t,
@@ -64,7 +63,6 @@ from asiolike.write import async_write, write
 __all__ = [
     "as_tuple",
     "as_tuple_t",
-    "awaitable",
     "bind_cancellation_slot",
     "cancel_after",
     "cancel_at",

@@ -22,7 +22,7 @@ escaping a handler (or a ``detached`` coroutine) cannot propagate out of a ``run
 does not exist: it goes to the asyncio loop's exception handler, which logs it, and the
 io_context goes on with what is left (R4's consistency).
 
-:data:`use_asyncio` (a token, handled in :func:`asiolike.async_initiate`) makes an
+:data:`~asiolike.aio.use_asyncio` (a token, handled in :func:`asiolike.async_initiate`) makes an
 initiating function return an ``asyncio.Future`` of the running loop, so asyncio coroutines
 can ``await`` asiolike operations; it works with an attached io_context and with one run by
 another thread.

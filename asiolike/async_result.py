@@ -2,28 +2,25 @@
 
 Theory of operation
 -------------------
-Every initiating function in asiolike funnels through :func:`async_initiate`, the one place
-that turns a *completion token* into a handler and decides what the initiating function
-returns (Asio's ``async_result``). The tokens:
+Every initiating function in asiolike funnels through :func:`asiolike.async_initiate`, the
+one place that turns a *completion token* into a handler and decides what the initiating
+function returns (Asio's ``async_result``). The tokens:
 
-=====================================  =====================================================
-token                                  the initiating function
-=====================================  =====================================================
-a callable (the handler)               starts the operation; returns ``None``
-:data:`use_future`                     returns a ``concurrent.futures.Future``
-:data:`~asiolike.use_awaitable`        returns an awaitable; the operation starts when a
-                                       coroutine started by ``co_spawn`` awaits it
-:func:`~asiolike.as_tuple` (token)     as ``token``, the result being the whole argument
-                                       tuple (nothing raises)
-:data:`~asiolike.deferred`             returns a deferred operation (takes its token later)
-:data:`~asiolike.detached`             starts it and ignores the result (a spawned
-                                       coroutine's exception propagates out of ``run()``)
-:func:`~asiolike.bind_cancellation_    as the wrapped token, the operation's handler
-slot` (slot, token)                    associated with ``slot``
-:func:`~asiolike.cancel_after` /       as the wrapped token, cancelled when a timer expires
-:func:`~asiolike.cancel_at`
-``asiolike.aio.use_asyncio``           returns an ``asyncio.Future`` of the running loop
-=====================================  =====================================================
+* a callable (the handler): the initiating function starts the operation and returns
+  ``None``;
+* :data:`~asiolike.use_future`: it returns a ``concurrent.futures.Future``;
+* :data:`~asiolike.use_awaitable`: it returns an awaitable; the operation starts when a
+  coroutine started by ``co_spawn`` awaits it;
+* :func:`~asiolike.as_tuple` (token): as ``token``, the result being the whole argument
+  tuple (nothing raises);
+* :data:`~asiolike.deferred`: it returns a deferred operation, which takes its token later;
+* :data:`~asiolike.detached`: it starts the operation and ignores the result (a spawned
+  coroutine's exception propagates out of ``run()``);
+* :func:`~asiolike.bind_cancellation_slot` (slot, token): as the wrapped token, the
+  operation's handler associated with ``slot``;
+* :func:`~asiolike.cancel_after` / :func:`~asiolike.cancel_at`: as the wrapped token,
+  the operation cancelled when a timer expires first;
+* ``asiolike.aio.use_asyncio``: it returns an ``asyncio.Future`` of the running loop.
 
 Adapters (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``) are unwrapped by
 wrapping the *initiation*: the adapted initiation wraps the handler the inner token makes,
@@ -48,6 +45,7 @@ from asiolike.awaitable import (
     TUPLE,
     as_tuple_t,
     awaitable_op,
+    handler_executor,
     unpack,
     use_awaitable_t,
 )
@@ -301,8 +299,10 @@ def _settle(future: Any, mode: int, args: tuple[Any, ...]) -> None:
 
 
 def is_completion_token(token: object) -> bool:
-    """Whether :func:`async_initiate` accepts ``token`` (for initiating functions that check
-    their arguments before calling it, R6)."""
+    """Whether :func:`asiolike.async_initiate` accepts ``token``.
+
+    For initiating functions that check their arguments before calling it (R6).
+    """
     kind = type(token)
     return kind is use_future_t or kind is use_awaitable_t or kind in _TOKEN_TYPES or callable(
         token
@@ -337,6 +337,10 @@ def async_initiate(
         TypeError: ``token`` is not a completion token.
     """
     kind = type(token)
+    if kind is use_awaitable_t:
+        return awaitable_op(  # type: ignore[return-value]
+            initiation, args, EXCEPTION if exception_first else AUTO
+        )
     if kind is use_future_t:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         future.set_running_or_notify_cancel()
@@ -347,10 +351,6 @@ def async_initiate(
             handler = _tracking.track_initiation(handler, initiation, args)
         initiation(handler, *args)
         return future
-    if kind is use_awaitable_t:
-        return awaitable_op(  # type: ignore[return-value]
-            initiation, args, EXCEPTION if exception_first else AUTO
-        )
     if kind in _TOKEN_TYPES:
         return _adapt(kind, initiation, token, args, exception_first)  # type: ignore[no-any-return]
     if not callable(token):
@@ -411,7 +411,7 @@ def _adapt(
         def timed(handler: Callable[..., object], *a: Any) -> None:
             from asiolike.steady_timer import steady_timer
 
-            ex = associated_executor_of(handler)
+            ex = handler_executor(handler)
             if ex is None:
                 ex = _io_executor(initiation, a)
             signal = cancellation_signal()

@@ -4,19 +4,22 @@ Theory of operation
 -------------------
 Asio's ``awaitable<T>`` is a coroutine that only an *awaitable thread* (started by
 ``co_spawn``) may resume. Here the coroutine is a plain ``async def`` coroutine object, and
-the awaitable thread is a :class:`coro_thread`: it owns the coroutine, the executor it runs
+the awaitable thread is a ``coro_thread``: it owns the coroutine, the executor it runs
 on, and the completion handler ``co_spawn`` was given.
 
 *Awaiting an operation.* ``op(..., use_awaitable)`` does not start ``op``: it returns an
-:class:`awaitable_op` holding the initiation and its arguments (as Asio, the operation starts
+``awaitable_op`` holding the initiation and its arguments (as Asio, the operation starts
 when awaited). Its ``__await__`` yields the awaitable itself up the chain of ``await``\\ s
 to the thread driving the coroutine, which initiates the operation with *itself* as the
-handler. The thread exposes ``associated_executor`` (the coroutine's executor), so the
-operation delivers the completion through that executor (R7): on the io_context's own
-executor that is a direct call from the run loop; on a strand, a dispatch into it; a
-handler invoked on a foreign thread never resumes the coroutine there. The thread is one
-object reused for every operation it awaits, so an ``await`` allocates only the awaitable
-and its ``__await__`` generator.
+handler. Resumption always happens on the coroutine's executor (R7): on a strand (or any
+executor but an io_context's own) the thread exposes it as ``associated_executor``, so the
+operation dispatches every completion into it; on an io_context's own executor it exposes
+no association, so the operation calls it straight from that context's run loop (the fast
+path, where a dispatch would call it anyway). Either way ``__call__`` checks that it runs
+in the executor and posts the resumption there when not: a handler invoked on a foreign
+thread never resumes the coroutine there. The thread is one object reused for every
+operation it awaits, so an ``await`` allocates only the awaitable and its ``__await__``
+generator.
 
 *Results* (``mode`` of the awaitable): for an operation's ``(ec, *values)``, a failing
 ``ec`` is thrown into the coroutine as ``system_error``; otherwise no value gives ``None``,
@@ -28,7 +31,7 @@ tuple unchanged and never raises (``TUPLE``).
 *Requests* (``await this_coro.executor``...) are yielded like awaitables, answered by the
 thread at once without suspending.
 
-*Lifetimes* (R10). Nothing refers to a :class:`coro_thread` but the handler slot of the one
+*Lifetimes* (R10). Nothing refers to a ``coro_thread`` but the handler slot of the one
 operation it awaits (or the queue holding its resumption). When that operation is dropped
 (its io_context closed...), the thread goes, its outstanding work is released, and Python
 closes the coroutine (its ``finally`` blocks run), as Asio destroys the frame.
@@ -54,6 +57,7 @@ from asiolike.cancellation import (
     cancellation_type,
 )
 from asiolike.detail.completion import associated_executor_of
+from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import error_code, operation_aborted, system_error
 
 if TYPE_CHECKING:
@@ -72,6 +76,7 @@ __all__ = [
     "EXCEPTION",
     "TUPLE",
     "unpack",
+    "handler_executor",
 ]
 
 _T = TypeVar("_T")
@@ -306,7 +311,7 @@ class _this_coro:
 
 
 def _get_executor(thread: coro_thread) -> Executor:
-    return thread.associated_executor
+    return thread.executor
 
 
 this_coro: Final = _this_coro()
@@ -352,6 +357,7 @@ class coro_thread:
         "_work",
         "associated_cancellation_slot",
         "associated_executor",
+        "executor",
     )
 
     def __init__(
@@ -362,7 +368,15 @@ class coro_thread:
         outer_slot: cancellation_slot | None,
     ) -> None:
         self._coro: Coroutine[Any, Any, Any] | None = coro
-        self.associated_executor = executor
+        self.executor = executor
+        # On an io_context's own executor, an operation's completion reaches this handler
+        # from that context's run loop, where dispatching would call it anyway: no
+        # association, so operations call it directly (their fast path), and __call__
+        # posts a completion that arrives anywhere else. A strand (or any other executor)
+        # is associated, so every step is dispatched into it (R7).
+        self.associated_executor: Executor | None = (
+            None if invokes_directly(executor) else executor
+        )
         self._here = executor.running_in_this_thread
         self._handler = handler
         self._mode = AUTO
@@ -401,13 +415,9 @@ class coro_thread:
         thread) is posted there instead of resuming the coroutine in the wrong place.
         """
         if not self._here():
-            self.associated_executor.post(_partial(self._resume, args))
+            self.executor.post(_partial(self._resume, args))
             return
-        self._resume(args)
-
-    def _resume(self, args: tuple[Any, ...]) -> None:
-        mode = self._mode
-        if mode == AUTO and args:
+        if self._mode == AUTO and args:
             ec = args[0]
             if type(ec) is _error_code:
                 if ec:
@@ -416,7 +426,11 @@ class coro_thread:
                 n = len(args)
                 self._step(None if n == 1 else args[1] if n == 2 else args[1:], None)
                 return
-        exc, value = unpack(mode, args)
+        exc, value = unpack(self._mode, args)
+        self._step(value, exc)
+
+    def _resume(self, args: tuple[Any, ...]) -> None:
+        exc, value = unpack(self._mode, args)
         self._step(value, exc)
 
     def _step(self, value: Any, exc: BaseException | None) -> None:
@@ -441,7 +455,7 @@ class coro_thread:
                     error, result = escaped, None
                     break
                 value = None
-                if isinstance(awaited, awaitable):
+                if type(awaited) is awaitable_op or isinstance(awaited, awaitable):
                     if self._cancelled and self._throw_if_cancelled:
                         exc = system_error(operation_aborted)
                         continue
@@ -472,7 +486,7 @@ class coro_thread:
             self._outer_slot.clear()
             self._outer_slot = None
         self._signal = None
-        ex = self.associated_executor
+        ex = self.executor
         try:
             if handler is not None:
                 target = associated_executor_of(handler)
@@ -490,14 +504,21 @@ class coro_thread:
         if getattr(self, "_work", False):
             self._work = False
             try:
-                self.associated_executor.on_work_finished()
+                self.executor.on_work_finished()
             except Exception:  # the context may be gone already; nothing to report to
                 pass
 
     def __repr__(self) -> str:
         coro = self._coro
         name = getattr(coro, "__qualname__", "finished") if coro is not None else "finished"
-        return f"<coro_thread {name} on {self.associated_executor!r}>"
+        return f"<coro_thread {name} on {self.executor!r}>"
+
+
+def handler_executor(handler: object) -> Executor | None:
+    """Where ``handler`` runs: a coroutine's executor, else its associated executor."""
+    if type(handler) is coro_thread:
+        return handler.executor
+    return associated_executor_of(handler)
 
 
 def current_thread() -> coro_thread | None:

@@ -5,7 +5,7 @@ Theory of operation
 A :class:`cancellation_signal` is owned by whoever may want to cancel (a coroutine, an
 awaitable operator, a ``cancel_after`` timer, the user). Its :meth:`~cancellation_signal.slot`
 is handed to an operation by *associating* it with the operation's handler
-(:func:`bind_cancellation_slot`, or an ``associated_cancellation_slot`` attribute on a
+(:func:`~asiolike.bind_cancellation_slot`, or an ``associated_cancellation_slot`` attribute on a
 handler object, as the coroutine machinery does). A slot holds at most one *cancellation
 handler*; :meth:`cancellation_signal.emit` calls it with the requested
 :class:`cancellation_type`.
@@ -28,15 +28,18 @@ not follow it simply cannot be cancelled per operation, as in Asio):
 ``emit`` is not thread-safe, as in Asio: call it from the executor the operation's handler
 runs on (one thread of an io_context, or its strand). The adapters here do.
 
-Which operations honour it today: :meth:`asiolike.steady_timer.async_wait` (terminal,
-partial, total), coroutines spawned with :func:`asiolike.co_spawn` (forwarded to the
-operation they await), the awaitable operators and ``make_parallel_group`` (forwarded to
-every operand), ``aio.use_asyncio`` does not. Socket, stream, TLS, HTTP and WebSocket
-operations do not yet: a signal emitted at them is ignored.
+Which operations honour it today: ``async_wait`` of ``steady_timer`` and ``system_timer``
+(terminal, partial, total); coroutines spawned with :func:`asiolike.co_spawn` (forwarded to
+the operation they await); the awaitable operators and ``make_parallel_group`` (forwarded
+to every operand). Not yet: socket, acceptor, resolver, stream algorithms
+(``async_read``/``async_write``/``async_read_until``/``async_connect``),
+``beast.tcp_stream``, TLS, HTTP and WebSocket operations, ``signal_set``; a signal
+emitted at them is ignored (as Asio ignores an unsupported type).
 
-:func:`cancel_after` / :func:`cancel_at` are token adapters: they give the operation a slot
-of their own signal, start a ``steady_timer`` on the handler's executor, emit the signal when
-it expires (never early) and cancel the timer when the operation completes first.
+:func:`~asiolike.cancel_after` / :func:`~asiolike.cancel_at` are token adapters: they give
+the operation a slot of their own signal, start a ``steady_timer`` on the handler's
+executor, emit the signal when it expires (never early) and cancel the timer when the
+operation completes first.
 """
 
 from __future__ import annotations
@@ -180,7 +183,7 @@ def get_associated_cancellation_slot(
 class cancellation_slot_binder:
     """A handler or token with an associated cancellation slot (Asio's binder).
 
-    Made by :func:`bind_cancellation_slot`. As a handler it calls the target and forwards
+    Made by :func:`~asiolike.bind_cancellation_slot`. As a handler it calls the target and forwards
     the target's associated executor; as a token (the target is ``use_awaitable``,
     ``use_future``...), :func:`asiolike.async_initiate` binds the slot to the handler that
     token makes.

@@ -80,6 +80,12 @@ nitpick_ignore = [
     ("py:class", "_M"),
     ("py:class", "asiolike.detail.reactive_socket._O"),
     ("py:obj", "asiolike.ip.network._A"),
+    ("py:class", "asiolike.co_spawn._T"),
+    ("py:obj", "asiolike.awaitable._T"),
+    ("py:obj", "asiolike.awaitable._T_co"),
+    # The loop argument of asiolike.aio.attach: the Python 3.11 inventory names it
+    # asyncio.AbstractEventLoop, the annotation resolves to asyncio.events'.
+    ("py:class", "asyncio.events.AbstractEventLoop"),
     # The type of a private "argument not given" sentinel in http.request/response.
     ("py:class", "asiolike.beast.http.message._Unset"),
 ]

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.cancellation import associated_cancellation_slot_of, cancellation_type
 from asiolike.detail.completion import op_executor
 from asiolike.detail.scheduler import fast_handlers, invokes_directly, use_scheduler
@@ -118,9 +119,20 @@ class basic_waitable_timer:
                 return 1
         return 0
 
-    def async_wait(
-        self, token: Callable[[error_code], object] | Any
-    ) -> concurrent.futures.Future[Any] | None:
+    # Typed per token, so that ``await timer.async_wait(net.use_awaitable)`` checks.
+    @overload
+    def async_wait(self, token: use_awaitable_t) -> awaitable[None]: ...
+
+    @overload
+    def async_wait(self, token: use_future_t) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_wait(self, token: Callable[[error_code], object]) -> None: ...
+
+    @overload
+    def async_wait(self, token: Any) -> Any: ...
+
+    def async_wait(self, token: Any) -> Any:
         """Start waiting for the expiry.
 
         The handler runs once the timer's clock has reached the expiry (never earlier),

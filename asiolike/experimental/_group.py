@@ -21,13 +21,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from asiolike.awaitable import handler_executor
 from asiolike.cancellation import (
     associated_cancellation_slot_of,
     cancellation_signal,
     cancellation_slot,
     cancellation_type,
 )
-from asiolike.detail.completion import associated_executor_of
+from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import error_code
 
 __all__ = ["child", "group_state", "failed"]
@@ -73,8 +74,12 @@ class group_state:
 
     def __init__(self, count: int, handler: Callable[..., object]) -> None:
         self.handler: Callable[..., object] | None = handler
-        self.executor = associated_executor_of(handler)
-        self.children = [child(self, i, self.executor) for i in range(count)]
+        self.executor = handler_executor(handler)
+        # The children complete where the final handler runs (no association needed on
+        # an io_context's own executor: see asiolike.awaitable's coro_thread).
+        ex = self.executor
+        associated = None if ex is None or invokes_directly(ex) else ex
+        self.children = [child(self, i, associated) for i in range(count)]
         self.pending = count
         self.done = [False] * count
         self.lock = threading.Lock()

@@ -140,7 +140,7 @@ class parallel_group:
                 try:
                     op(kid)
                 except Exception as refused:  # R6 for one operation: it fails, later
-                    ex = kid.associated_executor
+                    ex = state.executor
                     if ex is None:
                         raise
                     ex.post(functools.partial(kid, refused))
