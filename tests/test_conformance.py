@@ -33,9 +33,9 @@ from typing import Any
 import pytest
 
 import asiolike as net
-from asiolike import beast, ssl, testing
+from asiolike import beast, local, posix, ssl, testing
 from asiolike.beast import http, websocket
-from asiolike.ip import make_address, tcp
+from asiolike.ip import make_address, tcp, udp
 from tests.ssl.pki import TestPKI, make_test_pki
 
 BOUND = 5.0
@@ -203,6 +203,97 @@ def _resolve_name(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[
     resolver = tcp.resolver(ioc)
     keep.append(resolver)
     resolver.async_resolve("localhost", "80", h)
+    return _nothing
+
+
+# -- datagram sockets, POSIX descriptors, the wall-clock timer ------------------------------
+
+
+def _udp_pair(ioc: net.io_context, keep: list[Any]) -> tuple[udp.socket, udp.socket]:
+    a = udp.socket(ioc, udp.endpoint(LOOPBACK, 0))
+    b = udp.socket(ioc, udp.endpoint(LOOPBACK, 0))
+    keep += [a, b]
+    return a, b
+
+
+def _udp_send_to(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    a, b = _udp_pair(ioc, keep)
+    a.async_send_to(b"data", b.local_endpoint(), h)
+    return _nothing
+
+
+def _udp_receive_from(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    a, b = _udp_pair(ioc, keep)
+    b.async_receive_from(bytearray(8), h)
+    to = b.local_endpoint()
+    return lambda: a.send_to(b"data", to)
+
+
+def _udp_send(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    a, b = _udp_pair(ioc, keep)
+    a.connect(b.local_endpoint())
+    a.async_send(b"data", h)
+    return _nothing
+
+
+def _udp_receive(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    a, b = _udp_pair(ioc, keep)
+    b.connect(a.local_endpoint())
+    b.async_receive(bytearray(8), h)
+    to = b.local_endpoint()
+    return lambda: a.send_to(b"data", to)
+
+
+def _udp_connect(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    a, b = _udp_pair(ioc, keep)
+    a.async_connect(b.local_endpoint(), h)
+    return _nothing
+
+
+def _udp_wait(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    a, b = _udp_pair(ioc, keep)
+    b.async_wait(net.socket_base.wait_read, h)
+    to = b.local_endpoint()
+    return lambda: a.send_to(b"data", to)
+
+
+def _local_datagram(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    a, b = local.datagram_protocol.socket(ioc), local.datagram_protocol.socket(ioc)
+    local.connect_pair(a, b)
+    keep += [a, b]
+    b.async_receive(bytearray(8), h)
+    return lambda: a.send(b"data")
+
+
+def _pipe(ioc: net.io_context, keep: list[Any]) -> tuple[posix.stream_descriptor, ...]:
+    r, w = os.pipe()
+    ends = posix.stream_descriptor(ioc, r), posix.stream_descriptor(ioc, w)
+    keep += ends
+    return ends
+
+
+def _descriptor_read(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    reader, writer = _pipe(ioc, keep)
+    reader.async_read_some(bytearray(8), h)
+    return lambda: writer.write_some(b"data")
+
+
+def _descriptor_write(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    _, writer = _pipe(ioc, keep)
+    writer.async_write_some(b"data", h)
+    return _nothing
+
+
+def _descriptor_wait(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    reader, writer = _pipe(ioc, keep)
+    reader.async_wait(posix.wait_read, h)
+    return lambda: writer.write_some(b"data")
+
+
+def _system_timer_wait(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    timer = net.system_timer(ioc, 0.001)
+    keep.append(timer)
+    timer.async_wait(h)
     return _nothing
 
 
@@ -434,6 +525,17 @@ SCENARIOS: dict[str, tuple[str, str, Scenario]] = {
     "websocket.async_write": ("websocket_stream", "async_write", _ws_write),
     "websocket.async_ping": ("websocket_stream", "async_ping", _ws_ping),
     "websocket.async_close": ("websocket_stream", "async_close", _ws_close),
+    "udp.socket.async_send_to": ("socket", "async_send_to", _udp_send_to),
+    "udp.socket.async_receive_from": ("socket", "async_receive_from", _udp_receive_from),
+    "udp.socket.async_send": ("socket", "async_send", _udp_send),
+    "udp.socket.async_receive": ("socket", "async_receive", _udp_receive),
+    "udp.socket.async_connect": ("socket", "async_connect", _udp_connect),
+    "udp.socket.async_wait": ("socket", "async_wait", _udp_wait),
+    "local datagram socket.async_receive": ("socket", "async_receive", _local_datagram),
+    "stream_descriptor.async_read_some": ("descriptor", "async_read_some", _descriptor_read),
+    "stream_descriptor.async_write_some": ("descriptor", "async_write_some", _descriptor_write),
+    "stream_descriptor.async_wait": ("descriptor", "async_wait", _descriptor_wait),
+    "system_timer.async_wait": ("system_timer", "async_wait", _system_timer_wait),
 }
 # Executor functions take a handler of no arguments; every operation's starts with an ec.
 _NO_EC = {"post", "dispatch", "defer"}
