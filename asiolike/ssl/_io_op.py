@@ -153,6 +153,13 @@ class io_op(composed_op):
         """The first step (from the initiating function)."""
         self._step(False)
 
+    def _inner(self) -> Any:
+        """The handler of a next-layer step: the op's bound ``__call__`` (a plain callable,
+        the next layer's fast path) unless the final handler is bound to an executor; then
+        the op itself, so that the next layer runs the step there.
+        """
+        return self.__call__ if self.associated_executor is None else self
+
     def _step(self, cont: bool) -> None:
         core = self._core
         eng = core.engine
@@ -173,7 +180,7 @@ class io_op(composed_op):
             if core.rd_owner is None:
                 core.rd_owner = self
                 self._state = _READING
-                core.next.async_read_some(core.input_view, self)
+                core.next.async_read_some(core.input_view, self._inner())
             else:
                 self._state = _WAIT_RD
                 core.rd_waiters.append(self)
@@ -200,7 +207,7 @@ class io_op(composed_op):
         out = eng.get_output()
         self._out = out
         self._off = 0
-        core.next.async_write_some(out, self)
+        core.next.async_write_some(out, self._inner())
 
     def _sent(self, cont: bool) -> None:
         if self._ec:
@@ -235,7 +242,7 @@ class io_op(composed_op):
         out = self._out
         if not ec and off < len(out):
             self._off = off
-            core.next.async_write_some(memoryview(out)[off:], self)
+            core.next.async_write_some(memoryview(out)[off:], self._inner())
             return
         core.wr_owner = None
         self._out = b""
