@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
@@ -57,7 +58,7 @@ from asiolike.cancellation import (
     cancellation_type,
 )
 from asiolike.detail.completion import associated_executor_of
-from asiolike.detail.scheduler import invokes_directly
+from asiolike.detail.scheduler import invokes_directly, io_context_executor, use_scheduler
 from asiolike.error import error_code, operation_aborted, system_error
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ EXCEPTION: Final = 1
 TUPLE: Final = 2
 
 _partial = functools.partial
+_get_ident = threading.get_ident
 _error_code = error_code
 
 
@@ -182,9 +184,7 @@ class awaitable_op(awaitable[_T_co]):
                 "call the initiating function again for another"
             )
         self._initiation = None
-        args = self._args
-        self._args = ()
-        initiation(handler, *args)
+        initiation(handler, *self._args)
 
     def __repr__(self) -> str:
         init = self._initiation
@@ -255,15 +255,18 @@ class cancellation_state:
     __slots__ = ("_thread",)
 
     def __init__(self, thread: coro_thread) -> None:
-        self._thread = thread
+        # Weak: a coroutine keeping this view in a local must not keep itself alive (R10).
+        self._thread = weakref.ref(thread)
 
     def cancelled(self) -> cancellation_type:
         """The cancellation types requested so far (``none`` when not cancelled)."""
-        return cancellation_type(self._thread._cancelled)
+        thread = self._thread()
+        return cancellation_type(0 if thread is None else thread._cancelled)
 
     def slot(self) -> cancellation_slot:
         """The slot handed to the operations the coroutine awaits (unconnected if none)."""
-        slot = self._thread.associated_cancellation_slot
+        thread = self._thread()
+        slot = None if thread is None else thread.associated_cancellation_slot
         return cancellation_slot() if slot is None else slot
 
 
@@ -350,6 +353,7 @@ class coro_thread:
         "_filter",
         "_handler",
         "_here",
+        "_threads",
         "_mode",
         "_outer_slot",
         "_signal",
@@ -378,6 +382,11 @@ class coro_thread:
             None if invokes_directly(executor) else executor
         )
         self._here = executor.running_in_this_thread
+        # The same question, without a call, for an io_context's executor: is this thread
+        # inside one of the context's run functions?
+        self._threads: dict[int, int] | None = (
+            use_scheduler(executor).threads if isinstance(executor, io_context_executor) else None
+        )
         self._handler = handler
         self._mode = AUTO
         self._cancelled = 0
@@ -414,10 +423,14 @@ class coro_thread:
         where the coroutine belongs; a handler called from anywhere else (a foreign
         thread) is posted there instead of resuming the coroutine in the wrong place.
         """
-        if not self._here():
+        threads = self._threads
+        if (_get_ident() not in threads) if threads is not None else not self._here():
             self.executor.post(_partial(self._resume, args))
             return
-        if self._mode == AUTO and args:
+        if self._mode == AUTO:
+            if not args:
+                self._step(None, None)
+                return
             ec = args[0]
             if type(ec) is _error_code:
                 if ec:
@@ -486,6 +499,7 @@ class coro_thread:
             self._outer_slot.clear()
             self._outer_slot = None
         self._signal = None
+        self.associated_cancellation_slot = None
         ex = self.executor
         try:
             if handler is not None:

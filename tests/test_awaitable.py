@@ -276,3 +276,62 @@ def test_deferred_is_awaitable(ioc: net.io_context, run_ioc: Callable[..., int])
         return await net.co_spawn(ioc, value_after(ioc, 0, 4), net.deferred)
 
     assert run_coroutine(ioc, body(), run_ioc) == 4
+
+
+# -- several threads (R9) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_operators_and_groups_on_threads(
+    threads: int, ioc: net.io_context, run_threads: Callable[..., list[int]]
+) -> None:
+    import threading
+
+    lock = threading.Lock()
+    results: list[Any] = []
+
+    async def body(i: int) -> None:
+        ex = await net.this_coro.executor
+        for _ in range(5):
+            a = await (wait(ioc, 10) | spawn(ioc, value_after(ioc, 0, i)))
+            b = await (spawn(ioc, value_after(ioc, 0, i)) & wait(ioc, 0) & value_after(ioc, 0, -i))
+            c = await make_parallel_group(
+                net.steady_timer(ex, 0).async_wait(net.deferred),
+                net.steady_timer(ex, 10).async_wait(net.deferred),
+            ).async_wait(wait_for_one(), net.use_awaitable)
+            with lock:
+                results.append((a, b, sorted(c[0]), c[1:]))
+
+    for i in range(40):
+        net.co_spawn(ioc, body(i), net.detached)
+    run_threads(ioc, threads, timeout=20)
+    assert len(results) == 200
+    for a, b, order, rest in results:
+        i = a[1]
+        assert a == (1, i) and b == (i, None, -i)
+        assert order == [0, 1] and rest == (success, operation_aborted)
+
+
+def test_strand_coroutines_on_threads_never_overlap(
+    ioc: net.io_context, run_threads: Callable[..., list[int]]
+) -> None:
+    s = net.make_strand(ioc)
+    inside = [0]
+    overlaps: list[int] = []
+    done: list[int] = []
+
+    async def body(i: int) -> None:
+        for _ in range(20):
+            inside[0] += 1
+            if inside[0] != 1:
+                overlaps.append(i)
+            inside[0] -= 1
+            await net.steady_timer(ioc, 0).async_wait(net.use_awaitable)
+            if not s.running_in_this_thread():
+                overlaps.append(-i)
+        done.append(i)
+
+    for i in range(20):
+        net.co_spawn(s, body(i), net.detached)
+    run_threads(ioc, 4)
+    assert overlaps == [] and sorted(done) == list(range(20))

@@ -266,3 +266,49 @@ def test_cancel_after_on_a_spawned_coroutine(
     run_ioc(ioc, timeout=3)
     with pytest.raises(net.system_error):
         f.result(0)
+
+
+def test_cancel_after_on_a_coroutine_awaiting_a_group(
+    ioc: net.io_context, run_ioc: Callable[..., int]
+) -> None:
+    seen: list[Any] = []
+
+    async def sleeper(tag: str) -> None:
+        try:
+            await net.steady_timer(ioc, 10).async_wait(net.use_awaitable)
+        except net.system_error as exc:
+            seen.append((tag, exc.code))
+            raise
+
+    async def body() -> None:
+        await (
+            net.co_spawn(ioc, sleeper("a"), net.use_awaitable)
+            & net.co_spawn(ioc, sleeper("b"), net.use_awaitable)
+        )
+
+    start = time.monotonic()
+    f = net.co_spawn(ioc, body(), net.cancel_after(0.02, net.use_future))
+    run_ioc(ioc, timeout=5)
+    assert time.monotonic() - start < 5
+    with pytest.raises(net.system_error):
+        f.result(0)
+    assert sorted(seen) == [("a", operation_aborted), ("b", operation_aborted)]
+
+
+def test_cancellation_racing_with_expiry_in_a_coroutine_resumes_once(
+    ioc: net.io_context, run_ioc: Callable[..., int]
+) -> None:
+    for _ in range(20):
+        sig = net.cancellation_signal()
+        results: list[Any] = []
+
+        async def body() -> None:
+            got = await net.steady_timer(ioc, 0.001).async_wait(net.as_tuple(net.use_awaitable))
+            results.append(got)
+
+        net.co_spawn(ioc, body(), net.bind_cancellation_slot(sig.slot(), net.detached))
+        racer = net.steady_timer(ioc, 0.001)
+        racer.async_wait(lambda ec: sig.emit(T.terminal))
+        run_ioc(ioc)
+        ioc.restart()
+        assert len(results) == 1 and results[0] in ((success,), (operation_aborted,))
