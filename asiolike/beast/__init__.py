@@ -35,6 +35,7 @@ from asiolike.beast.core import (
     role_type,
     tcp_stream,
 )
+from asiolike.beast.core.file import file, file_mode
 from asiolike.beast.core.multi_buffer import multi_buffer
 from asiolike.beast.core.ssl_stream import ssl_stream
 from asiolike.error import error_code
@@ -42,6 +43,8 @@ from asiolike.error import error_code
 # isort: split
 # Last: the WebSocket stream builds on the names above (and may import them from here).
 from asiolike.beast import websocket
+from asiolike.beast.core.detect_ssl import async_detect_ssl, detect_ssl
+from asiolike.beast.http.message_generator import async_write, write
 
 #: Beast's ``BOOST_BEAST_VERSION_STRING`` (``"Boost.Beast/351"``) for asiolike: the text
 #: servers and clients put in their ``Server`` and ``User-Agent`` fields, e.g.
@@ -58,12 +61,17 @@ version_string: Final = "asiolike/" + ".".join(__version__.split(".")[:2])
 bind_front_handler: Final = functools.partial
 
 __all__ = [
+    "async_detect_ssl",
+    "async_write",
     "basic_stream",
     "buffers_to_string",
     "bind_front_handler",
     "core",
+    "detect_ssl",
     "error",
     "error_code",
+    "file",
+    "file_mode",
     "flat_buffer",
     "get_lowest_layer",
     "http",
@@ -74,4 +82,5 @@ __all__ = [
     "tcp_stream",
     "version_string",
     "websocket",
+    "write",
 ]

@@ -16,6 +16,14 @@ Ported code reads like the C++::
 """
 
 from asiolike.beast.http import error
+from asiolike.beast.http.body import (
+    buffer_body,
+    dynamic_body,
+    empty_body,
+    file_body,
+    string_body,
+    vector_body,
+)
 from asiolike.beast.http.chunk import (
     chunk_crlf,
     chunk_extensions,
@@ -25,7 +33,7 @@ from asiolike.beast.http.chunk import (
 )
 from asiolike.beast.http.field import field, string_to_field
 from asiolike.beast.http.fields import fields
-from asiolike.beast.http.message import empty_body, message, request, response, string_body
+from asiolike.beast.http.message import message, request, response
 from asiolike.beast.http.parser import basic_parser, request_parser, response_parser
 from asiolike.beast.http.serializer import (
     request_serializer,
@@ -58,6 +66,7 @@ from asiolike.beast.http.io import (
     write_header,
     write_some,
 )
+from asiolike.beast.http.message_generator import message_generator
 
 # -------------------------------------------------------------------------------------------
 
@@ -79,6 +88,11 @@ __all__ = [
     "response",
     "string_body",
     "empty_body",
+    "vector_body",
+    "dynamic_body",
+    "buffer_body",
+    "file_body",
+    "message_generator",
     "basic_parser",
     "request_parser",
     "response_parser",

@@ -20,18 +20,34 @@ end when the stream's executor :func:`~asiolike.detail.scheduler.invokes_directl
 
 Each write, and the end of the operation, is logged at DEBUG on ``asiolike.beast.http``
 (the data cut short), as the readers do.
+
+Bodies streamed by a writer: the serializer raises ``system_error`` when the body's writer
+fails or has no octets yet (``need_buffer``, a ``buffer_body``); the operation completes
+with that code, the bytes written so far in ``n``.
+
+``os.sendfile``: when the stream is a plain ``tcp.socket`` or a ``beast.tcp_stream`` and
+the rest of the message is a file's range (``serializer.sendfile_source``: a ``file_body``
+sent whole), the file goes from the kernel's page cache to the socket without passing
+through Python. The socket is non-blocking: when it is full (``EAGAIN``), the next piece
+of the file is written through the stream's ``async_write_some`` instead, which waits for
+room under the stream's own rules (its deadline, its cancellation), and sendfile resumes
+after it. TLS and other streams get the pieces through ``async_write_some`` only.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any, Final
 
+from asiolike.beast.core.tcp_stream import basic_stream
+from asiolike.beast.http import error
 from asiolike.beast.http._read_op import log, preview
 from asiolike.beast.http.serializer import serializer
 from asiolike.detail.completion import Executor, composed_op
 from asiolike.detail.scheduler import invokes_directly
+from asiolike.detail.stream_socket import basic_stream_socket
 from asiolike.error import error_code, make_error_code, success, system_error
 
 __all__ = ["SOME", "HEADER", "MESSAGE", "write_op", "write_sync", "check_serializer"]
@@ -63,10 +79,55 @@ def _reached(sr: serializer[Any], until: int) -> bool:
     return sr.is_done() if until != HEADER else sr.is_header_done()
 
 
+_SENDFILE_STEP: Final = 1 << 30
+
+
+def sendfile_fd(stream: Any, sr: serializer[Any], until: int) -> int:
+    """The socket descriptor to ``os.sendfile`` the body to, or -1 (see the module)."""
+    if until == HEADER or not sr.can_sendfile() or not hasattr(os, "sendfile"):
+        return -1
+    if isinstance(stream, basic_stream):
+        stream = stream.socket()
+    if not isinstance(stream, basic_stream_socket) or not stream.is_open():
+        return -1
+    try:
+        return int(stream.native_handle())
+    except OSError:
+        return -1
+
+
+def try_sendfile(out: int, sr: serializer[Any], until: int) -> tuple[int, error_code | None]:
+    """Send the file range the serializer offers until the socket is full.
+
+    Returns:
+        ``(n, ec)``: the octets sent and ``None`` to go on with a write of the stream
+        (the socket is full, or there is no file range now), or an error code (success
+        when the operation is done).
+    """
+    total = 0
+    while True:
+        source = sr.sendfile_source()
+        if source is None:
+            return total, None
+        fd, offset, count = source
+        try:
+            n = os.sendfile(out, fd, offset, min(count, _SENDFILE_STEP))
+        except BlockingIOError:
+            return total, None
+        except OSError as exc:
+            return total, make_error_code(exc)
+        if n == 0:
+            return total, error.short_read  # the file got shorter than its Content-Length
+        sr.sendfile_consume(n)
+        total += n
+        if until == SOME or sr.is_done():
+            return total, success
+
+
 class write_op(composed_op):
     """``async_write_some`` / ``async_write_header`` / ``async_write`` with a serializer."""
 
-    __slots__ = ("_sr", "_stream", "_total", "_until")
+    __slots__ = ("_out", "_sr", "_stream", "_total", "_until")
 
     def __init__(
         self,
@@ -81,13 +142,33 @@ class write_op(composed_op):
         self._sr = sr
         self._until = until
         self._total = 0
+        self._out = sendfile_fd(stream, sr, until)
 
     def start(self) -> None:
         """Begin: complete at once (posted) if nothing is left to write."""
         if _reached(self._sr, self._until):
             self._done(False, success)
             return
-        self._write(self._sr.next())
+        self._step(False)
+
+    def _step(self, cont: bool) -> None:
+        sr = self._sr
+        if self._out >= 0:
+            n, ec = try_sendfile(self._out, sr, self._until)
+            self._total += n
+            if ec is not None:
+                self._done(cont, ec)
+                return
+        try:
+            data = sr.next()
+        except system_error as exc:
+            # The body's writer failed, or has nothing yet (need_buffer).
+            self._done(cont, exc.code)
+            return
+        if data is None:
+            self._done(cont, success)
+            return
+        self._write(data)
 
     def _write(self, data: Any) -> None:
         if log.isEnabledFor(_DEBUG):
@@ -111,7 +192,7 @@ class write_op(composed_op):
         if ec or n == 0 or self._until == SOME or _reached(sr, self._until):
             self._done(True, ec)
             return
-        self._write(sr.next())
+        self._step(True)
 
 
 def write_sync(stream: Any, sr: serializer[Any], until: int, who: str) -> int:
@@ -125,9 +206,18 @@ def write_sync(stream: Any, sr: serializer[Any], until: int, who: str) -> int:
     """
     write_some = stream.write_some
     total = 0
+    out = sendfile_fd(stream, sr, until)
     while not _reached(sr, until):
-        data = sr.next()
-        assert data is not None  # not done, so there are octets to write
+        if out >= 0:
+            n, ec = try_sendfile(out, sr, until)
+            total += n
+            if ec is not None:
+                if ec:
+                    raise system_error(ec, who)
+                return total
+        data = sr.next()  # raises the writer's system_error (need_buffer...)
+        if data is None:
+            break
         if log.isEnabledFor(_DEBUG):
             log.debug("%s: writing %d bytes %s", who, memoryview(data).nbytes, preview(data))
         try:

@@ -1,4 +1,4 @@
-"""HTTP messages, as Beast's ``http::request`` / ``http::response`` with a string body.
+"""HTTP messages, as Beast's ``http::request<Body>`` / ``http::response<Body>``.
 
 A message *is* its fields (it derives from :class:`~asiolike.beast.http.fields`, as Beast's
 ``message`` derives from its header's ``Fields``), plus the start line and a ``body``
@@ -14,14 +14,26 @@ attribute. Start-line parts are read and written through Beast's overloaded acce
 
 The framing helpers (``keep_alive``, ``chunked``, ``content_length``, ``prepare_payload``)
 edit the Connection, Transfer-Encoding and Content-Length fields the way Beast does.
+
+A message has a body type (:mod:`~asiolike.beast.http.body`), ``http.string_body`` unless
+given: ``http.response(http.status.ok, 11, body_type=http.file_body)``, or spelled as in
+C++, ``http.response[http.file_body](http.status.ok, 11)``. ``body`` then starts as a new
+``body_type.value_type()``.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import ClassVar, Final, overload
+from typing import Any, ClassVar, Final, overload
 
 from asiolike.beast.http import _grammar
+from asiolike.beast.http.body import (
+    body_size,
+    empty_body,
+    is_body_type,
+    string_body,
+    vector_body,
+)
 from asiolike.beast.http.fields import fields
 from asiolike.beast.http.status import (
     int_to_status,
@@ -34,20 +46,8 @@ from asiolike.beast.http.verb import string_to_verb, verb
 
 __all__ = ["message", "request", "response", "string_body", "empty_body"]
 
-
-class string_body:
-    """Body type: the body is held in memory as ``bytes`` (Beast's ``string_body``).
-
-    The default for parsers. Pass the class itself: ``http.request_parser(http.string_body)``.
-    """
-
-
-class empty_body:
-    """Body type: the message has no body (Beast's ``empty_body``).
-
-    A parser created with it reports ``http.error.unexpected_body`` as soon as a body octet
-    arrives, e.g. ``http.request_parser(http.empty_body)`` for a WebSocket upgrade request.
-    """
+#: Body types whose value is octets in memory: sized and written in one piece.
+IN_MEMORY_BODIES: Final = frozenset((string_body, empty_body, vector_body))
 
 
 class _Unset(Enum):
@@ -68,6 +68,31 @@ def _check_version(value: int) -> int:
     return value
 
 
+def _check_body_type(body_type: Any) -> Any:
+    if not is_body_type(body_type):
+        raise TypeError(
+            f"body_type must be a body type such as http.string_body or http.file_body "
+            f"(the class itself), not {body_type!r}"
+        )
+    return body_type
+
+
+_specialized: dict[tuple[type, Any], type] = {}
+
+
+def _specialize(cls: type, body_type: Any) -> type:
+    # http.request[http.file_body]: a subclass whose body type defaults to file_body.
+    key = (cls, _check_body_type(body_type))
+    made = _specialized.get(key)
+    if made is None:
+        name = f"{cls.__name__}[{getattr(body_type, '__name__', body_type)}]"
+        made = type(name, (cls,), {"__slots__": (), "_default_body_type": body_type})
+        made.__module__ = cls.__module__
+        made.__qualname__ = name
+        _specialized[key] = made
+    return made
+
+
 def _lower_tokens(values: list[str]) -> list[str]:
     return [item.lower() for value in values for item in _grammar.split_list(value)]
 
@@ -83,15 +108,36 @@ class message(fields):
         is_request: ``True`` for :class:`request`, ``False`` for :class:`response`.
     """
 
-    __slots__ = ("_version", "body")
+    __slots__ = ("_body_type", "_version", "body")
 
     is_request: ClassVar[bool]
-    body: bytes | str
+    _default_body_type: ClassVar[Any] = string_body
+    body: Any
 
-    def __init__(self, version: int, body: bytes | str) -> None:
+    def __init__(self, version: int, body: Any, body_type: Any) -> None:
         super().__init__()
         self._version = _check_version(version)
+        if body_type is None:
+            body_type = self._default_body_type
+        elif body_type is not string_body:
+            _check_body_type(body_type)
+        self._body_type = body_type
+        if body is None:
+            body = b"" if body_type is string_body or body_type is empty_body else (
+                body_type.value_type()
+            )
         self.body = body
+
+    def __class_getitem__(cls, body_type: Any) -> Any:
+        """``http.request[http.file_body]``: Beast's ``http::request<http::file_body>``.
+
+        The result is a subclass of ``cls`` whose messages default to that body type.
+        """
+        return _specialize(cls, body_type)
+
+    def body_type(self) -> Any:
+        """The message's body type (``http.string_body`` unless given)."""
+        return self._body_type
 
     def __bool__(self) -> bool:
         # A message is an object, not a container: an empty header must not make it falsy.
@@ -215,12 +261,18 @@ class message(fields):
         """Whether the message has a Content-Length field."""
         return "content-length" in self._keys
 
-    def payload_size(self) -> int:
-        """The size of the body in octets (a ``str`` body counts its UTF-8 encoding)."""
+    def payload_size(self) -> int | None:
+        """The size of the body in octets, or ``None`` if the body type cannot tell.
+
+        A ``str`` body counts its UTF-8 encoding; a body type without ``size`` (such as
+        ``buffer_body``) gives ``None``, as Beast's ``payload_size`` does.
+        """
         body = self.body
-        if isinstance(body, str):
-            return len(body) if body.isascii() else len(body.encode())
-        return memoryview(body).nbytes
+        if self._body_type in IN_MEMORY_BODIES:
+            if isinstance(body, str):
+                return len(body) if body.isascii() else len(body.encode())
+            return memoryview(body).nbytes
+        return body_size(self._body_type, body)
 
     def need_eof(self) -> bool:
         """Whether the end of this message is signalled by closing the connection."""
@@ -236,7 +288,7 @@ class message(fields):
 
         try:
             data = to_bytes(self)  # type: ignore[arg-type]
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             return f"{self!r} (cannot be serialized: {exc})"
         return data.decode("utf-8", "replace")
 
@@ -256,11 +308,15 @@ class request(message):
         method: A :class:`~asiolike.beast.http.verb`, or any method token as ``str``.
         target: The request target, e.g. ``"/index.html?q=1"``.
         version: ``11`` (HTTP/1.1) or ``10`` (HTTP/1.0).
-        body: The payload, ``bytes`` or ``str``.
+        body: The payload: ``bytes`` or ``str`` for a string body; by default an empty
+            one, or a new ``body_type.value_type()``.
+        body_type: The body type (:mod:`~asiolike.beast.http.body`), default
+            ``http.string_body``.
 
     Raises:
         ValueError: A method that is not a token, an empty target or one holding spaces or
             control characters, an unsupported version.
+        TypeError: ``body_type`` is not a body type.
     """
 
     __slots__ = ("_method", "_method_string", "_target")
@@ -272,9 +328,10 @@ class request(message):
         method: verb | str = verb.get,
         target: str = "/",
         version: int = 11,
-        body: bytes | str = b"",
+        body: Any = None,
+        body_type: Any = None,
     ) -> None:
-        super().__init__(version, body)
+        super().__init__(version, body, body_type)
         self._method = verb.get
         self._method_string = ""
         self.method(method)
@@ -287,7 +344,7 @@ class request(message):
         # the parser, and for the WebSocket handshake, which composes its own request.
         msg = cls.__new__(cls)
         msg._names, msg._keys, msg._values = [], [], []
-        msg._version, msg.body = 11, b""
+        msg._version, msg.body, msg._body_type = 11, b"", string_body
         msg._method, msg._method_string, msg._target = verb.get, "", "/"
         return msg
 
@@ -368,12 +425,19 @@ class request(message):
 
         A non-empty body gets its Content-Length; so does an empty one for OPTIONS, PUT and
         POST (whose servers expect a length). Otherwise Content-Length and a final
-        ``chunked`` are removed: the request has no body.
+        ``chunked`` are removed: the request has no body. A body of unknown size (no
+        ``size`` in its body type) makes an HTTP/1.1 request chunked.
 
         Raises:
             ValueError: A TRACE request with a body (RFC 9110 section 9.3.8).
         """
         size = self.payload_size()
+        if size is None:
+            if self._method is verb.trace:
+                raise ValueError("a TRACE request must not have a body")
+            self.content_length(None)
+            self.chunked(self._version >= 11)
+            return
         if self._method is verb.trace and size > 0:
             raise ValueError("a TRACE request must not have a body")
         if size > 0 or self._method in (verb.options, verb.put, verb.post):
@@ -395,10 +459,13 @@ class response(message):
     Args:
         result: A :class:`~asiolike.beast.http.status` or any code from 0 to 999.
         version: ``11`` (HTTP/1.1) or ``10`` (HTTP/1.0).
-        body: The payload, ``bytes`` or ``str``.
+        body: The payload: ``bytes`` or ``str`` for a string body; by default an empty
+            one, or a new ``body_type.value_type()``.
+        body_type: The body type, default ``http.string_body``.
 
     Raises:
         ValueError: A code outside 0-999, an unsupported version.
+        TypeError: ``body_type`` is not a body type.
     """
 
     __slots__ = ("_reason", "_result")
@@ -406,9 +473,13 @@ class response(message):
     is_request: ClassVar[bool] = False
 
     def __init__(
-        self, result: status | int = status.ok, version: int = 11, body: bytes | str = b""
+        self,
+        result: status | int = status.ok,
+        version: int = 11,
+        body: Any = None,
+        body_type: Any = None,
     ) -> None:
-        super().__init__(version, body)
+        super().__init__(version, body, body_type)
         self._result = 200
         self.result(result)
         self._reason = ""
@@ -419,7 +490,7 @@ class response(message):
         # for the WebSocket handshake's 101, whose code and version (10 or 11) are known good.
         msg = cls.__new__(cls)
         msg._names, msg._keys, msg._values = [], [], []
-        msg._version, msg.body = version, b""
+        msg._version, msg.body, msg._body_type = version, b"", string_body
         msg._result, msg._reason = result, ""
         return msg
 
@@ -494,7 +565,9 @@ class response(message):
 
         Content-Length is set to the body size. 1xx and 204 responses never carry a body nor
         Content-Length (it is removed); a 304 keeps whatever Content-Length it has (it
-        describes the would-be 200) but gets none added. Chunked coding is removed.
+        describes the would-be 200) but gets none added. Chunked coding is removed. A
+        body of unknown size (no ``size`` in its body type) makes an HTTP/1.1 response
+        chunked; an HTTP/1.0 one then ends when the connection closes.
 
         Raises:
             ValueError: A non-empty body on a 1xx, 204 or 304 response.
@@ -502,12 +575,16 @@ class response(message):
         size = self.payload_size()
         code = self._result
         if to_status_class(code) is status_class.informational or code in (204, 304):
-            if size > 0:
+            if size is None or size > 0:
                 raise ValueError(f"a {code} response must not have a body")
             if self.chunked():
                 self._chunked_off()
             if code != 304:
                 self.erase("content-length")
+            return
+        if size is None:
+            self.content_length(None)
+            self.chunked(self._version >= 11)
             return
         self.content_length(size)
 

@@ -40,6 +40,15 @@ Defence in depth: an unexpected exception of the parser's own while decoding the
 octets fails the message like any malformed one (``bad_value``; ``bad_chunk`` in a chunked
 body), is logged once at ERROR on ``asiolike.beast.http`` with its traceback, and leaves the
 parser failed. Exceptions raised by the user's chunk callbacks are theirs and propagate.
+
+Bodies. A ``string_body`` parser collects body octets itself (the common path). Any other
+body type (:mod:`~asiolike.beast.http.body`) gets its octets through its ``reader``, made
+when the header is done and the message has a body, piece by piece as they arrive: memory
+stays bounded by what one ``put`` offers. A reader that raises ``system_error`` fails the
+message with that code (the reader's exceptions are the user's, as the callbacks'). A
+reader that takes fewer octets than offered (a full ``buffer_body``) makes ``put`` return
+``need_buffer``, which, like ``need_more``, does not fail the parser: give the body room
+and call again.
 """
 
 from __future__ import annotations
@@ -47,13 +56,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Final, Generic, TypeVar, overload
+from typing import Any, Final, Generic, TypeVar, overload
 
 from asiolike.beast.http import _grammar, _header, error
+from asiolike.beast.http.body import is_body_type
 from asiolike.beast.http.fields import fields
 from asiolike.beast.http.message import _UNSET, _Unset, empty_body, request, response, string_body
 from asiolike.beast.http.verb import string_to_verb, verb
-from asiolike.error import error_code, success
+from asiolike.error import error_code, success, system_error
 
 __all__ = ["basic_parser", "request_parser", "response_parser"]
 
@@ -110,8 +120,10 @@ class basic_parser(Generic[_M]):
     """
 
     __slots__ = (
+        "_body_init",
         "_body_limit",
         "_body_size",
+        "_body_type",
         "_chunked",
         "_conn_close",
         "_conn_keep_alive",
@@ -130,6 +142,7 @@ class basic_parser(Generic[_M]):
         "_on_chunk_body",
         "_on_chunk_header",
         "_pieces",
+        "_reader",
         "_released",
         "_remain",
         "_scan",
@@ -142,11 +155,18 @@ class basic_parser(Generic[_M]):
         "_upgrade_field",
     )
 
-    def __init__(
-        self, msg: _M, body_type: type[string_body] | type[empty_body], body_limit: int
-    ) -> None:
+    def __init__(self, msg: _M, body_type: Any, body_limit: int) -> None:
         if body_type is not string_body and body_type is not empty_body:
-            raise TypeError("body_type must be http.string_body or http.empty_body")
+            if not is_body_type(body_type) or not hasattr(body_type, "reader"):
+                raise TypeError(
+                    "body_type must be a body type with a reader, such as http.string_body, "
+                    f"http.empty_body or http.file_body (the class itself), not {body_type!r}"
+                )
+            msg._body_type = body_type
+            msg.body = body_type.value_type()
+        self._body_type = body_type
+        self._reader: Any = None
+        self._body_init = False
         self._msg: _M = msg
         self._is_request = msg.is_request
         self._ec: error_code = success
@@ -398,7 +418,7 @@ class basic_parser(Generic[_M]):
                 self._in_callback = False
                 raise
             ec = self._fault(self._state)
-        if ec is not success and ec is not error.need_more:
+        if ec is not success and ec is not error.need_more and ec is not error.need_buffer:
             self._ec = ec
         return used, ec
 
@@ -429,8 +449,10 @@ class basic_parser(Generic[_M]):
         if state == _COMPLETE:
             return success
         if state == _BODY_TO_EOF:
-            self._finish()
-            return success
+            ec = self._finish()
+            if ec:
+                self._ec = ec
+            return ec
         self._ec = error.end_of_stream if state == _NOTHING_YET else error.partial_message
         return self._ec
 
@@ -579,27 +601,85 @@ class basic_parser(Generic[_M]):
         else:
             self._need_eof = True
             self._state = _BODY_TO_EOF
+        if self._state != _COMPLETE and self._body_type is not string_body and not self._empty:
+            # As Beast's body0 state: the reader is made when the body's first step runs,
+            # so that a caller of read_header can prepare the body (open the file) first.
+            self._body_init = True
         return success
 
-    def _finish(self) -> None:
+    def _init_reader(self) -> error_code:
+        # The body type's reader takes the body from here (see the module docstring).
+        self._body_init = False
+        msg = self._msg
+        self._in_callback = True
+        try:
+            reader = msg._body_type.reader(msg, msg.body)
+            reader.init(self._content_length)
+        except system_error as exc:
+            return exc.code
+        finally:
+            self._in_callback = False
+        self._reader = reader
+        return success
+
+    def _to_reader(self, data: _Buffer, p: int, end: int) -> tuple[int, error_code]:
+        # Offer data[p:end] to the reader: (octets it took, success or its error).
+        self._in_callback = True
+        try:
+            with memoryview(data) as whole, whole[p:end] as view:
+                used = self._reader.put(view)
+        except system_error as exc:
+            return 0, exc.code
+        finally:
+            self._in_callback = False
+        if isinstance(used, bool) or not isinstance(used, int) or not 0 <= used <= end - p:
+            raise ValueError(
+                f"the body reader's put() must return how many octets it took "
+                f"(0 to {end - p}), not {used!r}"
+            )
+        return used, success if used == end - p else error.need_buffer
+
+    def _finish(self) -> error_code:
         pieces = self._pieces
         if pieces:
             self._msg.body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
             self._pieces = []
         self._state = _COMPLETE
+        reader = self._reader
+        if reader is not None:
+            self._reader = None
+            self._in_callback = True
+            try:
+                reader.finish()
+            except system_error as exc:
+                return exc.code
+            finally:
+                self._in_callback = False
+        return success
 
     # -- body ---------------------------------------------------------------------------
 
     def _put_body(self, data: _Buffer, p: int, n: int) -> tuple[int, error_code]:
         if self._empty:
             return p, error.unexpected_body
+        if self._body_init:
+            ec = self._init_reader()
+            if ec is not success:
+                return p, ec
         remain = self._remain
         end = n if n - p < remain else p + remain
-        self._pieces.append(_copy(data, p, end))
+        if self._reader is None:
+            self._pieces.append(_copy(data, p, end))
+            ec = success
+        else:
+            used, ec = self._to_reader(data, p, end)
+            if ec is not success and ec is not error.need_buffer:
+                return p, ec
+            end = p + used
         self._remain = remain - (end - p)
         if self._remain == 0:
-            self._finish()
-        return end, success
+            ec = self._finish()
+        return end, ec
 
     def _put_body_to_eof(self, data: _Buffer, p: int, n: int) -> tuple[int, error_code]:
         if self._empty:
@@ -607,11 +687,25 @@ class basic_parser(Generic[_M]):
         size = self._body_size + n - p
         if self._body_limit is not None and size > self._body_limit:
             return p, error.body_limit
-        self._body_size = size
-        self._pieces.append(_copy(data, p, n))
-        return n, success
+        if self._body_init:
+            ec = self._init_reader()
+            if ec is not success:
+                return p, ec
+        if self._reader is None:
+            self._pieces.append(_copy(data, p, n))
+            self._body_size = size
+            return n, success
+        used, ec = self._to_reader(data, p, n)
+        if ec is not success and ec is not error.need_buffer:
+            return p, ec
+        self._body_size += used
+        return p + used, ec
 
     def _put_chunk_header(self, data: _Buffer, p: int, n: int) -> tuple[int, error_code]:
+        if self._body_init:
+            ec = self._init_reader()
+            if ec is not success:
+                return p, ec
         q = p
         if self._expect_crlf:
             # The CRLF that ends the previous chunk's data is checked with the next line.
@@ -668,8 +762,16 @@ class basic_parser(Generic[_M]):
             end = p + used
         elif self._empty:
             return p, error.unexpected_body
-        else:
+        elif self._reader is None:
             self._pieces.append(_copy(data, p, end))
+        else:
+            used, ec = self._to_reader(data, p, end)
+            if ec is not success and ec is not error.need_buffer:
+                return p, ec
+            self._remain = remain - used
+            if self._remain == 0:
+                self._state = _CHUNK_HEADER
+            return p + used, ec
         self._remain = remain - (end - p)
         if self._remain == 0:
             self._state = _CHUNK_HEADER
@@ -681,8 +783,8 @@ class basic_parser(Generic[_M]):
         if data[p] == 13:
             if data[p + 1] != 10:
                 return p, error.bad_line_ending
-            self._finish()
-            return p + 2, success
+            ec = self._finish()
+            return (p + 2, ec) if ec is success else (p, ec)
         limit = self._header_limit
         stop = n if n - p < limit else p + limit
         scan = self._scan if self._scan <= n - p else 0
@@ -703,8 +805,8 @@ class basic_parser(Generic[_M]):
             return p, error.bad_field
         msg: fields = self._msg
         msg._append_trusted(names, keys, values)
-        self._finish()
-        return end + 4, success
+        ec = self._finish()
+        return (end + 4, ec) if ec is success else (p, ec)
 
 
 class request_parser(basic_parser[request]):
@@ -712,8 +814,11 @@ class request_parser(basic_parser[request]):
 
     Args:
         body_type: :class:`~asiolike.beast.http.string_body` (default: the body is stored
-            in ``get().body`` as ``bytes``) or :class:`~asiolike.beast.http.empty_body`
-            (body octets are an error: ``unexpected_body``).
+            in ``get().body`` as ``bytes``), :class:`~asiolike.beast.http.empty_body`
+            (body octets are an error: ``unexpected_body``), or any body type with a
+            reader (``vector_body``, ``dynamic_body``, ``buffer_body``, ``file_body``, your
+            own): ``get().body`` is then a new ``body_type.value_type()``, e.g. a
+            ``file_body`` whose file you open once the header is read.
 
     The body limit defaults to 1 MiB. A request without Content-Length or chunked coding
     has no body.
@@ -721,7 +826,7 @@ class request_parser(basic_parser[request]):
 
     __slots__ = ()
 
-    def __init__(self, body_type: type[string_body] | type[empty_body] = string_body) -> None:
+    def __init__(self, body_type: Any = string_body) -> None:
         super().__init__(request._blank(), body_type, 1 << 20)
 
 
@@ -729,8 +834,8 @@ class response_parser(basic_parser[response]):
     """A parser for one HTTP response (Beast's ``response_parser``).
 
     Args:
-        body_type: :class:`~asiolike.beast.http.string_body` (default) or
-            :class:`~asiolike.beast.http.empty_body`.
+        body_type: :class:`~asiolike.beast.http.string_body` (default), or any body
+            type with a reader, as for :class:`request_parser`.
 
     The body limit defaults to 8 MiB. 1xx, 204 and 304 responses (and any response after
     ``skip(True)``) have no body; a response with neither Content-Length nor chunked coding
@@ -739,5 +844,5 @@ class response_parser(basic_parser[response]):
 
     __slots__ = ()
 
-    def __init__(self, body_type: type[string_body] | type[empty_body] = string_body) -> None:
+    def __init__(self, body_type: Any = string_body) -> None:
         super().__init__(response._blank(), body_type, 8 << 20)

@@ -12,14 +12,29 @@ at a time: the caller writes what it can and reports it with :meth:`serializer.c
 
 The body is never copied into a bigger buffer unless it is small: a header and a body of up
 to 16 KiB come out as one buffer (one system call), a larger body as a view of itself.
+
+Bodies held in memory (``string_body``, ``vector_body``, ``empty_body``) are sized and
+framed at once. Any other body type (:mod:`~asiolike.beast.http.body`) is pulled from its
+``writer`` one piece at a time as the previous one is consumed, framed as a chunk when the
+message is chunked: memory stays at one piece whatever the body's size. A writer that has
+no octets yet (a ``buffer_body`` waiting for its next piece) makes :meth:`serializer.next`
+raise ``system_error`` with ``http.error.need_buffer``; a writer's own failure raises its
+``system_error``. The serializer opens nothing: a file body's file is the user's.
+
+For the I/O layer: :meth:`serializer.sendfile_source` tells when the rest of the message is
+a range of a file (a ``file_body`` sent whole, not chunked), so that ``http.write`` can hand
+it to ``os.sendfile``, and :meth:`serializer.sendfile_consume` records what went out.
 """
 
 from __future__ import annotations
 
-from typing import Final, Generic, TypeVar, overload
+from typing import Any, Final, Generic, TypeVar, overload
 
-from asiolike.beast.http.message import _UNSET, _Unset, request, response
+from asiolike.beast.http import error
+from asiolike.beast.http.body import body_size
+from asiolike.beast.http.message import _UNSET, IN_MEMORY_BODIES, _Unset, request, response
 from asiolike.beast.http.status import obsolete_reason
+from asiolike.error import system_error
 
 __all__ = ["serializer", "request_serializer", "response_serializer", "to_bytes"]
 
@@ -53,6 +68,12 @@ def _checked_body(msg: request | response) -> tuple[bytes | bytearray | memoryvi
     elif not isinstance(body, bytes | bytearray | memoryview):
         raise TypeError(f"the body must be bytes or str, not {type(body).__name__}")
     size = len(body) if type(body) is bytes else memoryview(body).nbytes
+    return body, _checked_framing(msg, size)
+
+
+def _checked_framing(msg: request | response, size: int | None) -> bool:
+    # Whether the body is chunked, after checking the framing fields against its size
+    # (None: a body type that cannot tell, which counts as a body).
     keys = msg._keys
     chunked = "transfer-encoding" in keys and msg.chunked()
     if "content-length" not in keys:
@@ -69,19 +90,20 @@ def _checked_body(msg: request | response) -> tuple[bytes | bytearray | memoryvi
                 "the message has both Content-Length and chunked Transfer-Encoding, which "
                 "recipients may read differently: call content_length() or chunked() to pick one"
             )
+    has_body = size is None or size > 0
     if isinstance(msg, request):
-        if size and not chunked and length is None:
+        if has_body and not chunked and length is None:
             raise ValueError(
                 "the request has a body but neither Content-Length nor chunked coding, so the "
                 "server would not read it: call prepare_payload()"
             )
-    elif (100 <= msg._result < 200 or msg._result in (204, 304)) and (size or chunked):
+    elif (100 <= msg._result < 200 or msg._result in (204, 304)) and (has_body or chunked):
         raise ValueError(f"a {msg._result} response has no body: clear body and chunked()")
     if length is not None and size and length != size:
         raise ValueError(
             f"Content-Length is {length} but the body has {size} octets: call prepare_payload()"
         )
-    return body, chunked
+    return chunked
 
 
 def _build_pieces(
@@ -124,17 +146,30 @@ class serializer(Generic[_M]):
         "_consumed",
         "_header_size",
         "_limit",
+        "_more",
         "_msg",
         "_offset",
         "_pieces",
         "_split",
+        "_writer",
     )
 
     def __init__(self, msg: _M) -> None:
         if not isinstance(msg, request | response):
             raise TypeError(f"serializer needs an http.request or http.response, not {msg!r}")
         self._msg: _M = msg
-        self._body, self._chunked = _checked_body(msg)
+        body_type = msg._body_type
+        if body_type in IN_MEMORY_BODIES:
+            self._body, self._chunked = _checked_body(msg)
+            self._writer: Any = None
+            self._more = False
+        else:
+            if not hasattr(body_type, "writer"):
+                raise TypeError(f"the body type {body_type.__name__} has no writer")
+            self._chunked = _checked_framing(msg, body_size(body_type, msg.body))
+            self._body = b""
+            self._writer = body_type.writer(msg, msg.body)
+            self._more = True
         self._split = False
         self._limit: int | None = None
         self._pieces: list[bytes | bytearray | memoryview] | None = None
@@ -182,19 +217,26 @@ class serializer(Generic[_M]):
 
     def is_done(self) -> bool:
         """Whether every octet of the message was consumed."""
-        return self._pieces is not None and not self._pieces
+        return self._pieces is not None and not self._pieces and not self._more
 
     def next(self) -> bytes | memoryview | None:
         """The next octets to write, or ``None`` when the message is done.
 
         The same octets are returned until :meth:`consume` reports them written. A buffer
         may be a view of the message body: do not change the body meanwhile.
+
+        Raises:
+            system_error: ``http.error.need_buffer`` when the body's writer has no octets
+                yet (a ``buffer_body`` whose piece went out while ``more`` is true: give it
+                the next piece and call again), or the writer's own error.
         """
         pieces = self._pieces
         if pieces is None:
             pieces = self._pieces = self._build()
-        if not pieces:
-            return None
+        while not pieces:
+            if not self._more:
+                return None
+            pieces += self._pull()
         piece = pieces[0]
         offset = self._offset
         limit = self._limit
@@ -226,8 +268,78 @@ class serializer(Generic[_M]):
             self._offset = 0
 
     def _build(self) -> list[bytes | bytearray | memoryview]:
-        pieces, self._header_size = _build_pieces(self._msg, self._body, self._chunked, self._split)
-        return pieces
+        writer = self._writer
+        if writer is None:
+            pieces, self._header_size = _build_pieces(
+                self._msg, self._body, self._chunked, self._split
+            )
+            return pieces
+        head = _header_text(self._msg).encode("latin-1")
+        self._header_size = len(head)
+        writer.init()
+        if self._split or self.can_sendfile():
+            return [head]
+        # The header and a small first piece go out as one buffer (one system call).
+        try:
+            first: list[bytes | bytearray | memoryview] = self._pull()
+        except system_error as exc:
+            if exc.code != error.need_buffer:
+                raise
+            return [head]
+        if sum(memoryview(p).nbytes for p in first) <= _COALESCE:
+            return [b"".join((head, *first))]
+        return [head, *first]
+
+    def _pull(self) -> list[bytes | bytearray | memoryview]:
+        # The writer's next piece, framed.
+        got = self._writer.get()
+        if got is None:
+            raise system_error(error.need_buffer, "serializer")
+        data, more = got
+        self._more = more = bool(more)
+        n = len(data) if type(data) is bytes else memoryview(data).nbytes
+        if not self._chunked:
+            return [data] if n else []
+        out: list[bytes | bytearray | memoryview] = []
+        if n:
+            size_line = b"%x\r\n" % n
+            if n <= _COALESCE:
+                out.append(b"".join((size_line, data, b"\r\n")))
+            else:
+                out += (size_line, data, b"\r\n")
+        if not more:
+            out.append(b"0\r\n\r\n")
+        return out
+
+    def can_sendfile(self) -> bool:
+        """Whether the body's writer can give its octets as a file range (``file_body``
+        not chunked): the I/O layer may then use :meth:`sendfile_source`."""
+        return not self._chunked and hasattr(self._writer, "sendfile_source")
+
+    def sendfile_source(self) -> tuple[int, int, int] | None:
+        """``(fd, offset, count)`` when the rest of the message is that range of a file.
+
+        Only between pieces (every octet handed out so far consumed), for a body whose
+        writer offers it (:meth:`can_sendfile`); else ``None``. Send the range (all or
+        part) with ``os.sendfile`` and report it with :meth:`sendfile_consume`.
+        """
+        if self._pieces or self._pieces is None or not self._more or not self.can_sendfile():
+            return None
+        source: tuple[int, int, int] = self._writer.sendfile_source()
+        if source[2] <= 0:
+            self._more = False
+            return None
+        return source
+
+    def sendfile_consume(self, n: int) -> None:
+        """Report that ``n`` octets of the :meth:`sendfile_source` range were sent."""
+        source = self.sendfile_source()
+        if source is None or not 0 <= n <= source[2]:
+            raise ValueError(f"sendfile_consume({n!r}): no file range of that size is pending")
+        self._writer.sendfile_advance(n)
+        self._consumed += n
+        if n == source[2]:
+            self._more = False
 
 
 class request_serializer(serializer[request]):
@@ -253,6 +365,13 @@ def to_bytes(msg: request | response) -> bytes:
     """
     if not isinstance(msg, request | response):
         raise TypeError(f"to_bytes needs an http.request or http.response, not {msg!r}")
+    if msg._body_type not in IN_MEMORY_BODIES:
+        sr: serializer[Any] = serializer(msg)
+        out = bytearray()
+        while (data := sr.next()) is not None:
+            out += data
+            sr.consume(memoryview(data).nbytes)
+        return bytes(out)
     keys = msg._keys
     if (
         type(msg.body) is bytes
