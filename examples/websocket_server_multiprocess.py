@@ -38,6 +38,7 @@ from asiolike.beast import http, websocket
 from asiolike.ip import make_address, tcp
 
 _SERVER = f"asiolike/{net.__version__} websocket-server-multiprocess"
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class session(websocket_server_async.session):
@@ -91,6 +92,8 @@ def worker(index: int, endpoint: tcp.endpoint, ready: int) -> int:
     ioc = net.io_context()
     lst = listener(ioc, endpoint)
     signals = net.signal_set(ioc, signal.SIGINT, signal.SIGTERM)
+    # Blocked by the parent before the fork (see main): held until the set is ready.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
     def on_signal(ec: net.error_code, signal_number: int) -> None:
         if not ec:
@@ -127,6 +130,11 @@ def main(argv: list[str]) -> int:
     except (ValueError, OSError) as e:
         print(f"websocket_server_multiprocess.py: {e}", file=sys.stderr)
         return 1
+
+    # A stop signal that comes before a process has its signal_set is held (blocked) until
+    # it has one, so none is lost and no process dies half set up; the workers inherit
+    # the mask and unblock once ready.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
 
     # Hold the port (unlistening, so it takes no connection) until the workers listen.
     ioc = net.io_context()
@@ -173,6 +181,7 @@ def main(argv: list[str]) -> int:
     failed = started < processes
     stopping = failed
     signals = net.signal_set(ioc, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
     def stop_workers() -> None:
         for pid in workers:

@@ -112,7 +112,10 @@ def trial(processes: int, clients: int) -> float:
         assert server.stdout is not None
         line = server.stdout.readline().decode()
         m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", line)
-        assert m is not None, line
+        if m is None:
+            server.kill()
+            _, err = server.communicate()
+            raise RuntimeError(f"the server did not start: {line!r} {err.decode()!r}")
         port = m.group(1)
         loads = [
             subprocess.Popen(

@@ -316,3 +316,33 @@ def test_multiprocess_server_usage_and_a_port_in_use() -> None:
         port = busy.getsockname()[1]
         out = _client("websocket_server_multiprocess.py", "127.0.0.1", str(port), "1", stdin=b"")
     assert out.returncode == 1 and b"in use" in out.stderr
+
+
+def test_multiprocess_server_stop_signal_during_startup_is_not_lost() -> None:
+    # SIGTERM before the processes are set up is held until they are: the server still
+    # stops cleanly, and no worker is left behind (its process group ends empty).
+    proc = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "websocket_server_multiprocess.py"), "127.0.0.1", "0", "2"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        start_new_session=True,
+    )
+    try:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=BOUND)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert err == b"" and proc.returncode in (0, -signal.SIGTERM), (proc.returncode, err)
+    deadline = time.monotonic() + BOUND
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        os.sched_yield()
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)
