@@ -329,10 +329,17 @@ class Connection:
             buf += data
 
     def own_input(self) -> None:
-        """Copy what is left of borrowed input (see :meth:`feed`) into the core's own memory."""
+        """Copy what is left of borrowed input (see :meth:`feed`) into the core's own memory.
+
+        Input that is all decoded is dropped, borrowed or not: an idle connection then
+        holds no copy of its last read (up to the stream's whole receive buffer).
+        """
         buf = self._buf
         if type(buf) is not bytes and type(buf) is not bytearray:
-            self._buf = bytes(buf[self._pos :])
+            self._buf = bytes(buf[self._pos :])  # b"" when all of it was decoded
+            self._pos = 0
+        elif buf and self._pos >= len(buf):
+            self._buf = b""
             self._pos = 0
 
     def _take(self, n: int) -> bytes:
