@@ -26,6 +26,7 @@ import io
 import os
 import re
 import signal
+import tempfile
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -428,6 +429,79 @@ def _http_write(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[]
     return _nothing
 
 
+def _http_write_generator(
+    ioc: net.io_context, keep: list[Any], h: Handler
+) -> Callable[[], object]:
+    client, _ = _tcp_pair(ioc, keep)
+    res = http.response(http.status.ok, 11, b"hello")
+    res.prepare_payload()
+    beast.async_write(client, http.message_generator(res), h)
+    return _nothing
+
+
+def _http_write_file_body(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    # A file_body over a plain socket: the body goes out with os.sendfile.
+    client, server = _tcp_pair(ioc, keep)
+    fd, path = tempfile.mkstemp()
+    os.write(fd, b"x" * 300_000)  # more than a socket buffer: sendfile waits for room
+    os.close(fd)
+    res = http.response[http.file_body](http.status.ok, 11)
+    res.body.open(path, beast.file_mode.scan)
+    os.unlink(path)
+    res.prepare_payload()
+    http.async_write(client, res, h)
+
+    return _reader(server, len(b"HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n") + 300_000)
+
+
+class _reader:
+    """Reads ``left`` bytes from ``stream`` (no closure cycle: R10 runs without the GC)."""
+
+    def __init__(self, stream: Any, left: int) -> None:
+        self.stream = stream
+        self.left = left
+        self.sink = bytearray(1 << 16)
+
+    def __call__(self) -> None:
+        self.stream.async_read_some(self.sink, self.on_read)
+
+    def on_read(self, ec: net.error_code, n: int) -> None:
+        self.left -= n
+        if not ec and self.left > 0:
+            self()
+
+
+def _http_write_header(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    client, _ = _tcp_pair(ioc, keep)
+    res = http.response(http.status.ok, 11, b"hello")
+    res.prepare_payload()
+    http.async_write_header(client, http.serializer(res), h)
+    return _nothing
+
+
+def _detect_ssl(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    client, server = _tcp_pair(ioc, keep)
+    beast.async_detect_ssl(server, beast.flat_buffer(), h)
+    return lambda: client.write_some(b"GET / HTTP/1.1\r\n\r\n")
+
+
+def _tls_handshake_buffered(
+    ioc: net.io_context, keep: list[Any], h: Handler
+) -> Callable[[], object]:
+    # The server has read the ClientHello already (as after detect_ssl) and starts from it.
+    client_sock, server_sock = _tcp_pair(ioc, keep)
+    client_ctx, server_ctx = _tls_contexts()
+    client = ssl.stream(client_sock, client_ctx)
+    client.set_verify_callback(ssl.host_name_verification("localhost"))
+    server = ssl.stream(server_sock, server_ctx)
+    client.async_handshake(ssl.stream_base.client, _ignore)
+    ioc.poll()
+    hello = bytearray(4096)
+    n = server_sock.read_some(hello)
+    server.async_handshake(ssl.stream_base.server, memoryview(hello)[:n], h)
+    return _nothing
+
+
 # -- WebSocket ------------------------------------------------------------------------------
 
 
@@ -519,6 +593,11 @@ SCENARIOS: dict[str, tuple[str, str, Scenario]] = {
     "ssl.stream.async_write_some": (_SSL, "async_write_some", _tls_write),
     "http.async_read": ("socket", "async_read", _http_read),
     "http.async_write": ("socket", "async_write", _http_write),
+    "http.async_write file_body": ("socket", "async_write", _http_write_file_body),
+    "http.async_write_header": ("socket", "async_write_header", _http_write_header),
+    "beast.async_write message_generator": ("socket", "async_write", _http_write_generator),
+    "beast.async_detect_ssl": ("socket", "async_detect_ssl", _detect_ssl),
+    "ssl.stream.async_handshake buffered": (_SSL, "async_handshake", _tls_handshake_buffered),
     "websocket.async_handshake": ("websocket_stream", "async_handshake", _ws_handshake),
     "websocket.async_accept": ("websocket_stream", "async_accept", _ws_accept),
     "websocket.async_read": ("websocket_stream", "async_read", _ws_read),

@@ -247,7 +247,7 @@ class stream(stream_base):
     # -- handshake --------------------------------------------------------------------------
 
     def async_handshake(
-        self, type: _handshake_type | int, token: Any
+        self, type: _handshake_type | int, token: Any, buffered_token: Any = None
     ) -> concurrent.futures.Future[Any] | None:
         """Start the TLS handshake as ``ssl.stream_base.client`` or ``server``.
 
@@ -267,6 +267,12 @@ class stream(stream_base):
             closed the connection during the handshake. The next layer's errors
             (``beast.error.timeout``, ``connection_reset``, ``operation_aborted``...).
 
+        Buffered form (Asio's ``async_handshake(type, buffers, handler)``):
+        ``async_handshake(type, buffers, handler)`` starts from octets of the peer already
+        read from the next layer (by ``beast.async_detect_ssl``, say); the handler is
+        ``handler(ec, bytes_used)``, and the caller consumes ``bytes_used`` octets from
+        its buffer (all of ``buffers``: the engine takes them whole).
+
         Raises:
             ValueError: ``type`` is not client or server; the context checks host names
                 and no server name was set.
@@ -274,8 +280,25 @@ class stream(stream_base):
                 other role.
         """
         server = _check_type(type)
+        if buffered_token is not None:
+            views = _views(token, "async_handshake")
+            self._claim(HANDSHAKE, "async_handshake")
+            return async_initiate(self._initiate_buffered, buffered_token, server, views)
         self._claim(HANDSHAKE, "async_handshake")
         return async_initiate(self._initiate, token, HANDSHAKE, server)
+
+    def _initiate_buffered(
+        self, handler: Callable[..., object], server: bool, views: list[memoryview]
+    ) -> None:
+        self._engine_for(server)
+        eng = self._core.engine
+        assert eng is not None
+        used = 0
+        for view in views:
+            if view.nbytes:
+                eng.put_input(view)
+                used += view.nbytes
+        io_op(_buffered_done(self, handler, used), self._core, HANDSHAKE, None).start()
 
     def handshake(self, type: _handshake_type | int) -> None:
         """Perform the TLS handshake, blocking (see :meth:`async_handshake`).
@@ -446,6 +469,20 @@ class stream(stream_base):
         eng = self._core.engine
         state = "not started" if eng is None else (eng.sslobj.version() or "handshaking")
         return f"<asiolike.ssl.stream {state} over {self._next!r}>"
+
+
+class _buffered_done(composed_op):
+    """Completes a buffered handshake with ``(ec, bytes_used)``."""
+
+    __slots__ = ("_used",)
+
+    def __init__(self, s: stream, handler: Callable[..., object], used: int) -> None:
+        ex = s.get_executor()
+        composed_op.__init__(self, handler, ex, invokes_directly(ex))
+        self._used = used
+
+    def __call__(self, ec: error_code) -> None:
+        self.complete(True, ec, self._used)
 
 
 class _teardown_done(composed_op):

@@ -38,11 +38,11 @@ import os
 from typing import Any, ClassVar, Final
 
 from asiolike.beast.core.file import file, file_mode
-
-_file = file
 from asiolike.beast.core.multi_buffer import multi_buffer
 from asiolike.beast.http import error
 from asiolike.error import bad_descriptor, make_error_code, system_error
+
+_file = file
 
 __all__ = [
     "string_body",
