@@ -12,20 +12,28 @@ from now (seconds or a ``timedelta``)::
     timer.async_wait(on_new_year)
 
 What the timer shares with ``steady_timer`` (the waits, cancellation, ``async_wait``) is
-:class:`asiolike.detail.waitable_timer.basic_waitable_timer`. A wait is measured from the
-moment it starts: the time left on the wall clock then is waited for on the monotonic
-clock, so a change of the system's time during the wait does not move it (Asio's reactor
-re-reads the clock at least every five minutes and would follow the change). To follow
-a wall-clock change, wait again: a new ``async_wait`` reads the clock anew.
+:class:`asiolike.detail.waitable_timer.basic_waitable_timer`.
+
+Theory of operation. The io_context's timer queue runs on the monotonic clock. A wait
+(:class:`_wall_clock_wait`, a composed operation) is queued for the time its expiry has
+left on the wall clock, at most ``_RECHECK`` seconds (five minutes, as Asio's reactor
+caps its sleep), and reads the wall clock when that comes: the handler runs only once
+the wall clock has reached the expiry, as Asio's. If the system's time was set back
+meanwhile, the wait is queued again for what is left; if it was set forward, the wait
+notices within ``_RECHECK`` seconds.
 """
 
 from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Callable
 from typing import Any
 
-from asiolike.detail.waitable_timer import basic_waitable_timer
+from asiolike.detail.completion import composed_op, op_executor
+from asiolike.detail.timer_queue import wait_op
+from asiolike.detail.waitable_timer import _wait_cancellation, basic_waitable_timer
+from asiolike.error import error_code
 from asiolike.steady_timer import Duration, _seconds
 
 __all__ = ["system_timer", "TimePoint"]
@@ -36,6 +44,8 @@ TimePoint = datetime.datetime
 _time = time.time
 _monotonic = time.monotonic
 _UTC = datetime.UTC
+#: The longest a wait sleeps before it reads the wall clock again, in seconds.
+_RECHECK = 300.0
 
 
 def _timestamp(when: datetime.datetime) -> float:
@@ -52,10 +62,9 @@ class system_timer(basic_waitable_timer):
 
     The expiry is a point in calendar time: a timezone-aware ``datetime`` (a naive one is
     local time, as ``datetime.timestamp()`` reads it), or a duration from now. A wait is
-    measured from the moment it starts: the time left on the wall clock then is waited
-    for on the monotonic clock, so a change of the system's time during a wait does not
-    move it (Asio re-reads the clock at least every five minutes and would follow it);
-    a new ``async_wait`` reads the clock anew.
+    complete only once the wall clock has reached the expiry, as in Asio: a wait reads the
+    clock when the time it had left has passed, and at least every five minutes, so
+    it follows the system's time being set back or forward.
 
     Example::
 
@@ -85,8 +94,8 @@ class system_timer(basic_waitable_timer):
             at = _time() + _seconds(expiry)
         super().__init__(ctx_or_ex, at)
 
-    def _monotonic_expiry(self) -> float:
-        return _monotonic() + (self._expiry - _time())
+    def _clock_wait(self, handler: Callable[[error_code], object]) -> wait_op:
+        return _wall_clock_wait(handler, self).queue()
 
     def expiry(self) -> datetime.datetime:
         """The expiry, an aware ``datetime`` in UTC (``.astimezone()`` gives local time)."""
@@ -132,3 +141,37 @@ class system_timer(basic_waitable_timer):
 
     def _show_expiry(self) -> str:
         return self.expiry().isoformat()
+
+
+class _wall_clock_wait(composed_op):
+    """One ``async_wait`` of a :class:`system_timer`: monotonic waits until the wall clock
+    has reached the expiry (see the module's theory of operation)."""
+
+    __slots__ = ("cancellation", "expiry", "timer")
+
+    def __init__(self, handler: Callable[[error_code], object], timer: system_timer) -> None:
+        super().__init__(handler, timer._executor, timer._direct)
+        self.timer: system_timer | None = timer
+        self.expiry = timer._expiry
+        #: The wait's cancellation-slot handler, if any (moved on to each new wait).
+        self.cancellation: _wait_cancellation | None = None
+
+    def queue(self) -> wait_op:
+        """The next monotonic wait, with this operation as its handler (not yet queued)."""
+        timer = self.timer
+        assert timer is not None
+        left = min(self.expiry - _time(), _RECHECK)
+        return wait_op(self, op_executor(self, timer._executor, timer._direct), _monotonic() + left)
+
+    def __call__(self, ec: error_code) -> None:
+        timer = self.timer
+        if not ec and timer is not None and _time() < self.expiry:
+            # Not yet on the wall clock (its time was set back, or the wait is long):
+            # wait again, as one pending wait of the timer.
+            op = self.queue()
+            timer._add_wait(op)
+            if self.cancellation is not None:
+                self.cancellation.op = op
+            return
+        self.timer = self.cancellation = None
+        self.complete(True, ec)

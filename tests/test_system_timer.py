@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import importlib
 import io
 import threading
 import time
@@ -19,6 +20,8 @@ from asiolike import error, system_timer
 from tests.ip.recorder import Recorder
 
 UTC = datetime.UTC
+# The module (``asiolike.system_timer`` is also the class's name in the package).
+_module = importlib.import_module("asiolike.system_timer")
 
 
 @pytest.fixture
@@ -224,3 +227,66 @@ def test_r10_a_completed_wait_keeps_nothing(
     del s
     run_ioc(ioc)
     assert ref() is None
+
+
+# -- the wall clock set back or forward -------------------------------------------------------
+
+
+class _wall_clock:
+    """``time.time()`` plus an offset the test moves (the system's time being set)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+def wall_clock(monkeypatch: pytest.MonkeyPatch) -> _wall_clock:
+    clock = _wall_clock()
+    monkeypatch.setattr(_module, "_time", clock)
+    return clock
+
+
+def test_the_clock_set_back_during_a_wait_delays_it(
+    ioc: asiolike.io_context, run_ioc: Any, wall_clock: _wall_clock
+) -> None:
+    t = system_timer(ioc, 0.02)
+    expiry = t.expiry().timestamp()
+    seen: list[float] = []
+    t.async_wait(lambda ec: seen.append(wall_clock()))
+    wall_clock.offset = -0.05  # set back 50 ms: the expiry is 70 ms away on the wall clock
+    started = time.monotonic()
+    run_ioc(ioc)
+    assert seen and seen[0] >= expiry
+    assert time.monotonic() - started >= 0.06
+
+
+def test_the_clock_set_forward_is_noticed_within_the_recheck(
+    ioc: asiolike.io_context, run_ioc: Any, wall_clock: _wall_clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_module, "_RECHECK", 0.01)
+    t = system_timer(ioc, datetime.timedelta(hours=1))
+    h = Recorder()
+    t.async_wait(h)
+    h.started()
+    wall_clock.offset = 3600.0  # an hour later on the wall clock
+    run_ioc(ioc)
+    assert h.once == (error.success,)
+
+
+def test_a_cancellation_slot_follows_a_wait_that_waits_again(
+    ioc: asiolike.io_context, run_ioc: Any, wall_clock: _wall_clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_module, "_RECHECK", 0.005)
+    t = system_timer(ioc, datetime.timedelta(hours=1))
+    signal = asiolike.cancellation_signal()
+    h = Recorder()
+    t.async_wait(asiolike.bind_cancellation_slot(signal.slot(), h))
+    h.started()
+    guard = asiolike.steady_timer(ioc, 0.05)  # several re-waits have happened by then
+    guard.async_wait(lambda ec: signal.emit())
+    run_ioc(ioc)
+    assert h.once == (error.operation_aborted,)
+    assert t.cancel() == 0  # nothing of that wait is left pending

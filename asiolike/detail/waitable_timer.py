@@ -8,9 +8,9 @@ waits, ``cancel``/``cancel_one``, ``async_wait`` and per-operation cancellation.
 
 Every wait goes into the io_context's one timer queue
 (:mod:`asiolike.detail.timer_queue`), which orders waits on the monotonic clock. A
-steady timer's expiry already is a monotonic time. Another clock's expiry is converted
-when the wait starts (``_monotonic_expiry``): the time it has left on its own clock,
-added to the monotonic now.
+steady timer's expiry already is a monotonic time. Another clock's wait (``_clock_wait``)
+is queued for the time its expiry has left on that clock, from the monotonic now, and
+reads its clock again when that comes (see ``system_timer``).
 """
 
 from __future__ import annotations
@@ -34,18 +34,21 @@ _SUPPORTED = cancellation_type.terminal | cancellation_type.partial | cancellati
 
 
 class _wait_cancellation:
-    """Installed in a wait's cancellation slot: cancels that one wait (if still pending)."""
+    """Installed in a wait's cancellation slot: cancels that one wait (if still pending).
 
-    __slots__ = ("_op", "_timers")
+    ``op`` is the wait pending now (a wall-clock wait that waits again moves it on).
+    """
+
+    __slots__ = ("_timers", "op")
 
     def __init__(self, timers: timer_queue, op: wait_op) -> None:
         self._timers = timers
-        self._op = op
+        self.op = op
 
     def __call__(self, type: cancellation_type) -> None:
         if type & _SUPPORTED:
             # False (nothing happens) when the wait has completed already.
-            self._timers.cancel(self._op)
+            self._timers.cancel(self.op)
 
 
 class basic_waitable_timer:
@@ -80,10 +83,6 @@ class basic_waitable_timer:
         self._expiry = expiry
         # The pending waits: None, one wait_op (the common case), or a list of them.
         self._waits: wait_op | list[wait_op] | None = None
-
-    def _monotonic_expiry(self) -> float:
-        """The expiry as a ``time.monotonic()`` value (clocks other than the steady one)."""
-        raise NotImplementedError
 
     def get_executor(self) -> Any:
         """The executor the timer's handlers run on by default."""
@@ -166,8 +165,28 @@ class basic_waitable_timer:
 
     def _initiate_wait(self, handler: Callable[[error_code], object]) -> None:
         plain = type(handler) in self._fast
-        ex = None if plain else op_executor(handler, self._executor, self._direct)
-        op = wait_op(handler, ex, self._expiry if self._steady else self._monotonic_expiry())
+        if self._steady:
+            ex = None if plain else op_executor(handler, self._executor, self._direct)
+            op = wait_op(handler, ex, self._expiry)
+        else:
+            op = self._clock_wait(handler)
+        self._add_wait(op)
+        if not plain:
+            # Per-operation cancellation (asiolike.cancellation's protocol); a plain
+            # handler has no slot, so the fast path never gets here.
+            slot = associated_cancellation_slot_of(handler)
+            if slot is not None and slot.is_connected():
+                cancellation = _wait_cancellation(self._timers, op)
+                slot.assign(cancellation)
+                if not self._steady:
+                    op.handler.cancellation = cancellation  # type: ignore[union-attr]
+
+    def _clock_wait(self, handler: Callable[[error_code], object]) -> wait_op:
+        """The queued wait of a clock other than the steady one (see ``system_timer``)."""
+        raise NotImplementedError
+
+    def _add_wait(self, op: wait_op) -> None:
+        """Remember a pending wait (for ``cancel``) and queue it."""
         waits = self._waits
         if waits is None or (isinstance(waits, wait_op) and waits.done):
             # A completed wait is forgotten here; it held nothing of the user's anyway
@@ -181,12 +200,6 @@ class basic_waitable_timer:
                 waits[:] = [w for w in waits if not w.done]
             waits.append(op)
         self._timers.enqueue(op)
-        if not plain:
-            # Per-operation cancellation (asiolike.cancellation's protocol); a plain
-            # handler has no slot, so the fast path never gets here.
-            slot = associated_cancellation_slot_of(handler)
-            if slot is not None and slot.is_connected():
-                slot.assign(_wait_cancellation(self._timers, op))
 
     def __repr__(self) -> str:
         waits = self._waits
