@@ -37,7 +37,7 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 from asiolike.awaitable import (
     AUTO,
@@ -72,6 +72,7 @@ __all__ = [
     "async_initiate",
     "is_completion_token",
     "CompletionToken",
+    "AsyncResult",
 ]
 
 _T = TypeVar("_T")
@@ -134,6 +135,14 @@ running an asyncio loop.
 CompletionToken = Callable[..., object] | use_future_t | use_awaitable_t | as_tuple_t[Any] | (
     deferred_t | detached_t | cancellation_slot_binder | cancel_after_t | use_asyncio_t
 )
+
+
+AsyncResult: TypeAlias = Any
+"""What an initiating function returns, whatever the token: a return annotation that lets
+``await op(..., use_awaitable)`` and ``op(..., use_future).result()`` type-check in users'
+code where per-token overloads (as :meth:`asiolike.steady_timer.async_wait` has) are not
+written. An initiating function annotated ``Future[Any] | None`` makes ``await`` on its
+result a type error for ``mypy --strict``."""
 
 
 class _future_handler:

@@ -11,8 +11,8 @@ on <address>:<port>`` with the port actually bound.
 One coroutine listens; each connection gets a ``do_session`` coroutine. ``mime_type``,
 ``path_cat`` and ``handle_request`` are the same as in the asynchronous server, so they
 are imported from ``http_server_async.py`` rather than repeated (Beast repeats them in
-each example). Beast sends the response through a ``message_generator``; this port
-writes the response message.
+each example). The response goes out through a ``message_generator`` and
+``beast.async_write``, as in Beast.
 """
 
 from __future__ import annotations
@@ -45,12 +45,14 @@ async def do_session(stream: beast.tcp_stream, doc_root: str) -> None:
 
             # Handle the request.
             msg = handle_request(doc_root, req)
+            if not isinstance(msg, http.message_generator):
+                msg = http.message_generator(msg)  # a plain response
 
             # Determine if we should close the connection.
             keep_alive = msg.keep_alive()
 
             # Send the response.
-            await http.async_write(stream, msg, net.use_awaitable)
+            await beast.async_write(stream, msg, net.use_awaitable)
 
             if not keep_alive:
                 # This means we should close the connection, usually because
