@@ -521,6 +521,11 @@ class coro_thread:
                 self.executor.on_work_finished()
             except Exception:  # the context may be gone already; nothing to report to
                 pass
+        coro = getattr(self, "_coro", None)
+        if coro is not None:
+            # Its finally blocks run now (as Asio destroys the frame); one that never
+            # started is closed without a "never awaited" warning.
+            coro.close()
 
     def __repr__(self) -> str:
         coro = self._coro

@@ -335,3 +335,18 @@ def test_strand_coroutines_on_threads_never_overlap(
         net.co_spawn(s, body(i), net.detached)
     run_threads(ioc, 4)
     assert overlaps == [] and sorted(done) == list(range(20))
+
+
+def test_parallel_group_handler_runs_on_its_associated_executor(
+    ioc: net.io_context, run_ioc: Callable[..., int]
+) -> None:
+    s = net.make_strand(ioc)
+    seen: list[bool] = []
+    make_parallel_group(
+        net.steady_timer(ioc, 0).async_wait(net.deferred),
+        net.post(ioc, net.deferred),
+    ).async_wait(
+        wait_for_all(), net.bind_executor(s, lambda *args: seen.append(s.running_in_this_thread()))
+    )
+    run_ioc(ioc)
+    assert seen == [True]

@@ -384,3 +384,21 @@ def test_many_coroutines_on_threads(
         net.co_spawn(ioc, body(i), net.detached)
     run_threads(ioc, threads)
     assert sorted(done) == list(range(100))
+
+
+def test_never_started_coroutine_is_closed_quietly() -> None:
+    import warnings
+
+    ctx = net.io_context()
+    started: list[str] = []
+
+    async def body() -> None:
+        started.append("ran")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.co_spawn(ctx, body(), net.detached)
+        assert ctx.has_outstanding_work()
+        ctx.close()  # the queued start is dropped: so is the coroutine, without a warning
+        gc.collect()
+    assert started == []
