@@ -20,9 +20,12 @@ so does this port without the option).
 A ``listener`` accepts connections; each gets a ``session`` on a strand of its own, so
 the example stays correct with several threads. As in Beast, the methods passed as
 handlers keep their object alive (the C++ uses ``shared_from_this()``), and the stream
-closes its socket when the session is dropped (Beast's destructor). Beast sends the file
-with ``http::file_body``, reading it piece by piece while writing; this port reads the
-file into the response body.
+closes its socket when the session is dropped (Beast's destructor). As in Beast, the file
+is sent with ``http.file_body``: never read into memory, it goes from the page cache to
+the socket with ``os.sendfile`` (a small file is read and sent with its header in one
+system call). ``handle_request`` returns an ``http.message_generator``, so that it can
+answer with a string body, an empty body or a file body, and the session writes it with
+``beast.async_write``, as Beast's current example does.
 
 When ``accept`` fails, the listener reports it and stops accepting, as Beast's does: a
 failure such as ``no_descriptors`` (``ulimit -n`` reached) would fail again at once, and
@@ -34,6 +37,7 @@ backs off (0.1 s doubling to 1 s) and accepts again once descriptors are free.
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import os
 import sys
@@ -90,38 +94,38 @@ def path_cat(base: str, path: str) -> str:
     return result
 
 
-def handle_request(doc_root: str, req: http.request) -> http.response:
+def handle_request(doc_root: str, req: http.request) -> http.message_generator:
     """The response to ``req``: the file it names under ``doc_root``, or an error page."""
 
     # Returns a bad request response
-    def bad_request(why: str) -> http.response:
+    def bad_request(why: str) -> http.message_generator:
         res = http.response(http.status.bad_request, req.version())
         res.set(http.field.server, SERVER)
         res.set(http.field.content_type, "text/html")
         res.keep_alive(req.keep_alive())
         res.body = why
         res.prepare_payload()
-        return res
+        return http.message_generator(res)
 
     # Returns a not found response
-    def not_found(target: str) -> http.response:
+    def not_found(target: str) -> http.message_generator:
         res = http.response(http.status.not_found, req.version())
         res.set(http.field.server, SERVER)
         res.set(http.field.content_type, "text/html")
         res.keep_alive(req.keep_alive())
         res.body = f"The resource '{target}' was not found."
         res.prepare_payload()
-        return res
+        return http.message_generator(res)
 
     # Returns a server error response
-    def server_error(what: str) -> http.response:
+    def server_error(what: str) -> http.message_generator:
         res = http.response(http.status.internal_server_error, req.version())
         res.set(http.field.server, SERVER)
         res.set(http.field.content_type, "text/html")
         res.keep_alive(req.keep_alive())
         res.body = f"An error occurred: '{what}'"
         res.prepare_payload()
-        return res
+        return http.message_generator(res)
 
     # Make sure we can handle the method
     if req.method() != http.verb.get and req.method() != http.verb.head:
@@ -138,35 +142,37 @@ def handle_request(doc_root: str, req: http.request) -> http.response:
         path += "index.html"
 
     # Attempt to open the file
+    body = http.file_body.value_type()
     try:
-        body = open(path, "rb")  # noqa: SIM115 (closed by the with below)
-    except FileNotFoundError:
+        body.open(path, beast.file_mode.scan)
+    except net.system_error as e:
         # Handle the case where the file doesn't exist
-        return not_found(target)
-    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return not_found(target)
+
         # Handle an unknown error
-        return server_error(net.error.make_error_code(e).message())
+        return server_error(e.code.message())
 
-    with body:
-        # Cache the size since we need it after the move
-        size = os.fstat(body.fileno()).st_size
+    # Cache the size since we need it after the move
+    size = body.size()
 
-        # Respond to HEAD request
-        if req.method() == http.verb.head:
-            res = http.response(http.status.ok, req.version())
-            res.set(http.field.server, SERVER)
-            res.set(http.field.content_type, mime_type(path))
-            res.content_length(size)
-            res.keep_alive(req.keep_alive())
-            return res
-
-        # Respond to GET request
-        res = http.response(http.status.ok, req.version(), body.read())
+    # Respond to HEAD request
+    if req.method() == http.verb.head:
+        body.close()
+        res = http.response[http.empty_body](http.status.ok, req.version())
         res.set(http.field.server, SERVER)
         res.set(http.field.content_type, mime_type(path))
         res.content_length(size)
         res.keep_alive(req.keep_alive())
-        return res
+        return http.message_generator(res)
+
+    # Respond to GET request
+    file_res = http.response[http.file_body](http.status.ok, req.version(), body)
+    file_res.set(http.field.server, SERVER)
+    file_res.set(http.field.content_type, mime_type(path))
+    file_res.content_length(size)
+    file_res.keep_alive(req.keep_alive())
+    return http.message_generator(file_res)
 
 
 # ------------------------------------------------------------------------------------------
@@ -219,11 +225,11 @@ class session:
         # Send the response
         self.send_response(handle_request(self.doc_root, self.req))
 
-    def send_response(self, msg: http.response) -> None:
+    def send_response(self, msg: http.message_generator) -> None:
         keep_alive = msg.keep_alive()
 
         # Write the response
-        http.async_write(self.stream, msg, functools.partial(self.on_write, keep_alive))
+        beast.async_write(self.stream, msg, functools.partial(self.on_write, keep_alive))
 
     def on_write(self, keep_alive: bool, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:

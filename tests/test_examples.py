@@ -393,8 +393,24 @@ def test_mime_type_and_path_cat() -> None:
 def test_handle_request(tmp_path: Path, handle_request: Callable[..., bhttp.response]) -> None:
     root = str(make_doc_root(tmp_path))
 
+    def respond(req: bhttp.request) -> bhttp.response:
+        res = handle_request(root, req)
+        if isinstance(res, bhttp.message_generator):
+            # Beast's current handle_request returns a generator: parse what it writes.
+            wire = bytearray()
+            while not res.is_done():
+                for piece in res.prepare():
+                    wire += piece
+                    res.consume(len(piece))
+            p = bhttp.response_parser()
+            p.skip(req.method() == bhttp.verb.head)
+            p.eager(True)
+            assert p.put(bytes(wire)) == (len(wire), net.error_code())
+            return p.release()
+        return res  # type: ignore[no-any-return]
+
     def ask(target: str, method: bhttp.verb = bhttp.verb.get) -> tuple[int, str | None, bytes]:
-        res = handle_request(root, bhttp.request(method, target, 11))
+        res = respond(bhttp.request(method, target, 11))
         body = res.body if isinstance(res.body, bytes) else res.body.encode()
         if method == bhttp.verb.get:
             assert res.content_length() == len(body)
@@ -404,7 +420,7 @@ def test_handle_request(tmp_path: Path, handle_request: Callable[..., bhttp.resp
     assert ask("/") == (200, "text/html", b"<h1>home</h1>\n")
     assert ask("/sub/data.JSON") == (200, "application/json", b'{"a": 1}')
     assert ask("/notes.txt", bhttp.verb.head) == (200, "text/plain", b"")
-    res = handle_request(root, bhttp.request(bhttp.verb.head, "/notes.txt", 11))
+    res = respond(bhttp.request(bhttp.verb.head, "/notes.txt", 11))
     assert res.content_length() == len("some notes\n")  # the size of the file not sent
     assert ask("/nope.txt") == (404, "text/html", b"The resource '/nope.txt' was not found.")
     assert ask("/sub") == (500, "text/html", b"An error occurred: 'Is a directory'")
@@ -416,7 +432,7 @@ def test_handle_request(tmp_path: Path, handle_request: Callable[..., bhttp.resp
     assert ask("secret.txt") == illegal
     assert ask("http://host/index.html") == illegal
 
-    res = handle_request(root, bhttp.request(bhttp.verb.get, "/", 10))
+    res = respond(bhttp.request(bhttp.verb.get, "/", 10))
     assert (res.version(), res.keep_alive()) == (10, False)
     assert res.find("server") == f"asiolike/{net.__version__}"
 

@@ -13,10 +13,12 @@ garbage collection, or by a ``with`` block.
 from __future__ import annotations
 
 import enum
+import errno
 import os
+import stat
 from typing import Final, Self
 
-from asiolike.error import make_error_code, system_error
+from asiolike.error import bad_descriptor, make_error_code, system_error
 
 __all__ = ["file_mode", "file"]
 
@@ -104,9 +106,14 @@ class file:
             raise TypeError(f"mode must be a beast.file_mode, not {mode!r}")
         self.close()
         try:
-            self._fd = os.open(path, _FLAGS[mode] | _CLOEXEC, 0o644)
+            fd = os.open(path, _FLAGS[mode] | _CLOEXEC, 0o644)
         except OSError as exc:
             raise _fail(exc, "file.open") from None
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            # A directory opens read-only on POSIX, but reading it fails: say so now.
+            os.close(fd)
+            raise _fail(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), "file.open")
+        self._fd = fd
         if mode is file_mode.scan and hasattr(os, "posix_fadvise"):
             try:
                 os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
@@ -130,7 +137,7 @@ class file:
 
     def _require(self, what: str) -> int:
         if self._fd < 0:
-            raise system_error(make_error_code(OSError(9, "bad file descriptor")), what)
+            raise system_error(bad_descriptor, f"{what}: no file is open")
         return self._fd
 
     def size(self) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asiolike.beast import http
+from asiolike.beast.core.multi_buffer import multi_buffer
 from asiolike.error import error_code, success
 
 Parser = http.request_parser | http.response_parser
@@ -53,8 +54,17 @@ def _snapshot(parser: Parser, ec: error_code, consumed: int) -> Outcome:
         header_done=header,
         start_line=start,
         fields=tuple(msg) if header else None,
-        body=bytes(msg.body) if done and isinstance(msg.body, bytes) else None,
+        body=_body_octets(msg.body) if done else None,
     )
+
+
+def _body_octets(body: Any) -> bytes | None:
+    # The octets of an in-memory body (string, vector or dynamic body); None for others.
+    if isinstance(body, bytes | bytearray):
+        return bytes(body)
+    if isinstance(body, multi_buffer):
+        return b"".join(bytes(view) for view in body.data())
+    return None
 
 
 def drive(
