@@ -108,9 +108,7 @@ class _detect_op(composed_op):
         self._step(True)
 
 
-def async_detect_ssl(
-    stream: Any, buffer: Any, token: Any
-) -> concurrent.futures.Future[Any] | None:
+def async_detect_ssl(stream: Any, buffer: Any, token: Any) -> concurrent.futures.Future[Any] | None:
     """Read until the first octets tell whether the peer starts a TLS handshake.
 
     Reads from ``stream`` into ``buffer`` only while the octets buffered cannot tell

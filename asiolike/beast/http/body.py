@@ -489,4 +489,3 @@ def body_size(body_type: Any, value: Any) -> int | None:
 def is_body_type(obj: object) -> bool:
     """Whether ``obj`` looks like a body type (a class with ``reader`` or ``writer``)."""
     return isinstance(obj, type) and (hasattr(obj, "reader") or hasattr(obj, "writer"))
-
