@@ -28,13 +28,23 @@ not follow it simply cannot be cancelled per operation, as in Asio):
 ``emit`` is not thread-safe, as in Asio: call it from the executor the operation's handler
 runs on (one thread of an io_context, or its strand). The adapters here do.
 
-Which operations honour it today: ``async_wait`` of ``steady_timer`` and ``system_timer``
-(terminal, partial, total); coroutines spawned with :func:`asiolike.co_spawn` (forwarded to
-the operation they await); the awaitable operators and ``make_parallel_group`` (forwarded
-to every operand). Not yet: socket, acceptor, resolver, stream algorithms
-(``async_read``/``async_write``/``async_read_until``/``async_connect``),
-``beast.tcp_stream``, TLS, HTTP and WebSocket operations, ``signal_set``; a signal
-emitted at them is ignored (as Asio ignores an unsupported type).
+Which operations honour it today:
+
+* ``async_wait`` of ``steady_timer`` and ``system_timer``: terminal, partial, total;
+* the reactive socket operations (``async_read_some``, ``async_write_some``,
+  ``async_receive``, ``async_send``, ``async_connect``, ``async_wait``) and
+  ``acceptor.async_accept``: terminal, partial, total, as Asio's (the socket stays open;
+  only that operation ends);
+* the composed algorithms ``async_read``, ``async_write``, ``async_read_until`` and the
+  range ``async_connect``: terminal and partial, passed on to their current step (they
+  expose the final handler's slot and ``composed_op.cancellation_types``); total is
+  ignored, since bytes may already have moved;
+* coroutines spawned with :func:`asiolike.co_spawn` (forwarded to the operation they
+  await); the awaitable operators and ``make_parallel_group`` (forwarded to every operand).
+
+Not yet: ``resolver.async_resolve``, ``beast.tcp_stream``, TLS, HTTP and WebSocket
+operations, ``signal_set``; a signal emitted at them is ignored (as Asio ignores an
+unsupported type).
 
 :func:`~asiolike.cancel_after` / :func:`~asiolike.cancel_at` are token adapters: they give
 the operation a slot of their own signal, start a ``steady_timer`` on the handler's

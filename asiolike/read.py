@@ -211,7 +211,7 @@ class _transfer_all_op(composed_op):
             return
         cap = default_max_transfer_size
         piece = self._piece = view if size <= cap else view[:cap]
-        some(piece, self if self.associated_executor is not None else self.__call__)
+        some(piece, self.__call__ if self.plain_steps else self)
 
     def __call__(self, ec: error_code, n: int) -> None:
         total = self._total = self._total + n
@@ -229,7 +229,7 @@ class _transfer_all_op(composed_op):
             return
         end = total + default_max_transfer_size
         self._piece = view[total : end if end < size else size]
-        self._some(self._piece, self if self.associated_executor is not None else self.__call__)
+        self._some(self._piece, self.__call__ if self.plain_steps else self)
 
 
 def _transfer_all_now(stream: Any, reading: bool, view: memoryview, token: object) -> bool:

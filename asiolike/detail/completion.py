@@ -309,7 +309,8 @@ class composed_op:
         io_executor: the executor of the I/O object the operation works on.
         direct: whether ``io_executor`` :func:`~asiolike.detail.scheduler.invokes_directly`
             (asked by the I/O object once, or by the algorithm from the stream).
-        mark: optional, the I/O object's :class:`pending_mark` for this kind of operation:
+        mark: optional, the I/O object's
+            :class:`~asiolike.detail.completion.pending_mark` for this kind of operation:
             set busy here, cleared right before the handler is invoked (R6).
 
     :meth:`forward` is the intermediate handler of an operation whose inner result is its
@@ -317,9 +318,21 @@ class composed_op:
     without the extra call.
     """
 
-    __slots__ = ("associated_executor", "direct", "handler", "io_executor", "mark")
+    __slots__ = (
+        "associated_cancellation_slot",
+        "associated_executor",
+        "direct",
+        "handler",
+        "io_executor",
+        "mark",
+        "plain_steps",
+    )
 
     handler: Callable[..., object] | None
+    # The cancellation types a composed operation passes on to its current step (see
+    # asiolike.cancellation): terminal and partial, as Asio's composed algorithms; 0 for
+    # none. A class attribute, overridden by operations that support others.
+    cancellation_types: int = 1 | 2
 
     def __init__(
         self,
@@ -328,9 +341,24 @@ class composed_op:
         direct: bool = False,
         mark: pending_mark | None = None,
     ) -> None:
-        ex = None if type(handler) in PLAIN_CALLABLES else associated_executor_of(handler)
+        if type(handler) in PLAIN_CALLABLES:
+            ex = None
+            self.associated_cancellation_slot: Any = None
+        else:
+            ex = associated_executor_of(handler)
+            # The final handler's cancellation slot, exposed so that a step given this op
+            # as its handler installs its cancellation there (forwarding, as Asio's).
+            self.associated_cancellation_slot = getattr(
+                handler, "associated_cancellation_slot", None
+            )
         self.handler = handler
         self.associated_executor = ex
+        # What a step passes the next layer: this op's bound __call__ (a plain callable,
+        # which the next layer completes by its fast path) when the final handler has
+        # neither an associated executor nor a cancellation slot; else the op itself, so
+        # that the next layer honours both for the step: ``self.__call__ if
+        # self.plain_steps else self``.
+        self.plain_steps = ex is None and self.associated_cancellation_slot is None
         self.io_executor = io_executor
         # A continuation of a plain handler on a direct executor runs inside that
         # context's run(): calling the handler is what dispatching would do.

@@ -27,7 +27,7 @@ from asiolike.async_result import async_initiate
 from asiolike.detail.completion import NO_VALUE, queued_op
 from asiolike.detail.reactive_socket import reactive_socket
 from asiolike.detail.reactor import READ
-from asiolike.detail.socket_ops import error_of, poll_fd
+from asiolike.detail.socket_ops import error_of, install_cancellation, poll_fd
 from asiolike.error import (
     already_open,
     bad_descriptor,
@@ -262,3 +262,4 @@ class basic_socket_acceptor(reactive_socket):
             sched.post_immediate_completion(op)
         else:
             self._reactor.start_op(state, READ, op)
+            install_cancellation(handler, self._reactor, state, READ, op)

@@ -25,12 +25,14 @@ from typing import Any
 
 from asiolike import socket_base
 from asiolike.async_result import async_initiate
+from asiolike.detail.completion import PLAIN_CALLABLES
 from asiolike.detail.reactive_socket import reactive_socket
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
     connect_op,
     const_size,
     error_of,
+    install_cancellation,
     mutable_size,
     poll_fd,
     recv_fn,
@@ -120,6 +122,8 @@ class basic_stream_socket(reactive_socket):
         if err in _IN_PROGRESS:
             op.so_error = _so_error_of(sock)
             self._reactor.start_op(state, WRITE, op)
+            if type(handler) not in PLAIN_CALLABLES:
+                install_cancellation(handler, self._reactor, state, WRITE, op)
             return
         if err:
             op.ec = from_errno(err)
@@ -287,9 +291,13 @@ class basic_stream_socket(reactive_socket):
                 if not op.perform():
                     self._speculate = False
                     self._reactor.start_op(state, READ, op)
+                    if type(handler) not in PLAIN_CALLABLES:
+                        install_cancellation(handler, self._reactor, state, READ, op)
                     return
             else:
                 self._reactor.start_op(state, READ, op)
+                if type(handler) not in PLAIN_CALLABLES:
+                    install_cancellation(handler, self._reactor, state, READ, op)
                 return
         elif state is None:
             op.ec = bad_descriptor
@@ -339,6 +347,8 @@ class basic_stream_socket(reactive_socket):
         if state is not None and size:
             if state.ops[1] or not op.perform():
                 self._reactor.start_op(state, WRITE, op)
+                if type(handler) not in PLAIN_CALLABLES:
+                    install_cancellation(handler, self._reactor, state, WRITE, op)
                 return
         elif state is None:
             op.ec = bad_descriptor
@@ -406,6 +416,8 @@ class basic_stream_socket(reactive_socket):
             self._sched.post_immediate_completion(op)
         else:
             self._reactor.start_op(state, kind, op)
+            if type(handler) not in PLAIN_CALLABLES:
+                install_cancellation(handler, self._reactor, state, kind, op)
 
 
 def _no_so_error() -> int:
