@@ -110,7 +110,7 @@ html_css_files = ["asiolike.css"]
 # <wbr> after "::", ".", "(" and "," lets them wrap where a reader splits a name, not in
 # the middle of one. (<wbr> is not copied with the text, unlike a zero-width space.)
 _PRE_SPAN = re.compile(r'(<span class="pre">)([^<]*)(</span>)')
-_BREAK_AFTER = re.compile(r"(::|\.|\(|,)(?=.)")
+_BREAK_AFTER = re.compile(r"(::|(?<!\.)\.(?!\.)|\(|,)(?=.)")  # not inside "..."
 
 
 def _break_literals(
