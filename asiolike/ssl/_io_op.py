@@ -155,10 +155,11 @@ class io_op(composed_op):
 
     def _inner(self) -> Any:
         """The handler of a next-layer step: the op's bound ``__call__`` (a plain callable,
-        the next layer's fast path) unless the final handler is bound to an executor; then
-        the op itself, so that the next layer runs the step there.
+        the next layer's fast path) when ``plain_steps``; else the op itself, so that the
+        next layer runs the step where the final handler runs and honours its
+        cancellation slot.
         """
-        return self.__call__ if self.associated_executor is None else self
+        return self.__call__ if self.plain_steps else self
 
     def _step(self, cont: bool) -> None:
         core = self._core

@@ -431,7 +431,7 @@ class tcp_stream:
         d = self._write
         if expiry is None:
             relay = _relay_op(handler, self._executor, self._direct, d)
-            inner = relay.forward if relay.associated_executor is None else relay
+            inner = relay.forward if relay.plain_steps else relay
             try:
                 if single:
                     self._socket.async_connect(endpoints, inner)
@@ -576,7 +576,7 @@ class tcp_stream:
             # A closed stream fails with the socket's bad_descriptor, without a timer.
             relay = _relay_op(handler, self._executor, self._direct, d)
             try:
-                start(buffers, relay.forward if relay.associated_executor is None else relay)
+                start(buffers, relay.forward if relay.plain_steps else relay)
             except BaseException:
                 d.busy = False
                 raise
@@ -597,8 +597,9 @@ class tcp_stream:
         d.op = op
         try:
             # A bound method takes the socket's fast path for plain handlers; an op whose
-            # handler has an association is passed itself, so its steps run there.
-            start(buffers, op.__call__ if op.direct else op)
+            # handler has an association or a cancellation slot is passed itself, so that
+            # its step runs there and honours the slot (composed_op.plain_steps).
+            start(buffers, op.__call__ if op.plain_steps else op)
         except BaseException:
             d.op = None
             d.busy = False

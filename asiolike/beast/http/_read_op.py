@@ -25,7 +25,8 @@ The asynchronous form is a :class:`~asiolike.detail.completion.composed_op` over
 stream's ``async_read_some``: every step runs where the final handler will, and the
 final handler is posted when the operation completes without waiting for the stream
 (rule R1). The stream is given the op's bound ``__call__`` when the final handler has no
-associated executor (a plain callable: the stream's fast path), else the op itself; and
+associated executor nor cancellation slot (``plain_steps``: a plain callable, the
+stream's fast path), else the op itself; and
 the op calls a plain handler directly at the end when the stream's executor
 :func:`~asiolike.detail.scheduler.invokes_directly` (asked once per operation).
 
@@ -265,7 +266,7 @@ class read_op(composed_op):
             return
         view = self._view = buffer.prepare(n)
         self._stream.async_read_some(
-            view, self.__call__ if self.associated_executor is None else self
+            view, self.__call__ if self.plain_steps else self
         )
 
     def __call__(self, ec: error_code, n: int) -> None:

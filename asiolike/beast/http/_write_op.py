@@ -15,7 +15,8 @@ after the message.
 The asynchronous form is a :class:`~asiolike.detail.completion.composed_op` over the
 stream's ``async_write_some``; a serializer that is already done completes at once,
 through the queue (rule R1). As the reader, it gives the stream its bound ``__call__``
-for a handler without an associated executor, and calls such a handler directly at the
+when ``plain_steps`` (no associated executor, no cancellation slot), and calls a plain
+handler directly at the
 end when the stream's executor :func:`~asiolike.detail.scheduler.invokes_directly`.
 
 Each write, and the end of the operation, is logged at DEBUG on ``asiolike.beast.http``
@@ -174,7 +175,7 @@ class write_op(composed_op):
         if log.isEnabledFor(_DEBUG):
             log.debug("writing %d bytes %s", memoryview(data).nbytes, preview(data))
         self._stream.async_write_some(
-            data, self.__call__ if self.associated_executor is None else self
+            data, self.__call__ if self.plain_steps else self
         )
 
     def _done(self, cont: bool, ec: error_code) -> None:

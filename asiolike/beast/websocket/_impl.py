@@ -125,11 +125,12 @@ class stream_op(composed_op):
 
     ``_step`` says which next-layer operation the op waits for, so that one ``__call__``
     serves as the intermediate handler of all of them. What is passed to the next layer
-    is the op itself when its handler is bound to an executor (the next
-    layer then runs the steps there), else its bound ``__call__``, a plain callable that
-    the next layer completes by its fastest path, on its own executor, as it would the
-    op. A new bound method per step, never one stored on the op: that would be a cycle
-    (op, method, op) only the cyclic GC breaks (R10).
+    is the op itself when its handler is bound to an executor or has a cancellation slot
+    (``plain_steps`` false: the next layer then runs the steps there and honours the
+    slot), else its bound ``__call__``, a plain callable that the next layer completes by
+    its fastest path, on its own executor, as it would the op. A new bound method per
+    step, never one stored on the op: that would be a cycle (op, method, op) only the
+    cyclic GC breaks (R10).
 
     ``direct`` (from :class:`~asiolike.detail.completion.composed_op`): the handler has no
     association and the stream runs on its io_context's own executor (without handler
@@ -158,7 +159,7 @@ class stream_op(composed_op):
         self._off = off
         self._ws._next.async_write_some(
             memoryview(self._out)[off:],
-            self.__call__ if self.associated_executor is None else self,
+            self.__call__ if self.plain_steps else self,
         )
         return True
 
@@ -429,7 +430,7 @@ class stream_impl(stream_base):
         op._total = total
         self._next.async_write_some(
             memoryview(out)[sent:] if sent else out,
-            op.__call__ if op.associated_executor is None else op,
+            op.__call__ if op.plain_steps else op,
         )
         return False
 
@@ -447,7 +448,7 @@ class stream_impl(stream_base):
             if len(self._rbuf) > _RECV_MIN and conn.is_message_done():
                 self._shrink_recv()  # waiting for a new message: no large buffer meanwhile
         self._next.async_read_some(
-            self._rview, op.__call__ if op.associated_executor is None else op
+            self._rview, op.__call__ if op.plain_steps else op
         )
 
     def _received(self, n: int) -> memoryview:

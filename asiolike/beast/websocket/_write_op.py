@@ -99,7 +99,7 @@ class write_op(stream_op):
             self._off = off
             self._ws._next.async_write_some(
                 memoryview(self._out)[off:],
-                self.__call__ if self.associated_executor is None else self,
+                self.__call__ if self.plain_steps else self,
             )
             return
         ws = self._ws
