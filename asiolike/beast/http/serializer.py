@@ -73,7 +73,8 @@ def _checked_body(msg: request | response) -> tuple[bytes | bytearray | memoryvi
 
 def _checked_framing(msg: request | response, size: int | None) -> bool:
     # Whether the body is chunked, after checking the framing fields against its size
-    # (None: a body type that cannot tell, which counts as a body).
+    # (None: a body type that cannot tell; without framing fields, a request or a 1xx,
+    # 204 or 304 response then has no body, see _no_body).
     keys = msg._keys
     chunked = "transfer-encoding" in keys and msg.chunked()
     if "content-length" not in keys:
@@ -90,7 +91,7 @@ def _checked_framing(msg: request | response, size: int | None) -> bool:
                 "the message has both Content-Length and chunked Transfer-Encoding, which "
                 "recipients may read differently: call content_length() or chunked() to pick one"
             )
-    has_body = size is None or size > 0
+    has_body = size is not None and size > 0
     if isinstance(msg, request):
         if has_body and not chunked and length is None:
             raise ValueError(
@@ -127,6 +128,14 @@ def _build_pieces(
     return [piece for piece in pieces if len(piece)], len(head)
 
 
+def _no_body(msg: request | response) -> bool:
+    # Whether a message without Content-Length and chunked coding has no body: a request,
+    # or a 1xx, 204 or 304 response (any other response's body ends at the close).
+    if isinstance(msg, request):
+        return True
+    return 100 <= msg._result < 200 or msg._result in (204, 304)
+
+
 class serializer(Generic[_M]):
     """Produces the octets of one message, piece by piece (Beast's ``serializer``).
 
@@ -136,7 +145,10 @@ class serializer(Generic[_M]):
     Raises:
         ValueError: The framing fields contradict the body (e.g. Content-Length differs from
             the body size, a request body without Content-Length or chunked coding, both
-            Content-Length and chunked): call ``msg.prepare_payload()``.
+            Content-Length and chunked): call ``msg.prepare_payload()``. For a body type
+            streamed by a writer (not held in memory), the framing is checked at the first
+            :meth:`next` instead, as a relay builds the serializer before the header is
+            read.
         TypeError: The body is not ``bytes``-like or ``str``.
     """
 
@@ -144,6 +156,7 @@ class serializer(Generic[_M]):
         "_body",
         "_chunked",
         "_consumed",
+        "_generic",
         "_header_size",
         "_limit",
         "_more",
@@ -159,17 +172,18 @@ class serializer(Generic[_M]):
             raise TypeError(f"serializer needs an http.request or http.response, not {msg!r}")
         self._msg: _M = msg
         body_type = msg._body_type
+        self._writer: Any = None
         if body_type in IN_MEMORY_BODIES:
             self._body, self._chunked = _checked_body(msg)
-            self._writer: Any = None
-            self._more = False
+            self._more = self._generic = False
         else:
+            # Checked and started at the first next(), as Beast's serializer: a relay
+            # makes it before the parser has read the header (see the module).
             if not hasattr(body_type, "writer"):
                 raise TypeError(f"the body type {body_type.__name__} has no writer")
-            self._chunked = _checked_framing(msg, body_size(body_type, msg.body))
+            self._chunked = False
             self._body = b""
-            self._writer = body_type.writer(msg, msg.body)
-            self._more = True
+            self._more = self._generic = True
         self._split = False
         self._limit: int | None = None
         self._pieces: list[bytes | bytearray | memoryview] | None = None
@@ -268,16 +282,25 @@ class serializer(Generic[_M]):
             self._offset = 0
 
     def _build(self) -> list[bytes | bytearray | memoryview]:
-        writer = self._writer
-        if writer is None:
+        if not self._generic:
             pieces, self._header_size = _build_pieces(
                 self._msg, self._body, self._chunked, self._split
             )
             return pieces
-        head = _header_text(self._msg).encode("latin-1")
+        msg = self._msg
+        body_type = msg._body_type
+        self._chunked = _checked_framing(msg, body_size(body_type, msg.body))
+        head = _header_text(msg).encode("latin-1")
         self._header_size = len(head)
+        if not self._chunked and "content-length" not in msg._keys and _no_body(msg):
+            # Nothing says a body follows (a relayed GET): the header is the message.
+            self._more = False
+            return [head]
+        writer = self._writer = body_type.writer(msg, msg.body)
         writer.init()
-        if self._split or self.can_sendfile():
+        if self._split or (self.can_sendfile() and writer.sendfile_source()[2] > _COALESCE):
+            # A large file goes out with sendfile after the header; a small one is read
+            # and joins the header below (one system call).
             return [head]
         # The header and a small first piece go out as one buffer (one system call).
         try:
@@ -314,7 +337,10 @@ class serializer(Generic[_M]):
     def can_sendfile(self) -> bool:
         """Whether the body's writer can give its octets as a file range (``file_body``
         not chunked): the I/O layer may then use :meth:`sendfile_source`."""
-        return not self._chunked and hasattr(self._writer, "sendfile_source")
+        if not self._generic:
+            return False
+        chunked = self._chunked if self._pieces is not None else self._msg.chunked()
+        return not chunked and hasattr(self._msg._body_type.writer, "sendfile_source")
 
     def sendfile_source(self) -> tuple[int, int, int] | None:
         """``(fd, offset, count)`` when the rest of the message is that range of a file.
