@@ -159,7 +159,15 @@ def _read_size(dynbuf: DynamicBuffer) -> int:
 
 
 def _search(dynbuf: DynamicBuffer, searcher: _searcher, start: int) -> tuple[int, bool]:
-    with dynbuf.data() as data:
+    data: Any = dynbuf.data()
+    if isinstance(data, (list, tuple)):
+        # A buffer of several pieces (beast.multi_buffer): searched as one run of bytes.
+        # The copy is bounded by the buffer's max_size, and a match may span pieces.
+        joined = memoryview(b"".join(data))
+        for piece in data:
+            piece.release()
+        data = joined
+    with data:
         return searcher.search(data, start)
 
 

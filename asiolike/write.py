@@ -111,6 +111,14 @@ class _cursor:
             self.load()
 
 
+def _dynamic_views(dynbuf: DynamicBuffer) -> list[memoryview]:
+    """The readable bytes of a dynamic buffer: one view, or one per piece (multi_buffer)."""
+    data: Any = dynbuf.data()
+    if isinstance(data, (list, tuple)):
+        return list(data)
+    return [data]
+
+
 def _source(buffers: object, who: str) -> list[memoryview]:
     t = type(buffers)
     if t is bytes or t is bytearray:
@@ -263,7 +271,7 @@ def _initiate_write(
     io_executor = _stream_executor(stream, "async_write", "async_write_some")
     if _is_dynamic_buffer(buffers):
         dynbuf: DynamicBuffer = buffers
-        views = [dynbuf.data()]
+        views = _dynamic_views(dynbuf)
         _write_op(handler, io_executor, stream, views, condition, dynbuf).start()
     else:
         views = _source(buffers, "async_write")
@@ -296,7 +304,7 @@ def write(stream: Any, buffers: Any, completion_condition: Any = None) -> int:
     if not callable(write_some):
         raise TypeError(f"write: expected a stream with write_some(), not {type(stream).__name__}")
     dynbuf: DynamicBuffer | None = buffers if _is_dynamic_buffer(buffers) else None
-    views = [buffers.data()] if dynbuf is not None else _source(buffers, "write")
+    views = _dynamic_views(dynbuf) if dynbuf is not None else _source(buffers, "write")
     size = sum(view.nbytes for view in views)
     cursor = _cursor(views)
     ec = success

@@ -476,8 +476,8 @@ def pump(size: int, read_cap: int) -> float:
     return elapsed
 
 
-def test_16_mib_with_7_byte_reads() -> None:
-    pump(16 << 20, 7)
+def test_4_mib_with_7_byte_reads() -> None:
+    pump(4 << 20, 7)
 
 
 def test_2_mib_with_1_byte_reads() -> None:

@@ -3,7 +3,7 @@
 * ``echo_server_coroutine`` (Asio's cpp20 echo server): 200 coroutine clients on 1 and on
   4 threads, and the script as a process;
 * ``timeout_cancel_after``: echoes; the idle timeout waits for sockets to honour
-  per-operation cancellation (a strict xfail that turns into a failure once they do);
+  per-operation cancellation;
 * Beast's awaitable WebSocket client and server: together in one io_context, and each
   against the ``websockets`` library;
 * Beast's awaitable HTTP client and server: together in one io_context.
@@ -132,10 +132,6 @@ def test_timeout_cancel_after_echoes(
     ioc.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="socket reads do not honour per-operation cancellation yet (issue 11, section 2)",
-)
 def test_timeout_cancel_after_closes_an_idle_connection(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

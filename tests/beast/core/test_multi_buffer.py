@@ -255,11 +255,6 @@ def test_websocket_reads_a_message_into_a_multi_buffer(ioc: net.io_context) -> N
     b_sock.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="async_write takes a dynamic buffer's data() as one view (write.py); a multi_buffer "
-    "needs the algorithm to take the sequence",
-)
 def test_async_write_of_the_dynamic_buffer(ioc: net.io_context) -> None:
     client, server = tcp_pair(ioc)
     b = multi_buffer()
@@ -277,11 +272,6 @@ def test_async_write_of_the_dynamic_buffer(ioc: net.io_context) -> None:
         ioc.poll()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="async_read_until searches data() as one view (read_until.py); a multi_buffer "
-    "needs the algorithm to take the sequence",
-)
 def test_async_read_until_into_a_multi_buffer(ioc: net.io_context) -> None:
     client, server = tcp_pair(ioc)
     net.write(client, b"hello\r\nrest")
