@@ -426,9 +426,11 @@ class scheduler:
         n = 0
         while True:
             limit = n + _POLL_BATCH
-            while n < limit:
-                # Only the pop is guarded: another thread may empty the queue between a
-                # test and a pop, and an IndexError from a handler must propagate (R4).
+            while queue and n < limit:
+                # The test spares a failing pop (a call and an exception) when the queue
+                # runs dry; the guard is for another thread emptying it between the test
+                # and the pop. Only the pop is guarded: an IndexError from a handler must
+                # propagate (R4).
                 try:
                     f = pop()
                 except IndexError:
