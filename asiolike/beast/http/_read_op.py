@@ -136,11 +136,11 @@ def check_parser(parser: object, who: str) -> basic_parser[Any]:
 
 
 def parser_for(msg: object, who: str) -> basic_parser[Any]:
-    """A new parser for the kind of ``msg`` (a request or a response)."""
+    """A new parser for the kind of ``msg`` (a request or a response) and its body type."""
     if isinstance(msg, request):
-        return request_parser()
+        return request_parser(msg._body_type)
     if isinstance(msg, response):
-        return response_parser()
+        return response_parser(msg._body_type)
     raise TypeError(
         f"{who}: expected an http.request, http.response or a parser, not {type(msg).__name__}"
     )
