@@ -241,7 +241,7 @@ class server:
 
     def local_endpoint(self) -> tcp.endpoint:
         """Where the server listens."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def note(self, what: str) -> None:
         if self.options.verbose:

@@ -153,7 +153,7 @@ class listener:
 
     def local_endpoint(self) -> tcp.endpoint:
         """Where the listener listens (port 0 was replaced by a free port)."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def run(self) -> None:
         """Start accepting."""

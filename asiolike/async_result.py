@@ -27,9 +27,12 @@ wrapping the *initiation*: the adapted initiation wraps the handler the inner to
 then calls the real one. An operation's handler takes ``(ec, *values)``; a spawned
 coroutine's takes ``(exception, result)`` (``exception_first=True``).
 
-Typing: this function returns ``Any`` in effect (what the token makes); an initiating
-function that wants ``await op(..., use_awaitable)`` typed for its users declares overloads
-on the token's type, as :meth:`asiolike.steady_timer.async_wait` and :func:`asiolike.post` do.
+Typing: this function returns ``Any`` in effect (what the token makes); each initiating
+function declares overloads on the token's type, as :meth:`asiolike.steady_timer.async_wait`
+does: ``use_awaitable`` gives ``awaitable[T]``, ``use_future`` gives
+``concurrent.futures.Future[T]`` (``T`` the operation's value type, ``None`` for an ``(ec)``
+handler), an :data:`AdapterToken` gives ``Any``, and a handler of the operation's shape gives
+``None``, so that ``mypy --strict`` reports a handler of the wrong shape.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ __all__ = [
     "async_initiate",
     "is_completion_token",
     "CompletionToken",
+    "AdapterToken",
     "AsyncResult",
 ]
 
@@ -135,6 +139,16 @@ running an asyncio loop.
 CompletionToken = Callable[..., object] | use_future_t | use_awaitable_t | as_tuple_t[Any] | (
     deferred_t | detached_t | cancellation_slot_binder | cancel_after_t | use_asyncio_t
 )
+
+AdapterToken: TypeAlias = (
+    as_tuple_t[Any] | deferred_t | detached_t | cancellation_slot_binder | cancel_after_t
+) | use_asyncio_t
+"""The tokens other than a handler, :data:`use_future` and :data:`use_awaitable`.
+
+The last overload of each initiating function takes these and returns ``Any``: what they
+make depends on the token they wrap. It comes before the handler's overload (a
+``bind_cancellation_slot`` binder is callable) and, unlike ``token: Any``, leaves a handler
+of the wrong shape to be reported by ``mypy``."""
 
 
 AsyncResult: TypeAlias = Any

@@ -91,7 +91,7 @@ class basic_endpoint:
         return hash(("local", self._path))
 
 
-class _stream_socket(basic_stream_socket):
+class _stream_socket(basic_stream_socket[basic_endpoint]):
     """A UNIX domain stream socket (see ``basic_stream_socket``)."""
 
     __slots__ = ()
@@ -102,7 +102,7 @@ class _stream_socket(basic_stream_socket):
         return _STREAM
 
 
-class _stream_acceptor(basic_socket_acceptor):
+class _stream_acceptor(basic_socket_acceptor[basic_endpoint, _stream_socket]):
     """Accepts UNIX domain stream connections on a bound path.
 
     ``stream_protocol.acceptor(ioc, stream_protocol.endpoint(path))`` opens, binds and
@@ -175,7 +175,7 @@ class _datagram_endpoint(basic_endpoint):
         return f"local.datagram_protocol.endpoint({self._path!r})"
 
 
-class _datagram_socket(basic_datagram_socket):
+class _datagram_socket(basic_datagram_socket[_datagram_endpoint]):
     """A UNIX domain datagram socket (see ``basic_datagram_socket``).
 
     ``datagram_protocol.socket(ioc, datagram_protocol.endpoint(path))`` opens it and binds
@@ -235,7 +235,8 @@ _datagram_socket.protocol_type = datagram_protocol
 
 
 def connect_pair(
-    a: basic_stream_socket | basic_datagram_socket, b: basic_stream_socket | basic_datagram_socket
+    a: basic_stream_socket[Any] | basic_datagram_socket[Any],
+    b: basic_stream_socket[Any] | basic_datagram_socket[Any],
 ) -> None:
     """Make two closed local sockets into the connected ends of a ``socketpair()``.
 

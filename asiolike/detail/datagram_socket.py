@@ -39,12 +39,13 @@ import select
 import socket as _socket
 import termios
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from asiolike import socket_base
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import queued_op
-from asiolike.detail.reactive_socket import reactive_socket
+from asiolike.detail.reactive_socket import _Endpoint, reactive_socket
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
     connect_op,
@@ -56,6 +57,7 @@ from asiolike.detail.socket_ops import (
     send_fn,
     send_op,
 )
+from asiolike.detail.stream_socket import ConstBuffers, MutableBuffers
 from asiolike.error import bad_descriptor, error_code, success, system_error
 
 if TYPE_CHECKING:
@@ -93,7 +95,7 @@ class recv_from_op(queued_op):
         executor: Executor | None,
         fn: Callable[[Any], tuple[int, Any]] | None,
         buf: Any,
-        owner: basic_datagram_socket,
+        owner: basic_datagram_socket[Any],
     ) -> None:
         self.handler = handler
         self.executor = executor
@@ -185,7 +187,7 @@ def _sendto_fn(sock: _socket.socket, sequence: bool, flags: int) -> Callable[[An
     return sock.sendto
 
 
-class basic_datagram_socket(reactive_socket):
+class basic_datagram_socket(reactive_socket[_Endpoint]):
     """A datagram-oriented socket (Asio's ``basic_datagram_socket``).
 
     Args:
@@ -223,7 +225,7 @@ class basic_datagram_socket(reactive_socket):
 
     # -- connecting -------------------------------------------------------------------------
 
-    def connect(self, peer: Any) -> None:
+    def connect(self, peer: _Endpoint) -> None:
         """Set the default peer: ``send``/``receive`` then talk to ``peer`` only.
 
         Opens the socket for ``peer``'s protocol if it is closed. Nothing goes on the wire;
@@ -235,14 +237,28 @@ class basic_datagram_socket(reactive_socket):
         """
         self._check_endpoint(peer)
         if self._sock is None:
-            self.open(peer.protocol())
+            self.open(peer.protocol())  # type: ignore[attr-defined]
         sock = self._require("connect")
         try:
-            sock.connect(peer._sockaddr())
+            sock.connect(peer._sockaddr())  # type: ignore[attr-defined]
         except OSError as exc:
             raise system_error(error_of(exc), "connect") from None
 
-    def async_connect(self, peer: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_connect(self, peer: _Endpoint, token: use_awaitable_t) -> awaitable[None]: ...
+
+    @overload
+    def async_connect(
+        self, peer: _Endpoint, token: use_future_t
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_connect(self, peer: _Endpoint, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_connect(self, peer: _Endpoint, token: Callable[[error_code], object]) -> None: ...
+
+    def async_connect(self, peer: _Endpoint, token: Any) -> Any:
         """Set the default peer, as :meth:`connect`, and report through a handler.
 
         A datagram connect never waits, so the handler is queued at once (never invoked
@@ -257,7 +273,7 @@ class basic_datagram_socket(reactive_socket):
         self._check_endpoint(peer)
         return async_initiate(self._initiate_connect, token, peer)
 
-    def _initiate_connect(self, handler: Callable[[error_code], object], peer: Any) -> None:
+    def _initiate_connect(self, handler: Callable[[error_code], object], peer: _Endpoint) -> None:
         op = connect_op(handler, self._op_executor(handler), _no_so_error)
         try:
             self.connect(peer)
@@ -265,7 +281,7 @@ class basic_datagram_socket(reactive_socket):
             op.ec = exc.code
         self._sched.post_immediate_completion(op)
 
-    def remote_endpoint(self) -> Any:
+    def remote_endpoint(self) -> _Endpoint:
         """The default peer set by :meth:`connect`.
 
         Raises:
@@ -276,7 +292,7 @@ class basic_datagram_socket(reactive_socket):
             name = sock.getpeername()
         except OSError as exc:
             raise system_error(error_of(exc), "remote_endpoint") from None
-        return self.endpoint_type._from_sockaddr(name)
+        return self.endpoint_type._from_sockaddr(name)  # type: ignore[no-any-return]
 
     def shutdown(self, what: socket_base.shutdown_type) -> None:
         """Disable receives, sends or both on a connected socket.
@@ -438,9 +454,58 @@ class basic_datagram_socket(reactive_socket):
             return
         self._sched.post_immediate_completion(op)
 
+    @overload
+    def async_send_to(
+        self, buffers: ConstBuffers, destination: _Endpoint, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_send_to(
+        self, buffers: ConstBuffers, destination: _Endpoint, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_send_to(
+        self, buffers: ConstBuffers, destination: _Endpoint, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_send_to(
+        self,
+        buffers: ConstBuffers,
+        destination: _Endpoint,
+        token: Callable[[error_code, int], object],
+        /,
+    ) -> None: ...
+
+    @overload
+    def async_send_to(
+        self, buffers: ConstBuffers, destination: _Endpoint, flags: int, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_send_to(
+        self, buffers: ConstBuffers, destination: _Endpoint, flags: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_send_to(
+        self, buffers: ConstBuffers, destination: _Endpoint, flags: int, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_send_to(
+        self,
+        buffers: ConstBuffers,
+        destination: _Endpoint,
+        flags: int,
+        token: Callable[[error_code, int], object],
+        /,
+    ) -> None: ...
+
     def async_send_to(
         self, buffers: Any, destination: Any, flags_or_token: Any, token: Any = None
-    ) -> concurrent.futures.Future[Any] | None:
+    ) -> Any:
         """Start sending one datagram to ``destination``.
 
         ``async_send_to(buffers, destination, token)`` or
@@ -506,9 +571,49 @@ class basic_datagram_socket(reactive_socket):
         ex = None if type(handler) in self._fast else self._op_executor(handler)
         self._start_send(send_to_op(handler, ex, fn, buffers, addr))
 
+    @overload
     def async_receive_from(
-        self, buffers: Any, flags_or_token: Any, token: Any = None
-    ) -> concurrent.futures.Future[Any] | None:
+        self, buffers: MutableBuffers, token: use_awaitable_t, /
+    ) -> awaitable[tuple[int, _Endpoint]]: ...
+
+    @overload
+    def async_receive_from(
+        self, buffers: MutableBuffers, token: use_future_t, /
+    ) -> concurrent.futures.Future[tuple[int, _Endpoint]]: ...
+
+    @overload
+    def async_receive_from(self, buffers: MutableBuffers, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_receive_from(
+        self, buffers: MutableBuffers, token: Callable[[error_code, int, _Endpoint], object], /
+    ) -> None: ...
+
+    @overload
+    def async_receive_from(
+        self, buffers: MutableBuffers, flags: int, token: use_awaitable_t, /
+    ) -> awaitable[tuple[int, _Endpoint]]: ...
+
+    @overload
+    def async_receive_from(
+        self, buffers: MutableBuffers, flags: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[tuple[int, _Endpoint]]: ...
+
+    @overload
+    def async_receive_from(
+        self, buffers: MutableBuffers, flags: int, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_receive_from(
+        self,
+        buffers: MutableBuffers,
+        flags: int,
+        token: Callable[[error_code, int, _Endpoint], object],
+        /,
+    ) -> None: ...
+
+    def async_receive_from(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
         """Start receiving one datagram from any sender.
 
         ``async_receive_from(buffers, token)`` or ``async_receive_from(buffers, flags,
@@ -568,9 +673,41 @@ class basic_datagram_socket(reactive_socket):
         # The queued operation delivers (ec, (n, sender)): spread it for the handler.
         self._start_receive(recv_from_op(_partial(_spread, handler), ex, fn, buffers, self))
 
+    @overload
+    def async_send(self, buffers: ConstBuffers, token: use_awaitable_t, /) -> awaitable[int]: ...
+
+    @overload
     def async_send(
-        self, buffers: Any, flags_or_token: Any, token: Any = None
-    ) -> concurrent.futures.Future[Any] | None:
+        self, buffers: ConstBuffers, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_send(self, buffers: ConstBuffers, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_send(
+        self, buffers: ConstBuffers, token: Callable[[error_code, int], object], /
+    ) -> None: ...
+
+    @overload
+    def async_send(
+        self, buffers: ConstBuffers, flags: int, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_send(
+        self, buffers: ConstBuffers, flags: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_send(self, buffers: ConstBuffers, flags: int, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_send(
+        self, buffers: ConstBuffers, flags: int, token: Callable[[error_code, int], object], /
+    ) -> None: ...
+
+    def async_send(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
         """Start sending one datagram to the connected peer.
 
         ``async_send(buffers, token)`` or ``async_send(buffers, flags, token)``.
@@ -599,9 +736,43 @@ class basic_datagram_socket(reactive_socket):
         fn = None if sock is None else send_fn(sock, sequence, flags)
         self._start_send(send_op(handler, self._op_executor(handler), fn, buffers))  # type: ignore[arg-type]
 
+    @overload
     def async_receive(
-        self, buffers: Any, flags_or_token: Any, token: Any = None
-    ) -> concurrent.futures.Future[Any] | None:
+        self, buffers: MutableBuffers, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_receive(self, buffers: MutableBuffers, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, token: Callable[[error_code, int], object], /
+    ) -> None: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, flags: int, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, flags: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_receive(self, buffers: MutableBuffers, flags: int, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, flags: int, token: Callable[[error_code, int], object], /
+    ) -> None: ...
+
+    def async_receive(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
         """Start receiving one datagram from the connected peer.
 
         ``async_receive(buffers, token)`` or ``async_receive(buffers, flags, token)``.

@@ -34,10 +34,11 @@ import logging
 import select
 import socket as _socket
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, overload
 
 from asiolike import socket_base
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import Executor, op_executor
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.scheduler import fast_handlers, invokes_directly, use_scheduler
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 __all__ = ["reactive_socket"]
 
 _O = TypeVar("_O", bound=socket_base.socket_option)
+#: The endpoint type of a concrete socket class (``tcp.endpoint`` for ``tcp.socket``).
+_Endpoint = TypeVar("_Endpoint")
 _DEBUG = logging.DEBUG
 # Open sockets non-blocking in the socket() call itself where the system allows it.
 _NONBLOCK: int = getattr(_socket, "SOCK_NONBLOCK", 0)
@@ -62,11 +65,13 @@ _POLL_EVENTS = (
 )
 
 
-class reactive_socket:
+class reactive_socket(Generic[_Endpoint]):
     """What stream sockets and acceptors share: the descriptor, options, endpoints, waits.
 
     Subclasses set ``protocol_type`` and ``endpoint_type`` and implement
-    ``_default_protocol()``.
+    ``_default_protocol()``; for type checkers they name the endpoint type as the type
+    parameter (``class socket(basic_stream_socket[endpoint])``), so that
+    ``local_endpoint()`` is a ``tcp.endpoint`` for a ``tcp.socket``.
     """
 
     __slots__ = (
@@ -348,7 +353,7 @@ class reactive_socket:
 
     # -- addresses and options --------------------------------------------------------------
 
-    def bind(self, endpoint: Any) -> None:
+    def bind(self, endpoint: _Endpoint) -> None:
         """Bind the socket to a local endpoint.
 
         Raises:
@@ -357,7 +362,7 @@ class reactive_socket:
         sock = self._require("bind")
         self._check_endpoint(endpoint)
         try:
-            sock.bind(endpoint._sockaddr())
+            sock.bind(endpoint._sockaddr())  # type: ignore[attr-defined]
         except OSError as exc:
             raise system_error(error_of(exc), "bind") from None
 
@@ -365,7 +370,7 @@ class reactive_socket:
         if not isinstance(endpoint, self.endpoint_type):
             raise TypeError(f"expected a {self.endpoint_type.__qualname__}, not {endpoint!r}")
 
-    def local_endpoint(self) -> Any:
+    def local_endpoint(self) -> _Endpoint:
         """The endpoint the socket is bound to.
 
         Raises:
@@ -376,7 +381,7 @@ class reactive_socket:
             name = sock.getsockname()
         except OSError as exc:
             raise system_error(error_of(exc), "local_endpoint") from None
-        return self.endpoint_type._from_sockaddr(name)
+        return self.endpoint_type._from_sockaddr(name)  # type: ignore[no-any-return]
 
     def set_option(self, option: socket_base.socket_option) -> None:
         """Set a socket option (``socket_base.keep_alive(True)``, ``tcp.no_delay(True)``...).
@@ -438,9 +443,23 @@ class reactive_socket:
         sock = self._require("wait")
         poll_fd(sock.fileno(), _POLL_EVENTS[w])
 
+    @overload
+    def async_wait(self, w: socket_base.wait_type, token: use_awaitable_t) -> awaitable[None]: ...
+
+    @overload
     def async_wait(
-        self, w: socket_base.wait_type, token: Any
-    ) -> concurrent.futures.Future[Any] | None:
+        self, w: socket_base.wait_type, token: use_future_t
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_wait(self, w: socket_base.wait_type, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_wait(
+        self, w: socket_base.wait_type, token: Callable[[error_code], object]
+    ) -> None: ...
+
+    def async_wait(self, w: socket_base.wait_type, token: Any) -> Any:
         """Wait until the socket is ready to read (``wait_read``) or write (``wait_write``).
 
         Nothing is read or written: the handler learns that the next non-blocking attempt

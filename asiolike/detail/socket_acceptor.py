@@ -20,17 +20,19 @@ import logging
 import select
 import socket as _socket
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from asiolike import socket_base
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import NO_VALUE, queued_op
-from asiolike.detail.reactive_socket import reactive_socket
+from asiolike.detail.reactive_socket import _Endpoint, reactive_socket
 from asiolike.detail.reactor import READ
 from asiolike.detail.socket_ops import error_of, install_cancellation, poll_fd
 from asiolike.error import (
     already_open,
     bad_descriptor,
+    error_code,
     success,
     system_error,
 )
@@ -39,8 +41,12 @@ from asiolike.executor import as_executor
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
     from asiolike.detail.stream_socket import basic_stream_socket
+    from asiolike.io_context import io_context
 
 __all__ = ["basic_socket_acceptor"]
+
+#: The socket type an acceptor makes (``tcp.socket`` for ``tcp.acceptor``).
+_Socket = TypeVar("_Socket", bound="basic_stream_socket[Any]")
 
 # The client left between connecting and being accepted.
 _ABORTED = frozenset({errno.ECONNABORTED, getattr(errno, "EPROTO", errno.ECONNABORTED)})
@@ -55,7 +61,7 @@ class _accept_op(queued_op):
         self,
         handler: Callable[..., object],
         executor: Executor | None,
-        peer: basic_stream_socket,
+        peer: basic_stream_socket[Any],
         move: bool,
     ) -> None:
         self.handler = handler
@@ -107,7 +113,7 @@ class _accept_op(queued_op):
         queued_op.__call__(self)
 
 
-class basic_socket_acceptor(reactive_socket):
+class basic_socket_acceptor(reactive_socket[_Endpoint], Generic[_Endpoint, _Socket]):
     """Accepts incoming connections on a listening socket.
 
     Args:
@@ -158,6 +164,15 @@ class basic_socket_acceptor(reactive_socket):
         if not isinstance(peer, reactive_socket) or isinstance(peer, basic_socket_acceptor):
             raise TypeError(f"expected a socket to accept into, not {peer!r}")
 
+    @overload
+    def accept(self) -> _Socket: ...
+
+    @overload
+    def accept(self, peer_or_ctx: basic_stream_socket[Any]) -> None: ...
+
+    @overload
+    def accept(self, peer_or_ctx: io_context | Executor) -> _Socket: ...
+
     def accept(self, peer_or_ctx: Any = None) -> Any:
         """Accept a connection, blocking until one arrives.
 
@@ -197,7 +212,7 @@ class basic_socket_acceptor(reactive_socket):
                 raise
             return peer if move else None
 
-    def _peer_for(self, peer_or_ctx: Any) -> tuple[basic_stream_socket, bool]:
+    def _peer_for(self, peer_or_ctx: Any) -> tuple[basic_stream_socket[Any], bool]:
         if peer_or_ctx is None:
             return self.socket_type(self._executor), True
         if isinstance(peer_or_ctx, reactive_socket):
@@ -205,7 +220,55 @@ class basic_socket_acceptor(reactive_socket):
             return peer_or_ctx, False  # type: ignore[return-value]
         return self.socket_type(as_executor(peer_or_ctx)), True
 
-    def async_accept(self, *args: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_accept(self, token: use_awaitable_t, /) -> awaitable[_Socket]: ...
+
+    @overload
+    def async_accept(self, token: use_future_t, /) -> concurrent.futures.Future[_Socket]: ...
+
+    @overload
+    def async_accept(self, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_accept(self, token: Callable[[error_code, _Socket], object], /) -> None: ...
+
+    @overload
+    def async_accept(
+        self, peer: basic_stream_socket[Any], token: use_awaitable_t, /
+    ) -> awaitable[None]: ...
+
+    @overload
+    def async_accept(
+        self, peer: basic_stream_socket[Any], token: use_future_t, /
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_accept(self, peer: basic_stream_socket[Any], token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_accept(
+        self, peer: basic_stream_socket[Any], token: Callable[[error_code], object], /
+    ) -> None: ...
+
+    @overload
+    def async_accept(
+        self, ctx_or_ex: io_context | Executor, token: use_awaitable_t, /
+    ) -> awaitable[_Socket]: ...
+
+    @overload
+    def async_accept(
+        self, ctx_or_ex: io_context | Executor, token: use_future_t, /
+    ) -> concurrent.futures.Future[_Socket]: ...
+
+    @overload
+    def async_accept(self, ctx_or_ex: io_context | Executor, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_accept(
+        self, ctx_or_ex: io_context | Executor, token: Callable[[error_code, _Socket], object], /
+    ) -> None: ...
+
+    def async_accept(self, *args: Any) -> Any:
         """Start accepting a connection.
 
         Forms (as Asio's overloads):
@@ -241,7 +304,7 @@ class basic_socket_acceptor(reactive_socket):
         return async_initiate(self._initiate_accept, args[-1], peer, move)
 
     def _initiate_accept(
-        self, handler: Callable[..., object], peer: basic_stream_socket, move: bool
+        self, handler: Callable[..., object], peer: basic_stream_socket[Any], move: bool
     ) -> None:
         sched = self._sched
         op = _accept_op(handler, self._op_executor(handler), peer, move)

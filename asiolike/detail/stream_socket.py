@@ -20,13 +20,16 @@ import logging
 import select
 import socket as _socket
 import termios
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, overload
+
+from typing_extensions import Buffer
 
 from asiolike import socket_base
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import PLAIN_CALLABLES
-from asiolike.detail.reactive_socket import reactive_socket
+from asiolike.detail.reactive_socket import _Endpoint, reactive_socket
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
     connect_op,
@@ -50,8 +53,16 @@ _IN_PROGRESS = frozenset({errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, er
 _SOL_SOCKET = _socket.SOL_SOCKET
 _SO_ERROR = _socket.SO_ERROR
 
+#: What the reads take: a writable bytes-like object or a list of them (a type checker
+#: cannot tell writable from read-only; a ``str`` is refused).
+MutableBuffers = Buffer | Iterable[Buffer]
+#: What the writes take: a bytes-like object or a list of them.
+ConstBuffers = Buffer | Iterable[Buffer]
+#: The handler of a read or a write.
+IoHandler = Callable[[error_code, int], object]
 
-class basic_stream_socket(reactive_socket):
+
+class basic_stream_socket(reactive_socket[_Endpoint]):
     """A stream-oriented socket (Asio's ``basic_stream_socket``).
 
     Args:
@@ -71,7 +82,7 @@ class basic_stream_socket(reactive_socket):
 
     # -- connecting -------------------------------------------------------------------------
 
-    def connect(self, peer: Any) -> None:
+    def connect(self, peer: _Endpoint) -> None:
         """Connect to ``peer``, blocking until connected. Opens the socket if it is closed.
 
         Raises:
@@ -79,16 +90,30 @@ class basic_stream_socket(reactive_socket):
         """
         self._check_endpoint(peer)
         if self._sock is None:
-            self.open(peer.protocol())
+            self.open(peer.protocol())  # type: ignore[attr-defined]
         sock = self._require("connect")
-        err = sock.connect_ex(peer._sockaddr())
+        err = sock.connect_ex(peer._sockaddr())  # type: ignore[attr-defined]
         if err in _IN_PROGRESS:
             poll_fd(sock.fileno(), select.POLLOUT)
             err = sock.getsockopt(_SOL_SOCKET, _SO_ERROR)
         if err:
             raise system_error(from_errno(err), "connect")
 
-    def async_connect(self, peer: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_connect(self, peer: _Endpoint, token: use_awaitable_t) -> awaitable[None]: ...
+
+    @overload
+    def async_connect(
+        self, peer: _Endpoint, token: use_future_t
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_connect(self, peer: _Endpoint, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_connect(self, peer: _Endpoint, token: Callable[[error_code], object]) -> None: ...
+
+    def async_connect(self, peer: _Endpoint, token: Any) -> Any:
         """Start connecting to ``peer``. Opens the socket first if it is closed.
 
         If the connection fails, a socket opened here stays open.
@@ -129,7 +154,7 @@ class basic_stream_socket(reactive_socket):
             op.ec = from_errno(err)
         sched.post_immediate_completion(op)
 
-    def remote_endpoint(self) -> Any:
+    def remote_endpoint(self) -> _Endpoint:
         """The endpoint of the connected peer.
 
         Raises:
@@ -140,7 +165,7 @@ class basic_stream_socket(reactive_socket):
             name = sock.getpeername()
         except OSError as exc:
             raise system_error(error_of(exc), "remote_endpoint") from None
-        return self.endpoint_type._from_sockaddr(name)
+        return self.endpoint_type._from_sockaddr(name)  # type: ignore[no-any-return]
 
     def shutdown(self, what: socket_base.shutdown_type) -> None:
         """Disable sends, receives or both (``socket_base.shutdown_send``...).
@@ -175,7 +200,7 @@ class basic_stream_socket(reactive_socket):
 
     # -- synchronous reads and writes -------------------------------------------------------
 
-    def read_some(self, buffers: Any) -> int:
+    def read_some(self, buffers: MutableBuffers) -> int:
         """Read at least one byte into ``buffers``, blocking until some arrive.
 
         Args:
@@ -189,7 +214,7 @@ class basic_stream_socket(reactive_socket):
         """
         return self.receive(buffers, 0)
 
-    def receive(self, buffers: Any, flags: int = 0) -> int:
+    def receive(self, buffers: MutableBuffers, flags: int = 0) -> int:
         """As :meth:`read_some`, with ``message_flags`` (``message_peek``...)."""
         size, sequence = mutable_size(buffers)
         sock = self._require("receive")
@@ -211,7 +236,7 @@ class basic_stream_socket(reactive_socket):
                 raise system_error(eof, "receive")
             return n
 
-    def write_some(self, buffers: Any) -> int:
+    def write_some(self, buffers: ConstBuffers) -> int:
         """Write some of ``buffers``, blocking until at least one byte is sent.
 
         Args:
@@ -225,7 +250,7 @@ class basic_stream_socket(reactive_socket):
         """
         return self.send(buffers, 0)
 
-    def send(self, buffers: Any, flags: int = 0) -> int:
+    def send(self, buffers: ConstBuffers, flags: int = 0) -> int:
         """As :meth:`write_some`, with ``message_flags``."""
         size, sequence = const_size(buffers)
         sock = self._require("send")
@@ -245,7 +270,23 @@ class basic_stream_socket(reactive_socket):
 
     # -- asynchronous reads and writes ------------------------------------------------------
 
-    def async_read_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_read_some(
+        self, buffers: MutableBuffers, token: use_awaitable_t
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_read_some(
+        self, buffers: MutableBuffers, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_read_some(self, buffers: MutableBuffers, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_read_some(self, buffers: MutableBuffers, token: IoHandler) -> None: ...
+
+    def async_read_some(self, buffers: Any, token: Any) -> Any:
         """Start reading at least one byte into ``buffers`` (received in place, no copy).
 
         Args:
@@ -304,7 +345,21 @@ class basic_stream_socket(reactive_socket):
         # Done at once (R1: through the queue, never inline).
         self._sched.post_immediate_completion(op)
 
-    def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_write_some(self, buffers: ConstBuffers, token: use_awaitable_t) -> awaitable[int]: ...
+
+    @overload
+    def async_write_some(
+        self, buffers: ConstBuffers, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_write_some(self, buffers: ConstBuffers, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_write_some(self, buffers: ConstBuffers, token: IoHandler) -> None: ...
+
+    def async_write_some(self, buffers: Any, token: Any) -> Any:
         """Start writing some of ``buffers`` (at least one byte, maybe fewer than all).
 
         Use ``asiolike.async_write`` to write everything.
@@ -375,9 +430,43 @@ class basic_stream_socket(reactive_socket):
         except OSError:
             return -1
 
+    @overload
     def async_receive(
-        self, buffers: Any, flags_or_token: Any, token: Any = None
-    ) -> concurrent.futures.Future[Any] | None:
+        self, buffers: MutableBuffers, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_receive(self, buffers: MutableBuffers, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_receive(self, buffers: MutableBuffers, token: IoHandler, /) -> None: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, flags: int, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, flags: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, flags: int, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_receive(
+        self, buffers: MutableBuffers, flags: int, token: IoHandler, /
+    ) -> None: ...
+
+    def async_receive(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
         """As :meth:`async_read_some`; ``async_receive(buffers, flags, token)`` adds flags."""
         if token is None:
             return self.async_read_some(buffers, flags_or_token)
@@ -387,9 +476,41 @@ class basic_stream_socket(reactive_socket):
         mutable_size(buffers)
         return async_initiate(self._initiate_flagged, token, buffers, flags, True)
 
+    @overload
+    def async_send(self, buffers: ConstBuffers, token: use_awaitable_t, /) -> awaitable[int]: ...
+
+    @overload
     def async_send(
-        self, buffers: Any, flags_or_token: Any, token: Any = None
-    ) -> concurrent.futures.Future[Any] | None:
+        self, buffers: ConstBuffers, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_send(self, buffers: ConstBuffers, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_send(self, buffers: ConstBuffers, token: IoHandler, /) -> None: ...
+
+    @overload
+    def async_send(
+        self, buffers: ConstBuffers, flags: int, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_send(
+        self, buffers: ConstBuffers, flags: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_send(
+        self, buffers: ConstBuffers, flags: int, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_send(
+        self, buffers: ConstBuffers, flags: int, token: IoHandler, /
+    ) -> None: ...
+
+    def async_send(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
         """As :meth:`async_write_some`; ``async_send(buffers, flags, token)`` adds flags."""
         if token is None:
             return self.async_write_some(buffers, flags_or_token)

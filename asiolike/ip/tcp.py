@@ -118,7 +118,7 @@ class no_delay(_boolean_option):
     _name = _socket.TCP_NODELAY
 
 
-class socket(basic_stream_socket):
+class socket(basic_stream_socket[endpoint]):
     """A TCP socket (Asio's ``tcp::socket``, a ``basic_stream_socket`` for TCP).
 
     ``tcp.socket(ioc)`` is closed until ``open()``, ``connect()`` or ``async_connect()``
@@ -136,7 +136,7 @@ class socket(basic_stream_socket):
         return _V4
 
 
-class acceptor(basic_socket_acceptor):
+class acceptor(basic_socket_acceptor[endpoint, socket]):
     """A TCP acceptor (Asio's ``tcp::acceptor``, a ``basic_socket_acceptor`` for TCP).
 
     ``tcp.acceptor(ioc, tcp.endpoint(tcp.v4(), 0))`` opens, sets ``reuse_address``, binds

@@ -80,7 +80,7 @@ class endpoint(basic_endpoint):
     _protocols = (_V4, _V6)
 
 
-class socket(basic_datagram_socket):
+class socket(basic_datagram_socket[endpoint]):
     """A UDP socket (Asio's ``udp::socket``, a ``basic_datagram_socket`` for UDP).
 
     ``udp.socket(ioc)`` is closed until ``open()`` or ``connect()``;
