@@ -81,3 +81,18 @@ def test_plain_and_tls_http_and_websocket_on_one_port(tmp_path: Path, pki: TestP
         with ws_connect(f"wss://localhost:{srv.port}/", ssl=client_ctx, open_timeout=BOUND) as wss:
             wss.send(b"\x00\x01binary")
             assert wss.recv(timeout=BOUND) == b"\x00\x01binary"
+
+
+def test_advanced_server_http_and_websocket_on_one_port(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<h1>advanced</h1>\n")
+    with server("advanced_server.py", "127.0.0.1", "0", str(tmp_path), "2") as srv:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=BOUND)
+        conn.request("GET", "/")
+        assert conn.getresponse().read() == b"<h1>advanced</h1>\n"
+        conn.request("HEAD", "/index.html")
+        res = conn.getresponse()
+        assert (res.status, res.getheader("Content-Length"), res.read()) == (200, "18", b"")
+        conn.close()
+        with ws_connect(f"ws://127.0.0.1:{srv.port}/", open_timeout=BOUND) as ws:
+            ws.send("echo me")
+            assert ws.recv(timeout=BOUND) == "echo me"
