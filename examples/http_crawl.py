@@ -6,9 +6,9 @@ a timeout on each step, then prints what happened::
     python examples/http_crawl.py 4 www.example.com www.boost.org 127.0.0.1:8080
 
 Arguments: the number of threads running the io_context (10 workers per thread share one
-list of hosts), then the hosts, each ``host`` or ``host:port`` (port 80 by default). Beast's crawler has its list of the
-10 000 most popular hosts compiled in; this one takes them from the command line (and
-``--timeout SECONDS``, 5 by default, Beast's ``timeout``).
+list of hosts), then the hosts, each ``host`` or ``host:port`` (port 80 by default).
+Beast's crawler has its list of the 10 000 most popular hosts compiled in; this one takes
+them from the command line (and ``--timeout SECONDS``, 5 by default, Beast's ``timeout``).
 
 Each ``worker`` resolves, connects, writes ``GET /``, reads the response, then takes the
 next host. One ``steady_timer`` per worker bounds every step: when it expires the socket is
