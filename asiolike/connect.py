@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable, Iterable
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import Executor, composed_op
 from asiolike.error import (
     error_code,
@@ -36,9 +37,18 @@ from asiolike.error import (
 )
 from asiolike.read import _NO_TOKEN
 
+if TYPE_CHECKING:
+    from asiolike.detail.datagram_socket import basic_datagram_socket
+    from asiolike.detail.stream_socket import basic_stream_socket
+    from asiolike.ip.basic_resolver import basic_resolver_results
+
 __all__ = ["async_connect", "connect", "ConnectCondition"]
 
 ConnectHandler = Callable[[error_code, Any], object]
+
+_Endpoint = TypeVar("_Endpoint")
+#: The sockets :func:`async_connect` connects (a ``tcp.socket``, a ``udp.socket``...).
+_Socket: TypeAlias = "basic_stream_socket[_Endpoint] | basic_datagram_socket[_Endpoint]"
 
 ConnectCondition = Callable[[error_code, Any], bool]
 """``condition(last_error, next_endpoint) -> bool``: whether to try ``next_endpoint``."""
@@ -166,23 +176,81 @@ class _connect_op(composed_op):
 
 @overload
 def async_connect(
-    socket: Any, endpoints: Iterable[Any], token: ConnectHandler | Any, /
-) -> concurrent.futures.Future[Any] | None: ...
+    socket: _Socket[_Endpoint],
+    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    token: use_awaitable_t,
+    /,
+) -> awaitable[_Endpoint]: ...
 
 
 @overload
 def async_connect(
-    socket: Any,
-    endpoints: Iterable[Any],
-    connect_condition: ConnectCondition,
-    token: ConnectHandler | Any,
+    socket: _Socket[_Endpoint],
+    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    token: use_future_t,
     /,
-) -> concurrent.futures.Future[Any] | None: ...
+) -> concurrent.futures.Future[_Endpoint]: ...
 
 
+@overload
 def async_connect(
-    socket: Any, endpoints: Iterable[Any], a: Any, b: Any = _NO_TOKEN, /
-) -> concurrent.futures.Future[Any] | None:
+    socket: _Socket[_Endpoint],
+    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    token: AdapterToken,
+    /,
+) -> Any: ...
+
+
+@overload
+def async_connect(
+    socket: _Socket[_Endpoint],
+    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    token: Callable[[error_code, _Endpoint], object],
+    /,
+) -> None: ...
+
+
+@overload
+def async_connect(
+    socket: _Socket[_Endpoint],
+    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    connect_condition: ConnectCondition,
+    token: use_awaitable_t,
+    /,
+) -> awaitable[_Endpoint]: ...
+
+
+@overload
+def async_connect(
+    socket: _Socket[_Endpoint],
+    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    connect_condition: ConnectCondition,
+    token: use_future_t,
+    /,
+) -> concurrent.futures.Future[_Endpoint]: ...
+
+
+@overload
+def async_connect(
+    socket: _Socket[_Endpoint],
+    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    connect_condition: ConnectCondition,
+    token: AdapterToken,
+    /,
+) -> Any: ...
+
+
+@overload
+def async_connect(
+    socket: _Socket[_Endpoint],
+    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    connect_condition: ConnectCondition,
+    token: Callable[[error_code, _Endpoint], object],
+    /,
+) -> None: ...
+
+
+def async_connect(socket: Any, endpoints: Iterable[Any], a: Any, b: Any = _NO_TOKEN, /) -> Any:
     """Connect ``socket`` to the first endpoint of ``endpoints`` that accepts.
 
     Asio's range ``async_connect``: ``async_connect(socket, endpoints, token)`` or

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import (
     _PLAIN_CALLABLES,
     Executor,
@@ -62,7 +63,23 @@ def _submit(how: str, ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[A
     return async_initiate(initiation, token)
 
 
-def post(ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+@overload
+def post(ctx_or_ex: Any, token: use_awaitable_t) -> awaitable[None]: ...
+
+
+@overload
+def post(ctx_or_ex: Any, token: use_future_t) -> concurrent.futures.Future[None]: ...
+
+
+@overload
+def post(ctx_or_ex: Any, token: AdapterToken) -> Any: ...
+
+
+@overload
+def post(ctx_or_ex: Any, token: Callable[[], object]) -> None: ...
+
+
+def post(ctx_or_ex: Any, token: Any) -> Any:
     """Submit a handler to run later; never runs it inline. Thread-safe.
 
     Args:
@@ -81,12 +98,44 @@ def post(ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
     return _submit("post", ctx_or_ex, token)
 
 
-def dispatch(ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+@overload
+def dispatch(ctx_or_ex: Any, token: use_awaitable_t) -> awaitable[None]: ...
+
+
+@overload
+def dispatch(ctx_or_ex: Any, token: use_future_t) -> concurrent.futures.Future[None]: ...
+
+
+@overload
+def dispatch(ctx_or_ex: Any, token: AdapterToken) -> Any: ...
+
+
+@overload
+def dispatch(ctx_or_ex: Any, token: Callable[[], object]) -> None: ...
+
+
+def dispatch(ctx_or_ex: Any, token: Any) -> Any:
     """Run a handler now if the caller is already running in the executor, else post it."""
     return _submit("dispatch", ctx_or_ex, token)
 
 
-def defer(ctx_or_ex: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+@overload
+def defer(ctx_or_ex: Any, token: use_awaitable_t) -> awaitable[None]: ...
+
+
+@overload
+def defer(ctx_or_ex: Any, token: use_future_t) -> concurrent.futures.Future[None]: ...
+
+
+@overload
+def defer(ctx_or_ex: Any, token: AdapterToken) -> Any: ...
+
+
+@overload
+def defer(ctx_or_ex: Any, token: Callable[[], object]) -> None: ...
+
+
+def defer(ctx_or_ex: Any, token: Any) -> Any:
     """As :func:`post`, marking the handler as a continuation of the current one."""
     return _submit("defer", ctx_or_ex, token)
 

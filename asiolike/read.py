@@ -27,10 +27,13 @@ The stream only needs ``async_read_some(buffer, handler)`` and ``get_executor()`
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable
-from typing import Any, Final, overload
+from collections.abc import Callable, Iterable
+from typing import Any, Final, TypeAlias, overload
 
-from asiolike.async_result import async_initiate
+from typing_extensions import Buffer
+
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.buffer import DynamicBuffer
 from asiolike.buffer import buffer as _as_view
 from asiolike.completion_condition import (
@@ -47,6 +50,10 @@ from asiolike.error import error_code, make_error_code, success, system_error
 __all__ = ["async_read", "read"]
 
 ReadHandler = Callable[[error_code, int], object]
+
+#: What :func:`async_read` fills: a writable bytes-like object, a list of them, or a dynamic
+#: buffer (a type checker cannot tell writable from read-only; a ``str`` is refused).
+ReadBuffers: TypeAlias = Buffer | Iterable[Buffer] | DynamicBuffer
 
 
 class _no_token_t:
@@ -299,24 +306,66 @@ class _read_dynbuf_op(composed_op):
 
 
 @overload
+def async_read(stream: Any, buffers: ReadBuffers, token: use_awaitable_t, /) -> awaitable[int]: ...
+
+
+@overload
 def async_read(
-    stream: Any, buffers: Any, token: ReadHandler | Any, /
-) -> concurrent.futures.Future[Any] | None: ...
+    stream: Any, buffers: ReadBuffers, token: use_future_t, /
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_read(stream: Any, buffers: ReadBuffers, token: AdapterToken, /) -> Any: ...
+
+
+@overload
+def async_read(
+    stream: Any, buffers: ReadBuffers, token: Callable[[error_code, int], object], /
+) -> None: ...
 
 
 @overload
 def async_read(
     stream: Any,
-    buffers: Any,
+    buffers: ReadBuffers,
     completion_condition: CompletionCondition,
-    token: ReadHandler | Any,
+    token: use_awaitable_t,
     /,
-) -> concurrent.futures.Future[Any] | None: ...
+) -> awaitable[int]: ...
 
 
+@overload
 def async_read(
-    stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /
-) -> concurrent.futures.Future[Any] | None:
+    stream: Any,
+    buffers: ReadBuffers,
+    completion_condition: CompletionCondition,
+    token: use_future_t,
+    /,
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_read(
+    stream: Any,
+    buffers: ReadBuffers,
+    completion_condition: CompletionCondition,
+    token: AdapterToken,
+    /,
+) -> Any: ...
+
+
+@overload
+def async_read(
+    stream: Any,
+    buffers: ReadBuffers,
+    completion_condition: CompletionCondition,
+    token: Callable[[error_code, int], object],
+    /,
+) -> None: ...
+
+
+def async_read(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any:
     """Read from ``stream`` until ``buffers`` is full, the condition is met, or an error.
 
     Asio's ``async_read``: ``async_read(stream, buffers, token)`` or

@@ -36,9 +36,10 @@ from __future__ import annotations
 import concurrent.futures
 import re
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.buffer import DynamicBuffer, buffer_overflow_error
 from asiolike.completion_condition import default_max_transfer_size
 from asiolike.detail.completion import Executor, composed_op
@@ -223,9 +224,34 @@ class _read_until_op(composed_op):
         self._stream.async_read_some(view, self)
 
 
+@overload
 def async_read_until(
-    stream: Any, buffers: DynamicBuffer, delim: Delimiter, token: ReadHandler | Any
-) -> concurrent.futures.Future[Any] | None:
+    stream: Any, buffers: DynamicBuffer, delim: Delimiter, token: use_awaitable_t
+) -> awaitable[int]: ...
+
+
+@overload
+def async_read_until(
+    stream: Any, buffers: DynamicBuffer, delim: Delimiter, token: use_future_t
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_read_until(
+    stream: Any, buffers: DynamicBuffer, delim: Delimiter, token: AdapterToken
+) -> Any: ...
+
+
+@overload
+def async_read_until(
+    stream: Any,
+    buffers: DynamicBuffer,
+    delim: Delimiter,
+    token: Callable[[error_code, int], object],
+) -> None: ...
+
+
+def async_read_until(stream: Any, buffers: DynamicBuffer, delim: Delimiter, token: Any) -> Any:
     """Read into a dynamic buffer until it contains ``delim``.
 
     Asio's ``async_read_until``, made of calls to ``stream.async_read_some``; no other

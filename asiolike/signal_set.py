@@ -37,9 +37,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import Executor, op_executor, queued_op
 from asiolike.detail.reactor import READ, descriptor_state
 from asiolike.detail.scheduler import invokes_directly, use_scheduler
@@ -459,9 +460,19 @@ class signal_set:
             tracker.operation(self, "cancel")
         _registry.cancel(self)
 
-    def async_wait(
-        self, token: Callable[[error_code, int], object] | Any
-    ) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_wait(self, token: use_awaitable_t) -> awaitable[int]: ...
+
+    @overload
+    def async_wait(self, token: use_future_t) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_wait(self, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_wait(self, token: SignalHandler) -> None: ...
+
+    def async_wait(self, token: Any) -> Any:
         """Wait for one of the set's signals.
 
         Completes with the next occurrence, or at once (through the io_context's queue,

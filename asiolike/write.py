@@ -23,10 +23,13 @@ from it when the operation completes (Asio's dynamic-buffer overload).
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable
-from typing import Any, Final, overload
+from collections.abc import Callable, Iterable
+from typing import Any, Final, TypeAlias, overload
 
-from asiolike.async_result import async_initiate
+from typing_extensions import Buffer
+
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.buffer import DynamicBuffer, _views
 from asiolike.completion_condition import (
     _TRANSFER_ALL,
@@ -50,6 +53,9 @@ from asiolike.read import (
 __all__ = ["async_write", "write"]
 
 WriteHandler = Callable[[error_code, int], object]
+
+#: What :func:`async_write` sends: a bytes-like object, a list of them, or a dynamic buffer.
+WriteBuffers: TypeAlias = Buffer | Iterable[Buffer] | DynamicBuffer
 
 # Buffers smaller than this, followed by more buffers, are joined (up to _GATHER_MAX bytes).
 _GATHER_MIN: Final = 16384
@@ -206,23 +212,67 @@ class _write_op(composed_op):
 
 @overload
 def async_write(
-    stream: Any, buffers: Any, token: WriteHandler | Any, /
-) -> concurrent.futures.Future[Any] | None: ...
+    stream: Any, buffers: WriteBuffers, token: use_awaitable_t, /
+) -> awaitable[int]: ...
+
+
+@overload
+def async_write(
+    stream: Any, buffers: WriteBuffers, token: use_future_t, /
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_write(stream: Any, buffers: WriteBuffers, token: AdapterToken, /) -> Any: ...
+
+
+@overload
+def async_write(
+    stream: Any, buffers: WriteBuffers, token: Callable[[error_code, int], object], /
+) -> None: ...
 
 
 @overload
 def async_write(
     stream: Any,
-    buffers: Any,
+    buffers: WriteBuffers,
     completion_condition: CompletionCondition,
-    token: WriteHandler | Any,
+    token: use_awaitable_t,
     /,
-) -> concurrent.futures.Future[Any] | None: ...
+) -> awaitable[int]: ...
 
 
+@overload
 def async_write(
-    stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /
-) -> concurrent.futures.Future[Any] | None:
+    stream: Any,
+    buffers: WriteBuffers,
+    completion_condition: CompletionCondition,
+    token: use_future_t,
+    /,
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_write(
+    stream: Any,
+    buffers: WriteBuffers,
+    completion_condition: CompletionCondition,
+    token: AdapterToken,
+    /,
+) -> Any: ...
+
+
+@overload
+def async_write(
+    stream: Any,
+    buffers: WriteBuffers,
+    completion_condition: CompletionCondition,
+    token: Callable[[error_code, int], object],
+    /,
+) -> None: ...
+
+
+def async_write(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any:
     """Write all of ``buffers`` to ``stream`` (or until the condition is met, or an error).
 
     Asio's ``async_write``: ``async_write(stream, buffers, token)`` or

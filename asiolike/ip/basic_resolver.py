@@ -24,9 +24,10 @@ import ipaddress
 import socket as _socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail import resolver_pool
 from asiolike.detail.completion import op_executor, queued_op
 from asiolike.detail.scheduler import invokes_directly, use_scheduler
@@ -43,6 +44,7 @@ from asiolike.executor import as_executor
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
+    from asiolike.ip.basic_endpoint import basic_endpoint
 
 __all__ = [
     "resolver_base",
@@ -174,6 +176,15 @@ class basic_resolver_results(Sequence[basic_resolver_entry]):
 
 
 _EMPTY = basic_resolver_results()
+
+ResolveHandler = Callable[[error_code, basic_resolver_results], object]
+"""The handler of :meth:`basic_resolver.async_resolve`."""
+
+
+class _protocol_like(Protocol):
+    """What a query's protocol argument offers (``tcp.v4()``, ``udp.v6()``...)."""
+
+    def family(self) -> int: ...
 _IP_FAMILIES = frozenset({int(_socket.AF_INET), int(_socket.AF_INET6)})
 
 
@@ -370,7 +381,109 @@ class basic_resolver(resolver_base):
             raise system_error(ec, "resolve")
         return results
 
-    def async_resolve(self, *args: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_resolve(
+        self, host: str, service: str, token: use_awaitable_t, /
+    ) -> awaitable[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(
+        self, host: str, service: str, token: use_future_t, /
+    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(self, host: str, service: str, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_resolve(self, host: str, service: str, token: ResolveHandler, /) -> None: ...
+
+    @overload
+    def async_resolve(
+        self, host: str, service: str, flags: int, token: use_awaitable_t, /
+    ) -> awaitable[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(
+        self, host: str, service: str, flags: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(self, host: str, service: str, flags: int, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_resolve(
+        self, host: str, service: str, flags: int, token: ResolveHandler, /
+    ) -> None: ...
+
+    @overload
+    def async_resolve(
+        self, protocol: _protocol_like, host: str, service: str, token: use_awaitable_t, /
+    ) -> awaitable[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(
+        self, protocol: _protocol_like, host: str, service: str, token: use_future_t, /
+    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(
+        self, protocol: _protocol_like, host: str, service: str, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_resolve(
+        self, protocol: _protocol_like, host: str, service: str, token: ResolveHandler, /
+    ) -> None: ...
+
+    @overload
+    def async_resolve(
+        self,
+        protocol: _protocol_like,
+        host: str,
+        service: str,
+        flags: int,
+        token: use_awaitable_t,
+        /,
+    ) -> awaitable[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(
+        self, protocol: _protocol_like, host: str, service: str, flags: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(
+        self, protocol: _protocol_like, host: str, service: str, flags: int, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_resolve(
+        self,
+        protocol: _protocol_like,
+        host: str,
+        service: str,
+        flags: int,
+        token: ResolveHandler,
+        /,
+    ) -> None: ...
+
+    @overload
+    def async_resolve(
+        self, endpoint: basic_endpoint, token: use_awaitable_t, /
+    ) -> awaitable[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(
+        self, endpoint: basic_endpoint, token: use_future_t, /
+    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+
+    @overload
+    def async_resolve(self, endpoint: basic_endpoint, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_resolve(self, endpoint: basic_endpoint, token: ResolveHandler, /) -> None: ...
+
+    def async_resolve(self, *args: Any) -> Any:
         """Start looking up a query (see the class); the last argument is the token.
 
         Handler:

@@ -26,10 +26,11 @@ import logging
 import os
 import select
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
 
 from asiolike import socket_base
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import Executor, op_executor
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.scheduler import fast_handlers, invokes_directly, use_scheduler
@@ -277,9 +278,23 @@ class basic_descriptor(descriptor_base):
         w = socket_base.wait_type(w)
         poll_fd(self._require("wait"), _POLL_EVENTS[w])
 
+    @overload
+    def async_wait(self, w: socket_base.wait_type, token: use_awaitable_t) -> awaitable[None]: ...
+
+    @overload
     def async_wait(
-        self, w: socket_base.wait_type, token: Any
-    ) -> concurrent.futures.Future[Any] | None:
+        self, w: socket_base.wait_type, token: use_future_t
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_wait(self, w: socket_base.wait_type, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_wait(
+        self, w: socket_base.wait_type, token: Callable[[error_code], object]
+    ) -> None: ...
+
+    def async_wait(self, w: socket_base.wait_type, token: Any) -> Any:
         """Wait until the descriptor is ready to read (``wait_read``) or write (``wait_write``).
 
         Nothing is read or written. ``wait_error`` completes on an error or hang-up (or

@@ -23,11 +23,13 @@ from __future__ import annotations
 import concurrent.futures
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import const_size, mutable_size, recv_op, send_op
+from asiolike.detail.stream_socket import ConstBuffers, IoHandler, MutableBuffers
 from asiolike.error import bad_descriptor, eof, error_code, system_error
 from asiolike.posix.basic_descriptor import basic_descriptor
 
@@ -101,7 +103,23 @@ class stream_descriptor(basic_descriptor):
 
     # -- asynchronous -----------------------------------------------------------------------
 
-    def async_read_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_read_some(
+        self, buffers: MutableBuffers, token: use_awaitable_t
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_read_some(
+        self, buffers: MutableBuffers, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_read_some(self, buffers: MutableBuffers, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_read_some(self, buffers: MutableBuffers, token: IoHandler) -> None: ...
+
+    def async_read_some(self, buffers: Any, token: Any) -> Any:
         """Start reading at least one byte into ``buffers`` (read in place, no copy).
 
         Args:
@@ -138,7 +156,21 @@ class stream_descriptor(basic_descriptor):
         op = recv_op(handler, ex, fn, buffers)  # type: ignore[arg-type]
         self._start(op, READ, size)
 
-    def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_write_some(self, buffers: ConstBuffers, token: use_awaitable_t) -> awaitable[int]: ...
+
+    @overload
+    def async_write_some(
+        self, buffers: ConstBuffers, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_write_some(self, buffers: ConstBuffers, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_write_some(self, buffers: ConstBuffers, token: IoHandler) -> None: ...
+
+    def async_write_some(self, buffers: Any, token: Any) -> Any:
         """Start writing some of ``buffers`` (at least one byte, maybe fewer than all).
 
         Use ``asiolike.async_write`` to write everything.
