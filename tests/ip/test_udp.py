@@ -885,3 +885,19 @@ def test_available_is_the_size_of_the_next_datagram(
     assert b.available() == 5
     assert b.receive_from(bytearray(8))[0] == 5
     assert b.available() == 3
+
+
+def test_use_awaitable_gives_n_and_the_sender(
+    ioc: asiolike.io_context, udp_pair: Pair, run_ioc: Any
+) -> None:
+    a, b = udp_pair()
+    got: list[Any] = []
+
+    async def exchange() -> None:
+        sent = await a.async_send_to(b"await", b.local_endpoint(), asiolike.use_awaitable)
+        received = await b.async_receive_from(bytearray(8), asiolike.use_awaitable)
+        got.append((sent, received))
+
+    asiolike.co_spawn(ioc, exchange(), asiolike.detached)
+    run_ioc(ioc)
+    assert got == [(5, (5, a.local_endpoint()))]
