@@ -13,8 +13,6 @@ against it fails fast.
 
 from __future__ import annotations
 
-import gc
-import os
 import re
 import socket
 import subprocess
@@ -31,6 +29,7 @@ import asiolike as net
 from asiolike import beast
 from asiolike.beast import websocket
 from asiolike.ip import make_address, tcp
+from tests.support.lifetimes import descriptor_count, gc_disabled
 
 ROOT = str(Path(__file__).resolve().parent.parent)
 BOUND = 5.0
@@ -43,20 +42,6 @@ UPGRADE = (
 NOT_AN_UPGRADE = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 # One header line longer than the parser's default header_limit (8192 octets).
 TOO_LONG = UPGRADE + b"X-Big: " + b"a" * 9000 + b"\r\n\r\n"
-
-
-def descriptors() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-@contextmanager
-def gc_disabled() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 # -- the server: Beast's websocket_server_async session, one per connection ------------------
@@ -95,7 +80,9 @@ class session:
 
 
 class listener:
-    def __init__(self, ioc: net.io_context, outcomes: list[str], alive: weakref.WeakSet[Any]) -> None:
+    def __init__(
+        self, ioc: net.io_context, outcomes: list[str], alive: weakref.WeakSet[Any]
+    ) -> None:
         self.acceptor = tcp.acceptor(ioc, tcp.endpoint(make_address("127.0.0.1"), 0))
         self.port = self.acceptor.local_endpoint().port()
         self.outcomes = outcomes
@@ -175,21 +162,22 @@ def test_a_thousand_failing_sessions_leave_no_descriptor_behind() -> None:
     errors: list[str] = []
     alive: weakref.WeakSet[Any] = weakref.WeakSet()
     with gc_disabled():
-        before = descriptors()
+        before = descriptor_count()
         server = listener(ioc, outcomes, alive)
         server.accept()
+        port, stop = server.port, server.acceptor.close
 
         def peers() -> None:
             try:  # the server stops after SESSIONS connections, or when a peer fails
                 for i in range(SESSIONS):
                     try:
-                        fail_one(i % 4, server.port)
+                        fail_one(i % 4, port)
                     except Exception as exc:  # recorded: a handler thread must not die
                         errors.append(f"session {i} (kind {i % 4}): {exc!r}")
-                        net.post(ioc, server.acceptor.close)
+                        net.post(ioc, stop)
                         return
             except BaseException:
-                net.post(ioc, server.acceptor.close)
+                net.post(ioc, stop)
                 raise
 
         thread = threading.Thread(target=peers)
@@ -198,10 +186,9 @@ def test_a_thousand_failing_sessions_leave_no_descriptor_behind() -> None:
         thread.join(BOUND)
         assert ioc.stopped(), f"work left: {ioc!r}"
         assert errors == []
-        del server
         assert len(alive) == 0, f"{len(alive)} sessions outlived their last handler"
         assert len(outcomes) == SESSIONS
-        after = descriptors()
+        after = descriptor_count()
     assert after == before
     # Each kind failed where it should: the accept (a refused or cut request), or the
     # first read (the reset after the handshake).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import ssl as std_ssl
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from asiolike import error, ssl, testing
 from asiolike.ip import tcp
 from tests.ssl.pairs import Calls, Closer, Handshaken, handshake_pair
 from tests.ssl.pki import TestPKI
+from tests.support.lifetimes import descriptor, gc_disabled
 
 MemPair = Callable[[], tuple[testing.stream, testing.stream]]
 TcpPair = Callable[[], tuple[tcp.socket, tcp.socket]]
@@ -508,38 +510,20 @@ class _owner:
     """A session: owns its TLS stream; its handler records the result and starts nothing."""
 
     def __init__(self, s: ssl.stream, log: list[Any]) -> None:
-        import os
-
         self.stream = s
         self.log = log
-        self.fd = s.next_layer().native_handle()
-        self.inode = os.fstat(self.fd).st_ino
+        self.fd = descriptor(s.next_layer().native_handle())
 
     def done(self, *args: Any) -> None:
         self.log.append(args)
-
-
-def _closed(fd: int, inode: int) -> bool:
-    """Whether descriptor ``fd`` (of socket ``inode``) is closed (or now names another file)."""
-    import os
-
-    try:
-        return os.fstat(fd).st_ino != inode
-    except OSError:
-        return True
 
 
 @pytest.mark.parametrize("op", ["handshake", "write_read"])
 def test_r10_tls_sessions_are_freed_by_reference_counting(
     ioc: asiolike.io_context, client_ctx: ssl.context, server_ctx: ssl.context, op: str
 ) -> None:
-    import gc
-    import weakref
-
     log: list[Any] = []
-    gc.collect()
-    gc.disable()
-    try:
+    with gc_disabled():
         acceptor = tcp.acceptor(ioc, tcp.endpoint("127.0.0.1", 0))
         c = tcp.socket(ioc)
         c.connect(acceptor.local_endpoint())
@@ -558,11 +542,9 @@ def test_r10_tls_sessions_are_freed_by_reference_counting(
             a.stream.async_write_some(b"hello", a.done)
             b.stream.async_read_some(bytearray(16), b.done)
         refs = [weakref.ref(a), weakref.ref(b)]
-        fds = [(a.fd, a.inode), (b.fd, b.inode)]
+        fds = [a.fd, b.fd]
         del a, b
         _run(ioc)
         assert len(log) == 2 and not any(args[0] for args in log), log
         assert [r() for r in refs] == [None, None]
-        assert [_closed(fd, inode) for fd, inode in fds] == [True, True]
-    finally:
-        gc.enable()
+        assert [fd.closed() for fd in fds] == [True, True]

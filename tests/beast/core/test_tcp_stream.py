@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -37,6 +38,7 @@ from asiolike.error import (
     system_error,
 )
 from asiolike.ip import tcp
+from tests.support.lifetimes import descriptor, gc_disabled
 
 Result = list[tuple[Any, ...]]
 
@@ -748,16 +750,6 @@ def test_r6_a_write_from_a_handler_queued_before_its_completion_raises(
 # -- R10: a session dropped by its last handler is freed, and its socket closed ---------------
 
 
-def _closed(fd: int, inode: int) -> bool:
-    """Whether descriptor ``fd`` (of socket ``inode``) is closed (or now names another file)."""
-    import os
-
-    try:
-        return os.fstat(fd).st_ino != inode
-    except OSError:
-        return True
-
-
 class _owner:
     """A session: owns its stream; its handler records the result and starts nothing."""
 
@@ -773,14 +765,8 @@ class _owner:
 def test_r10_a_session_with_a_deadline_is_freed_by_reference_counting(
     ioc: io_context, peer: Peer, op: str
 ) -> None:
-    import gc
-    import os
-    import weakref
-
     log: Result = []
-    gc.collect()
-    gc.disable()
-    try:
+    with gc_disabled():
         s = _owner(tcp_stream(ioc), log)
         if op == "connect":
             s.stream.expires_after(5)
@@ -794,13 +780,10 @@ def test_r10_a_session_with_a_deadline_is_freed_by_reference_counting(
                 conn.sendall(b"data")
             else:
                 s.stream.async_write_some(b"data", s.done)
-        fd = s.stream.socket().native_handle()
-        inode = os.fstat(fd).st_ino
+        fd = descriptor(s.stream.socket().native_handle())
         ref = weakref.ref(s)
         del s
         run(ioc)
         assert len(log) == 1 and not log[0][0]
         assert ref() is None
-        assert _closed(fd, inode)
-    finally:
-        gc.enable()
+        assert fd.closed()

@@ -9,7 +9,7 @@ handler in the strand.
 
 from __future__ import annotations
 
-import os
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +19,7 @@ import asiolike
 from asiolike.beast.core.flat_buffer import flat_buffer
 from asiolike.beast.websocket import close_code, stream, stream_base
 from asiolike.error import operation_aborted
+from tests.support.lifetimes import descriptor, gc_disabled
 
 from .test_stream_support import Rec, open_pair, run, settle, tcp_pair, ws_pair
 
@@ -388,14 +389,6 @@ def test_r6_a_read_that_completed_at_once_is_pending_until_its_handler(
 # -- R10: a session dropped by its last handler is freed, and its socket closed ---------------
 
 
-def _closed(fd: int, inode: int) -> bool:
-    """Whether descriptor ``fd`` (of socket ``inode``) is closed (or now names another file)."""
-    try:
-        return os.fstat(fd).st_ino != inode
-    except OSError:
-        return True
-
-
 class _owner:
     """A session: owns its stream; its handler records the result and starts nothing."""
 
@@ -403,8 +396,7 @@ class _owner:
         self.ws = ws
         self.log = log
         self.buf = flat_buffer()
-        self.fd = ws.next_layer().socket().native_handle()
-        self.inode = os.fstat(self.fd).st_ino
+        self.fd = descriptor(ws.next_layer().socket().native_handle())
 
     def done(self, *args: Any) -> None:
         self.log.append(args)
@@ -414,15 +406,10 @@ class _owner:
     "op", ["handshake_accept", "write_read", "write_read_idle_timeout", "ping", "close"]
 )
 def test_r10_sessions_are_freed_by_reference_counting(ioc: asiolike.io_context, op: str) -> None:
-    import gc
-    import weakref
-
     from asiolike import beast
 
     log: list[Any] = []
-    gc.collect()
-    gc.disable()
-    try:
+    with gc_disabled():
         if op == "handshake_accept":
             c, s = tcp_pair(ioc)
             a = _owner(stream(beast.tcp_stream(c)), log)
@@ -451,13 +438,11 @@ def test_r10_sessions_are_freed_by_reference_counting(ioc: asiolike.io_context, 
         # The ping's peer starts nothing: the test keeps it (and its socket) alive.
         dropped = [a] if op == "ping" else [a, b]
         refs = [weakref.ref(x) for x in dropped]
-        fds = [(x.fd, x.inode) for x in dropped]
+        fds = [x.fd for x in dropped]
         del dropped, a
         if op != "ping":
             del b
         run(ioc)
         assert len(log) == len(refs)
         assert [r() for r in refs] == [None] * len(refs)
-        assert [_closed(fd, inode) for fd, inode in fds] == [True] * len(fds)
-    finally:
-        gc.enable()
+        assert [fd.closed() for fd in fds] == [True] * len(fds)
