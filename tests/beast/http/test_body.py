@@ -343,3 +343,29 @@ def test_sendfile_range_is_offered_only_between_pieces(tmp_path: Path) -> None:
     assert sr.sendfile_source() == (fd, 60_000, 40_000)
     rest = drain(sr)
     assert rest == b"z" * 40_000 and sr.is_done()
+
+
+def test_file_modes(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    f = beast.file()
+    with pytest.raises(net.system_error):
+        f.open(path, beast.file_mode.write_existing)  # must exist
+    with pytest.raises(net.system_error):
+        f.open(path, beast.file_mode.append_existing)
+    f.open(path, beast.file_mode.write_new)
+    assert f.write(b"abc") == 3 and f.size() == 3 and f.pos() == 3
+    f.seek(1)
+    assert f.read(10) == b"bc"
+    f.open(path, beast.file_mode.append)  # closes the first
+    f.write(b"de")
+    f.close()
+    assert path.read_bytes() == b"abcde" and not f.is_open()
+    with beast.file() as g:
+        g.open(path, beast.file_mode.write_existing)  # truncates
+        assert g.size() == 0
+    assert not g.is_open()
+    with pytest.raises(TypeError):
+        f.open(path, "r")  # type: ignore[arg-type]
+    with pytest.raises(net.system_error) as info:
+        f.size()
+    assert info.value.code == net.error.bad_descriptor
