@@ -37,14 +37,17 @@ Which operations honour it today:
   only that operation ends);
 * the composed algorithms ``async_read``, ``async_write``, ``async_read_until`` and the
   range ``async_connect``: terminal and partial, passed on to their current step (they
-  expose the final handler's slot and ``composed_op.cancellation_types``); total is
+  expose the final handler's slot and the types they let through, ``cancellation_types``:
+  what the op supports and its own handler, an outer operation, passes on); total is
   ignored, since bytes may already have moved;
+* ``beast.tcp_stream``, ``ssl.stream`` and ``http.async_read``/``async_write``: terminal
+  and partial, passed on in the same way; every ``websocket.stream`` operation: terminal
+  only, as Beast's (the stream is then failed: close it).
 * coroutines spawned with :func:`asiolike.co_spawn` (forwarded to the operation they
   await); the awaitable operators and ``make_parallel_group`` (forwarded to every operand).
 
-Not yet: ``resolver.async_resolve``, ``beast.tcp_stream``, TLS, HTTP and WebSocket
-operations, ``signal_set``; a signal emitted at them is ignored (as Asio ignores an
-unsupported type).
+Not yet: ``resolver.async_resolve``, ``signal_set``; a signal emitted at them is ignored
+(as Asio ignores an unsupported type).
 
 :func:`~asiolike.cancel_after` / :func:`~asiolike.cancel_at` are token adapters: they give
 the operation a slot of their own signal, start a ``steady_timer`` on the handler's

@@ -324,15 +324,16 @@ class composed_op:
         "direct",
         "handler",
         "io_executor",
+        "cancellation_types",
         "mark",
         "plain_steps",
     )
 
     handler: Callable[..., object] | None
-    # The cancellation types a composed operation passes on to its current step (see
-    # asiolike.cancellation): terminal and partial, as Asio's composed algorithms; 0 for
-    # none. A class attribute, overridden by operations that support others.
-    cancellation_types: int = 1 | 2
+    # The cancellation types this kind of operation supports and passes on to its current
+    # step (see asiolike.cancellation): terminal and partial, as Asio's composed
+    # algorithms; 0 for none. Overridden by operations that support others.
+    supported_cancellation: int = 1 | 2
 
     def __init__(
         self,
@@ -344,12 +345,17 @@ class composed_op:
         if type(handler) in PLAIN_CALLABLES:
             ex = None
             self.associated_cancellation_slot: Any = None
+            self.cancellation_types = self.supported_cancellation
         else:
             ex = associated_executor_of(handler)
             # The final handler's cancellation slot, exposed so that a step given this op
-            # as its handler installs its cancellation there (forwarding, as Asio's).
+            # as its handler installs its cancellation there (forwarding, as Asio's), with
+            # the types both this op and its handler (an outer composed op) let through.
             self.associated_cancellation_slot = getattr(
                 handler, "associated_cancellation_slot", None
+            )
+            self.cancellation_types = self.supported_cancellation & getattr(
+                handler, "cancellation_types", 7
             )
         self.handler = handler
         self.associated_executor = ex

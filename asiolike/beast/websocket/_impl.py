@@ -137,7 +137,13 @@ class stream_op(composed_op):
     tracking). A continuation (``cont``) then runs inside that context's ``run()``, so
     :meth:`complete` calls the handler right away, which is what dispatching through the
     executor would do, minus its cost (this is every message's completion).
+
+    Per-operation cancellation: terminal only, as Beast's stream operations (passed on to
+    the next layer's current operation; the stream then fails, and only closing it makes
+    sense). Partial and total requests are ignored.
     """
+
+    supported_cancellation = 1  # cancellation_type.terminal
 
     __slots__ = ("_off", "_out", "_step", "_total", "_ws")
 
