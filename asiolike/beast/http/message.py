@@ -24,7 +24,9 @@ C++, ``http.response[http.file_body](http.status.ok, 11)``. ``body`` then starts
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, ClassVar, Final, overload
+from typing import Any, ClassVar, Final, Generic, overload
+
+from typing_extensions import TypeVar
 
 from asiolike.beast.http import _grammar
 from asiolike.beast.http.body import (
@@ -45,6 +47,10 @@ from asiolike.beast.http.status import (
 from asiolike.beast.http.verb import string_to_verb, verb
 
 __all__ = ["message", "request", "response", "string_body", "empty_body"]
+
+#: The body type a message is parametrised with for type checkers (``request[file_body]``);
+#: ``Any`` when not given, so that a bare ``http.request`` accepts every body type.
+_B = TypeVar("_B", default=Any)
 
 #: Body types whose value is octets in memory: sized and written in one piece.
 IN_MEMORY_BODIES: Final = frozenset((string_body, empty_body, vector_body))
@@ -97,7 +103,7 @@ def _lower_tokens(values: list[str]) -> list[str]:
     return [item.lower() for value in values for item in _grammar.split_list(value)]
 
 
-class message(fields):
+class message(fields, Generic[_B]):
     """What requests and responses share: version, body and the framing helpers.
 
     Not instantiated directly: use :class:`request` or :class:`response`.
@@ -131,9 +137,12 @@ class message(fields):
     def __class_getitem__(cls, body_type: Any) -> Any:
         """``http.request[http.file_body]``: Beast's ``http::request<http::file_body>``.
 
-        The result is a subclass of ``cls`` whose messages default to that body type.
+        The result is a subclass of ``cls`` whose messages default to that body type (for
+        a type checker, ``request[file_body]``).
         """
-        return _specialize(cls, body_type)
+        if is_body_type(body_type):
+            return _specialize(cls, body_type)
+        return super().__class_getitem__(body_type)  # type: ignore[misc]  # a TypeVar
 
     def body_type(self) -> Any:
         """The message's body type (``http.string_body`` unless given)."""
@@ -301,7 +310,7 @@ class message(fields):
         raise NotImplementedError
 
 
-class request(message):
+class request(message[_B]):
     """An HTTP request: method, target, version, fields and body.
 
     Args:
@@ -453,7 +462,7 @@ class request(message):
         )
 
 
-class response(message):
+class response(message[_B]):
     """An HTTP response: status, reason, version, fields and body.
 
     Args:
