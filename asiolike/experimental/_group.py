@@ -84,6 +84,12 @@ class group_state:
         self.done = [False] * count
         self.lock = threading.Lock()
         self.cancelled = False
+        # While the operations are being started, an early completion on another thread
+        # may ask to cancel the rest before some of them have installed their
+        # cancellation: the request is kept and emitted again once all have started
+        # (see launched()), as Asio's group does after its launch.
+        self.launching = True
+        self.requested = cancellation_type.none
         outer = associated_cancellation_slot_of(handler)
         if outer is not None and outer.is_connected():
             outer.assign(self.cancel_all)
@@ -92,9 +98,21 @@ class group_state:
     def cancel_all(self, type: cancellation_type = cancellation_type.terminal) -> None:
         """Emit ``type`` to every operation still pending."""
         with self.lock:
+            if self.launching:
+                self.requested |= type
             targets = [c for c, d in zip(self.children, self.done, strict=False) if not d]
         for c in targets:
             c.signal.emit(type)
+
+    def launched(self) -> None:
+        """Every operation has been started: re-emit a cancellation requested meanwhile."""
+        with self.lock:
+            self.launching = False
+            type = self.requested
+            targets = [c for c, d in zip(self.children, self.done, strict=False) if not d]
+        if type:
+            for c in targets:
+                c.signal.emit(type)
 
     def child_done(self, index: int, args: tuple[Any, ...]) -> None:
         with self.lock:

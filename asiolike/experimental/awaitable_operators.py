@@ -82,6 +82,7 @@ class _operator_group(awaitable[Any]):
                     raise
                 state.modes[index] = EXCEPTION
                 state.executor.post(functools.partial(kid, refused, None))
+        state.launched()
 
     def _state(self, count: int, handler: Callable[..., object]) -> _operator_state:
         raise NotImplementedError

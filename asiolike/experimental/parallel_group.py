@@ -144,6 +144,7 @@ class parallel_group:
                     if ex is None:
                         raise
                     ex.post(functools.partial(kid, refused))
+            state.launched()
 
         return async_initiate(initiation, token)
 
