@@ -88,6 +88,11 @@ nitpick_ignore = [
     ("py:class", "asyncio.events.AbstractEventLoop"),
     # The type of a private "argument not given" sentinel in http.request/response.
     ("py:class", "asiolike.beast.http.message._Unset"),
+    # The body-type parameter of http.request/response for type checkers.
+    ("py:obj", "asiolike.beast.http.message._B"),
+    # beast.async_write's generator type, seen from asiolike.beast (it is documented as
+    # asiolike.beast.http.message_generator).
+    ("py:class", "message_generator"),
 ]
 
 # -- HTML ----------------------------------------------------------------------------------
