@@ -556,6 +556,62 @@ def _ws_close(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], 
     return lambda: server.async_read(beast.flat_buffer(), _ignore)
 
 
+def _ws_pong(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    client, _ = _ws_open(ioc, keep)
+    client.async_pong(b"p", h)
+    return _nothing
+
+
+def _ws_read_some(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    client, server = _ws_open(ioc, keep)
+    server.async_read_some(bytearray(16), h)
+    return lambda: client.async_write(b"hello", _ignore)
+
+
+def _ws_write_some(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    client, server = _ws_open(ioc, keep)
+    client.async_write_some(True, b"hello", h)
+    return lambda: server.async_read(beast.flat_buffer(), _ignore)
+
+
+def _tls_shutdown(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    client, server = _tls_open(ioc, keep)
+    client.async_shutdown(h)
+    return lambda: server.async_shutdown(_ignore)
+
+
+def _tcp_stream_read_plain(
+    ioc: net.io_context, keep: list[Any], h: Handler
+) -> Callable[[], object]:
+    client, server = _tcp_pair(ioc, keep)
+    beast.tcp_stream(server).async_read_some(bytearray(8), h)
+    return lambda: client.write_some(b"data")
+
+
+def _accept_on_executor(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    acceptor = tcp.acceptor(ioc, tcp.endpoint(LOOPBACK, 0))
+    client = tcp.socket(ioc)
+    keep += [acceptor, client]
+    acceptor.async_accept(net.make_strand(ioc), h)
+    return lambda: client.connect(acceptor.local_endpoint())
+
+
+def _resolve_reverse(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    resolver = tcp.resolver(ioc)
+    keep.append(resolver)
+    resolver.async_resolve(tcp.endpoint(LOOPBACK, 80), h)
+    return _nothing
+
+
+async def _coroutine_body() -> int:
+    return 42
+
+
+def _co_spawn(ioc: net.io_context, keep: list[Any], h: Handler) -> Callable[[], object]:
+    net.co_spawn(ioc, _coroutine_body(), h)
+    return _nothing
+
+
 # How a tracking line names an ssl.stream (its class name, or its Asio-style label).
 _SSL = r"(ssl[._])?stream"
 
@@ -615,9 +671,19 @@ SCENARIOS: dict[str, tuple[str, str, Scenario]] = {
     "stream_descriptor.async_write_some": ("descriptor", "async_write_some", _descriptor_write),
     "stream_descriptor.async_wait": ("descriptor", "async_wait", _descriptor_wait),
     "system_timer.async_wait": ("system_timer", "async_wait", _system_timer_wait),
+    "websocket.async_pong": ("websocket_stream", "async_pong", _ws_pong),
+    "websocket.async_read_some": ("websocket_stream", "async_read_some", _ws_read_some),
+    "websocket.async_write_some": ("websocket_stream", "async_write_some", _ws_write_some),
+    "ssl.stream.async_shutdown": (_SSL, "async_shutdown", _tls_shutdown),
+    "tcp_stream.async_read_some": ("(tcp_stream|socket)", "async_read_some", _tcp_stream_read_plain),
+    "acceptor.async_accept executor": ("acceptor", "async_accept", _accept_on_executor),
+    "resolver.async_resolve endpoint": ("resolver", "async_resolve", _resolve_reverse),
+    # The spawn posts its first step (never inside co_spawn, R1): that is its creation line.
+    "co_spawn": ("io_context", "post", _co_spawn),
 }
 # Executor functions take a handler of no arguments; every operation's starts with an ec.
-_NO_EC = {"post", "dispatch", "defer"}
+# co_spawn's handler is Asio's (exception_ptr, value): no error_code either.
+_NO_EC = {"post", "dispatch", "defer", "co_spawn"}
 
 
 @pytest.fixture(scope="module", autouse=True)
