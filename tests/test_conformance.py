@@ -675,7 +675,11 @@ SCENARIOS: dict[str, tuple[str, str, Scenario]] = {
     "websocket.async_read_some": ("websocket_stream", "async_read_some", _ws_read_some),
     "websocket.async_write_some": ("websocket_stream", "async_write_some", _ws_write_some),
     "ssl.stream.async_shutdown": (_SSL, "async_shutdown", _tls_shutdown),
-    "tcp_stream.async_read_some": ("(tcp_stream|socket)", "async_read_some", _tcp_stream_read_plain),
+    "tcp_stream.async_read_some": (
+        "(tcp_stream|socket)",
+        "async_read_some",
+        _tcp_stream_read_plain,
+    ),
     "acceptor.async_accept executor": ("acceptor", "async_accept", _accept_on_executor),
     "resolver.async_resolve endpoint": ("resolver", "async_resolve", _resolve_reverse),
     # The spawn posts its first step (never inside co_spawn, R1): that is its creation line.
