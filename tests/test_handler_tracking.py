@@ -24,9 +24,9 @@ import pytest
 import asiolike as net
 from asiolike import local
 from asiolike.detail import handler_tracking
+from asiolike.detail.scheduler import use_scheduler
 from asiolike.detail.stream_socket import basic_stream_socket
 from asiolike.error import error_code
-from asiolike.detail.scheduler import use_scheduler
 
 _LINE = re.compile(r"@asio\|(\d+)\.(\d{6})\|(.*)")
 _ROOT = str(Path(__file__).resolve().parent.parent)

@@ -132,7 +132,7 @@ def test_non_ascii_digits_in_a_deflate_offer(offer: str) -> None:
 
 
 def _exchange_first_response(port: int, request: bytes) -> bytes:
-    """Send ``request`` and read up to the end of the response header (the upgrade may stay open)."""
+    """Send ``request``; read up to the end of the response header (an upgrade stays open)."""
     with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock:
         sock.sendall(request)
         received = b""
@@ -171,7 +171,7 @@ def test_a_client_survives_a_huge_content_length_in_the_101() -> None:
                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: x\r\n"
                 b"Content-Length: " + _HUGE_LENGTH.encode() + b"\r\n\r\n"
             )
-            out, err = proc.communicate(timeout=BOUND)
+            _, err = proc.communicate(timeout=BOUND)
     finally:
         listener.close()
         if proc.poll() is None:

@@ -11,8 +11,8 @@ import pytest
 
 from asiolike import io_context
 from asiolike.detail.reactor import READ, WRITE, reactor
-from asiolike.error import bad_descriptor, error_code, from_errno, operation_aborted, success
 from asiolike.detail.scheduler import use_scheduler
+from asiolike.error import bad_descriptor, error_code, from_errno, operation_aborted, success
 
 
 class RecvOp:

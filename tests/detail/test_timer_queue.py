@@ -7,9 +7,9 @@ import threading
 from collections.abc import Callable
 
 from asiolike import io_context, make_strand
+from asiolike.detail.scheduler import use_scheduler
 from asiolike.detail.timer_queue import timer_queue, wait_op
 from asiolike.error import error_code, operation_aborted, success, timed_out
-from asiolike.detail.scheduler import use_scheduler
 
 Results = list[tuple[int, error_code]]
 
