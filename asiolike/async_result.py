@@ -31,8 +31,9 @@ Typing: this function returns ``Any`` in effect (what the token makes); each ini
 function declares overloads on the token's type, as :meth:`asiolike.steady_timer.async_wait`
 does: ``use_awaitable`` gives ``awaitable[T]``, ``use_future`` gives
 ``concurrent.futures.Future[T]`` (``T`` the operation's value type, ``None`` for an ``(ec)``
-handler), an :data:`AdapterToken` gives ``Any``, and a handler of the operation's shape gives
-``None``, so that ``mypy --strict`` reports a handler of the wrong shape.
+handler), an :data:`~asiolike.async_result.AdapterToken` gives ``Any``, and a handler of
+the operation's shape gives ``None``, so that ``mypy --strict`` reports a handler of the
+wrong shape.
 """
 
 from __future__ import annotations

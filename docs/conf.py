@@ -47,6 +47,7 @@ autodoc_default_options = {"members": True, "undoc-members": False, "show-inheri
 autodoc_type_aliases = {
     "Duration": "asiolike.steady_timer.Duration",
     "CompletionToken": "asiolike.async_result.CompletionToken",
+    "AdapterToken": "asiolike.async_result.AdapterToken",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -79,6 +80,19 @@ nitpick_ignore = [
     ("py:obj", "asiolike.beast.http.serializer._M"),
     ("py:class", "_M"),
     ("py:class", "asiolike.detail.reactive_socket._O"),
+    ("py:obj", "asiolike.detail.reactive_socket._Endpoint"),
+    ("py:class", "asiolike.detail.reactive_socket._Endpoint"),
+    ("py:class", "asiolike.detail.socket_acceptor._Socket"),
+    ("py:class", "asiolike.connect._Endpoint"),
+    ("py:class", "asiolike.connect._Socket"),
+    ("py:class", "_Endpoint"),
+    ("py:class", "_Socket"),
+    # The stream and datagram socket bases (asiolike.detail): the reference documents the
+    # concrete classes (tcp.socket, udp.socket, local sockets) with their inherited members.
+    ("py:class", "basic_stream_socket"),
+    ("py:class", "basic_datagram_socket"),
+    # What async_resolve's protocol argument offers (family()): tcp.v4(), udp.v6()...
+    ("py:class", "asiolike.ip.basic_resolver._protocol_like"),
     ("py:obj", "asiolike.ip.network._A"),
     ("py:class", "asiolike.co_spawn._T"),
     ("py:obj", "asiolike.awaitable._T"),

@@ -19,7 +19,7 @@ import concurrent.futures
 from collections.abc import Callable
 from typing import Any, ClassVar, overload
 
-from asiolike.async_result import async_initiate, use_future_t
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.cancellation import associated_cancellation_slot_of, cancellation_type
 from asiolike.detail.completion import op_executor
@@ -126,10 +126,10 @@ class basic_waitable_timer:
     def async_wait(self, token: use_future_t) -> concurrent.futures.Future[None]: ...
 
     @overload
-    def async_wait(self, token: Callable[[error_code], object]) -> None: ...
+    def async_wait(self, token: AdapterToken) -> Any: ...
 
     @overload
-    def async_wait(self, token: Any) -> Any: ...
+    def async_wait(self, token: Callable[[error_code], object]) -> None: ...
 
     def async_wait(self, token: Any) -> Any:
         """Start waiting for the expiry.

@@ -41,10 +41,10 @@ from asiolike.error import (
     system_error,
 )
 from asiolike.executor import as_executor
+from asiolike.ip.basic_endpoint import basic_endpoint
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
-    from asiolike.ip.basic_endpoint import basic_endpoint
 
 __all__ = [
     "resolver_base",

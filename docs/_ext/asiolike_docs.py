@@ -27,6 +27,8 @@
   object has that name.
 * Objects whose ``__module__`` is not where Python documents them
   (``concurrent.futures._base.Future``) are looked up under their documented name.
+* An inherited method shows its ``@overload`` signatures (``tcp.socket.async_read_some``,
+  defined in ``asiolike.detail``), as a method of the documented class's own module does.
 * Coverage: after reading every page, each name in the ``__all__`` of the public
   namespaces below (and each error code of the error modules) must have a reference entry;
   a missing one is a warning, so ``sphinx-build -W`` fails until it is documented.
@@ -37,6 +39,7 @@ from __future__ import annotations
 import importlib
 import sys
 import types
+import typing
 from typing import Any
 
 from docutils import nodes  # type: ignore[import-untyped]
@@ -187,13 +190,17 @@ def public_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: list[Any
     todo = list(bases)
     while todo:
         cls = todo.pop(0)
-        if isinstance(cls, type) and private(cls):
-            todo[:0] = [b for b in cls.__bases__ if b not in result]
+        # A parametrised generic base (``basic_stream_socket[endpoint]``) stands for its class.
+        origin = typing.get_origin(cls) or cls
+        if origin is typing.Generic:
+            continue  # the typing machinery of a generic class, not a base to show
+        if isinstance(origin, type) and private(origin):
+            todo[:0] = [b for b in origin.__bases__ if b not in result]
         elif cls not in result:
             result.append(cls)
     if len(result) > 1 and object in result:
         result.remove(object)
-    bases[:] = result
+    bases[:] = result or [object]
 
 
 # Where the standard library defines a class, and where its documentation has it.
@@ -373,6 +380,35 @@ def check_coverage(app: Sphinx, env: Any) -> None:
                 )
 
 
+def inherited_overloads(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, signature: Any, retann: Any
+) -> None:
+    """Show the ``@overload`` signatures of inherited methods (``tcp.socket.async_read_some``).
+
+    autodoc looks a method's overloads up in the module that defines it, under the path it
+    documents (``socket.async_read_some``), so an inherited method shows only its
+    implementation's signature. The defining module's overloads are recorded under that
+    path too (every dotted suffix of ``name``: the module part is not known here).
+    """
+    if what != "method":
+        return
+    qualname = getattr(obj, "__qualname__", None)
+    module = getattr(obj, "__module__", None)
+    if not qualname or not module:
+        return
+    try:
+        analyzer = ModuleAnalyzer.for_module(module)
+        analyzer.analyze()
+    except Exception:  # no source: nothing to show
+        return
+    overloads = analyzer.overloads.get(qualname)
+    if not overloads:
+        return
+    parts = name.split(".")
+    for start in range(len(parts) - 1):
+        analyzer.overloads.setdefault(".".join(parts[start:]), overloads)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("asiolike-error-codes", ErrorCodes)
     app.add_directive("asiolike-command-help", CommandHelp)
@@ -384,5 +420,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("missing-reference", unqualified_name, priority=460)
     app.connect("autodoc-skip-member", skip_socket_base_aliases)
     app.connect("autodoc-process-docstring", no_inline_attribute_type, priority=400)
+    app.connect("autodoc-process-signature", inherited_overloads)
     name_private_classes()
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
