@@ -349,3 +349,55 @@ def test_100_mib_up_and_down_through_file_body_in_bounded_memory(tmp_path: Path)
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "'success'" in proc.stdout
+
+
+def test_buffer_body_async_write_and_read_report_need_buffer() -> None:
+    # Beast's relay, asynchronous: each completion with need_buffer asks for the next piece.
+    pieces = [b"a" * 3000, b"b" * 5, b"c" * 70_000]
+    with net.io_context() as ioc:
+        client, server = tcp_pair(ioc)
+        res = http.response(http.status.ok, 11, body_type=http.buffer_body)
+        res.prepare_payload()  # chunked: the size is not known
+        sr = http.serializer(res)
+        events: list[Any] = []
+        queue = list(pieces)
+
+        def on_write(ec: net.error_code, n: int) -> None:
+            events.append(("write", ec.name() if ec else "success"))
+            if ec and ec != http.error.need_buffer:
+                return
+            if sr.is_done():
+                return
+            if queue:
+                piece = queue.pop(0)
+                res.body.data, res.body.size, res.body.more = piece, len(piece), True
+            else:
+                res.body.data, res.body.more = None, False
+            http.async_write(client, sr, on_write)
+
+        http.async_write_header(client, sr, on_write)
+
+        p = http.response_parser(http.buffer_body)
+        buffer = beast.flat_buffer()
+        got = bytearray()
+        room = bytearray(4096)
+
+        def read_more() -> None:
+            p.get().body.data, p.get().body.size = room, len(room)
+            http.async_read(server, buffer, p, on_read)
+
+        def on_read(ec: net.error_code, n: int) -> None:
+            got.extend(room[: len(room) - p.get().body.size])
+            if ec == http.error.need_buffer:
+                return read_more()
+            events.append(("read", ec.name() if ec else "success"))
+
+        http.async_read_header(server, buffer, p, lambda ec, n: read_more())
+        run(ioc)
+        assert got == b"".join(pieces)
+        assert ("read", "success") in events
+        writes = [e[1] for e in events if e[0] == "write"]
+        # The header, then each piece out (need_buffer: the next one), then the last chunk.
+        assert writes == ["success", *["need_buffer"] * len(pieces), "success"]
+        client.close()
+        server.close()
