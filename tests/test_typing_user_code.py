@@ -129,7 +129,8 @@ SESSION = textwrap.dedent(
         some: int = server.async_read_some(memoryview(data), net.use_future).result()
         sent: int = client.async_write_some([b"a", b"b"], net.use_future).result()
         results = tcp.resolver(ioc).async_resolve("localhost", "80", net.use_future).result()
-        first: tcp.endpoint = results[0].endpoint()
+        first: tcp.resolver.endpoint_type = results[0].endpoint()
+        protocol: tcp.socket.protocol_type = first.protocol()
         ep: tcp.endpoint = net.async_connect(client, results, net.use_future).result()
         net.post(ioc, lambda: None)
         done: None = net.post(ioc, net.use_future).result()
@@ -137,7 +138,7 @@ SESSION = textwrap.dedent(
         acceptor.async_accept(tcp.socket(ioc), lambda ec: None)
         signals = net.signal_set(ioc)
         number: int = signals.async_wait(net.use_future).result()
-        print(got, some, sent, first, ep, done, number, client.remote_endpoint().port())
+        print(got, some, sent, first, ep, done, number, client.remote_endpoint().port(), protocol)
 
 
     async def coro(ioc: net.io_context) -> int:

@@ -17,7 +17,7 @@ Ported code reads as in C++::
 from __future__ import annotations
 
 import socket as _socket
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from asiolike.detail.socket_acceptor import basic_socket_acceptor
 from asiolike.detail.stream_socket import basic_stream_socket
@@ -128,8 +128,8 @@ class socket(basic_stream_socket[endpoint]):
     """
 
     __slots__ = ()
-    protocol_type = protocol_type
-    endpoint_type = endpoint
+    protocol_type: TypeAlias = protocol_type
+    endpoint_type: TypeAlias = endpoint
 
     @staticmethod
     def _default_protocol() -> Any:
@@ -144,9 +144,9 @@ class acceptor(basic_socket_acceptor[endpoint, socket]):
     """
 
     __slots__ = ()
-    protocol_type = protocol_type
-    endpoint_type = endpoint
-    socket_type = socket
+    protocol_type: TypeAlias = protocol_type
+    endpoint_type: TypeAlias = endpoint
+    socket_type: TypeAlias = socket
 
     @staticmethod
     def _default_protocol() -> Any:
@@ -157,7 +157,7 @@ class resolver(basic_resolver):
     """A TCP resolver (Asio's ``tcp::resolver``); see :class:`~asiolike.ip.basic_resolver`."""
 
     __slots__ = ()
-    protocol_type = protocol_type
-    endpoint_type = endpoint
+    protocol_type: TypeAlias = protocol_type
+    endpoint_type: TypeAlias = endpoint
     _socktype = _socket.SOCK_STREAM
     _proto = _socket.IPPROTO_TCP

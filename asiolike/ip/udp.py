@@ -19,7 +19,7 @@ Ported code reads as in C++::
 from __future__ import annotations
 
 import socket as _socket
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from asiolike.detail.datagram_socket import basic_datagram_socket
 from asiolike.detail.ip_protocol import basic_ip_protocol
@@ -100,8 +100,8 @@ class socket(basic_datagram_socket[endpoint]):
     """
 
     __slots__ = ()
-    protocol_type = protocol_type
-    endpoint_type = endpoint
+    protocol_type: TypeAlias = protocol_type
+    endpoint_type: TypeAlias = endpoint
 
     @staticmethod
     def _default_protocol() -> Any:
@@ -115,7 +115,7 @@ class resolver(basic_resolver):
     """
 
     __slots__ = ()
-    protocol_type = protocol_type
-    endpoint_type = endpoint
+    protocol_type: TypeAlias = protocol_type
+    endpoint_type: TypeAlias = endpoint
     _socktype = _socket.SOCK_DGRAM
     _proto = _socket.IPPROTO_UDP
