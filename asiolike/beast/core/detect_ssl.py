@@ -93,7 +93,7 @@ class _detect_op(composed_op):
             return
         view = self._view = self._buffer.prepare(n)
         self._stream.async_read_some(
-            view, self.__call__ if self.associated_executor is None else self
+            view, self.__call__ if self.plain_steps else self
         )
 
     def __call__(self, ec: error_code, n: int) -> None:
