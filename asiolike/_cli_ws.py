@@ -48,7 +48,7 @@ import asiolike as net
 from asiolike import beast
 from asiolike import ssl as tls
 from asiolike.beast import http, websocket
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 from asiolike.signal_set import signal_set
 
 __all__ = [
@@ -339,7 +339,7 @@ class session:
         """Start: resolve, connect, handshake; then messages until the input ends."""
         self.resolver.async_resolve(self.url.host, str(self.url.port), self.on_resolve)
 
-    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+    def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
             return self.fail(ec, "resolve")
         beast.get_lowest_layer(self.ws).expires_after(30)

@@ -177,7 +177,7 @@ class _connect_op(composed_op):
 @overload
 def async_connect(
     socket: _Socket[_Endpoint],
-    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    endpoints: Iterable[_Endpoint] | basic_resolver_results[_Endpoint],
     token: use_awaitable_t,
     /,
 ) -> awaitable[_Endpoint]: ...
@@ -186,7 +186,7 @@ def async_connect(
 @overload
 def async_connect(
     socket: _Socket[_Endpoint],
-    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    endpoints: Iterable[_Endpoint] | basic_resolver_results[_Endpoint],
     token: use_future_t,
     /,
 ) -> concurrent.futures.Future[_Endpoint]: ...
@@ -195,7 +195,7 @@ def async_connect(
 @overload
 def async_connect(
     socket: _Socket[_Endpoint],
-    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    endpoints: Iterable[_Endpoint] | basic_resolver_results[_Endpoint],
     token: AdapterToken,
     /,
 ) -> Any: ...
@@ -204,7 +204,7 @@ def async_connect(
 @overload
 def async_connect(
     socket: _Socket[_Endpoint],
-    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    endpoints: Iterable[_Endpoint] | basic_resolver_results[_Endpoint],
     token: Callable[[error_code, _Endpoint], object],
     /,
 ) -> None: ...
@@ -213,7 +213,7 @@ def async_connect(
 @overload
 def async_connect(
     socket: _Socket[_Endpoint],
-    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    endpoints: Iterable[_Endpoint] | basic_resolver_results[_Endpoint],
     connect_condition: ConnectCondition,
     token: use_awaitable_t,
     /,
@@ -223,7 +223,7 @@ def async_connect(
 @overload
 def async_connect(
     socket: _Socket[_Endpoint],
-    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    endpoints: Iterable[_Endpoint] | basic_resolver_results[_Endpoint],
     connect_condition: ConnectCondition,
     token: use_future_t,
     /,
@@ -233,7 +233,7 @@ def async_connect(
 @overload
 def async_connect(
     socket: _Socket[_Endpoint],
-    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    endpoints: Iterable[_Endpoint] | basic_resolver_results[_Endpoint],
     connect_condition: ConnectCondition,
     token: AdapterToken,
     /,
@@ -243,7 +243,7 @@ def async_connect(
 @overload
 def async_connect(
     socket: _Socket[_Endpoint],
-    endpoints: Iterable[_Endpoint] | basic_resolver_results,
+    endpoints: Iterable[_Endpoint] | basic_resolver_results[_Endpoint],
     connect_condition: ConnectCondition,
     token: Callable[[error_code, _Endpoint], object],
     /,

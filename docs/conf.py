@@ -85,6 +85,8 @@ nitpick_ignore = [
     ("py:class", "asiolike.detail.socket_acceptor._Socket"),
     ("py:class", "asiolike.connect._Endpoint"),
     ("py:class", "asiolike.connect._Socket"),
+    ("py:obj", "asiolike.ip.basic_resolver._Endpoint"),
+    ("py:class", "asiolike.ip.basic_resolver._Endpoint"),
     ("py:class", "_Endpoint"),
     ("py:class", "_Socket"),
     # The stream and datagram socket bases (asiolike.detail): the reference documents the

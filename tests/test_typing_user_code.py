@@ -30,7 +30,8 @@ reuses the first's cache, under ``tmp_path``), against this checkout's ``asiolik
   11. ``acceptor.local_endpoint().port()`` (an ``int``) used as a ``str`` (it was ``Any``);
   12. a range-connect handler expecting ``int`` where the endpoint comes;
   13. ``await`` on a ``use_future`` result (a ``Future`` is not awaitable);
-  14. the ``None`` of an awaited timer wait used as an ``int``.
+  14. the ``None`` of an awaited timer wait used as an ``int``;
+  15. a TCP resolver's endpoint (``results[0].endpoint()``) used as a ``udp.endpoint``.
 
 Of the issue's 11 mistakes, it names three: "a handler with the wrong arity" (covered
 here, for a read, a connect and an accept), "a missing handshake target" and
@@ -177,7 +178,7 @@ MISTAKES = textwrap.dedent(
 
     import asiolike as net
     from asiolike.error import error_code
-    from asiolike.ip import tcp
+    from asiolike.ip import tcp, udp
 
 
     def on_wait(ec: error_code) -> None: ...
@@ -206,7 +207,8 @@ MISTAKES = textwrap.dedent(
         net.post(ioc, on_wait)  # E: arg-type
         port: str = acceptor.local_endpoint().port()  # E: assignment
         net.async_connect(sock, resolver.resolve("example.com", "80"), on_io)  # E: arg-type
-        print(name, port)
+        peer: udp.endpoint = resolver.resolve("example.com", "80")[0].endpoint()  # E: assignment
+        print(name, port, peer)
 
 
     async def coro(sock: tcp.socket, buf: bytearray) -> None:

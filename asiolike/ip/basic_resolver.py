@@ -24,7 +24,7 @@ import ipaddress
 import socket as _socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeAlias, TypeVar, overload
 
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
@@ -41,7 +41,6 @@ from asiolike.error import (
     system_error,
 )
 from asiolike.executor import as_executor
-from asiolike.ip.basic_endpoint import basic_endpoint
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
@@ -89,17 +88,21 @@ class resolver_base:
     address_configured = resolver_flags.address_configured
 
 
-class basic_resolver_entry:
+#: The endpoint type of a resolver and its results (``tcp.endpoint`` for ``tcp.resolver``).
+_Endpoint = TypeVar("_Endpoint")
+
+
+class basic_resolver_entry(Generic[_Endpoint]):
     """One result of a lookup: an endpoint and the names it was found under."""
 
     __slots__ = ("_endpoint", "_host", "_service")
 
-    def __init__(self, endpoint: Any, host_name: str, service_name: str) -> None:
+    def __init__(self, endpoint: _Endpoint, host_name: str, service_name: str) -> None:
         self._endpoint = endpoint
         self._host = host_name
         self._service = service_name
 
-    def endpoint(self) -> Any:
+    def endpoint(self) -> _Endpoint:
         """The endpoint (``tcp.endpoint``)."""
         return self._endpoint
 
@@ -127,7 +130,7 @@ class basic_resolver_entry:
         return f"<resolver entry {self._endpoint} host={self._host!r} service={self._service!r}>"
 
 
-class basic_resolver_results(Sequence[basic_resolver_entry]):
+class basic_resolver_results(Sequence[basic_resolver_entry[_Endpoint]], Generic[_Endpoint]):
     """The entries of a lookup (Asio's ``results_type``): iterable, sized, indexable.
 
     A successful lookup always has at least one entry.
@@ -135,7 +138,7 @@ class basic_resolver_results(Sequence[basic_resolver_entry]):
 
     __slots__ = ("_entries",)
 
-    def __init__(self, entries: Sequence[basic_resolver_entry] = ()) -> None:
+    def __init__(self, entries: Sequence[basic_resolver_entry[_Endpoint]] = ()) -> None:
         self._entries = tuple(entries)
 
     def size(self) -> int:
@@ -149,18 +152,18 @@ class basic_resolver_results(Sequence[basic_resolver_entry]):
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __iter__(self) -> Iterator[basic_resolver_entry]:
+    def __iter__(self) -> Iterator[basic_resolver_entry[_Endpoint]]:
         return iter(self._entries)
 
     @overload
-    def __getitem__(self, index: int) -> basic_resolver_entry: ...
+    def __getitem__(self, index: int) -> basic_resolver_entry[_Endpoint]: ...
 
     @overload
-    def __getitem__(self, index: slice) -> Sequence[basic_resolver_entry]: ...
+    def __getitem__(self, index: slice) -> Sequence[basic_resolver_entry[_Endpoint]]: ...
 
     def __getitem__(
         self, index: int | slice
-    ) -> basic_resolver_entry | Sequence[basic_resolver_entry]:
+    ) -> basic_resolver_entry[_Endpoint] | Sequence[basic_resolver_entry[_Endpoint]]:
         return self._entries[index]
 
     def __eq__(self, other: object) -> bool:
@@ -175,9 +178,9 @@ class basic_resolver_results(Sequence[basic_resolver_entry]):
         return f"<resolver results {[str(e.endpoint()) for e in self._entries]}>"
 
 
-_EMPTY = basic_resolver_results()
+_EMPTY: basic_resolver_results[Any] = basic_resolver_results()
 
-ResolveHandler = Callable[[error_code, basic_resolver_results], object]
+ResolveHandler = Callable[[error_code, basic_resolver_results[_Endpoint]], object]
 """The handler of :meth:`basic_resolver.async_resolve`."""
 
 
@@ -225,9 +228,9 @@ class _resolve_op(queued_op):
 
     def __init__(
         self,
-        handler: Callable[[error_code, basic_resolver_results], object],
+        handler: Callable[[error_code, basic_resolver_results[Any]], object],
         executor: Executor | None,
-        owner: basic_resolver,
+        owner: basic_resolver[Any],
         query: _query,
     ) -> None:
         self.handler = handler
@@ -249,7 +252,7 @@ class _resolve_op(queued_op):
         self.owner._finish(self, ec, results)
 
 
-class basic_resolver(resolver_base):
+class basic_resolver(resolver_base, Generic[_Endpoint]):
     """Resolves host and service names into endpoints.
 
     Args:
@@ -273,8 +276,12 @@ class basic_resolver(resolver_base):
     _socktype: ClassVar[int]
     _proto: ClassVar[int]
 
-    results_type: TypeAlias = basic_resolver_results
-    entry_type: TypeAlias = basic_resolver_entry
+    if TYPE_CHECKING:
+        results_type: TypeAlias = basic_resolver_results[Any]
+        entry_type: TypeAlias = basic_resolver_entry[Any]
+    else:  # the classes themselves, so that isinstance(x, tcp.resolver.results_type) works
+        results_type = basic_resolver_results
+        entry_type = basic_resolver_entry
 
     def __init__(self, ctx_or_ex: Any) -> None:
         executor = as_executor(ctx_or_ex)
@@ -321,7 +328,7 @@ class basic_resolver(resolver_base):
             )
         return _query(host, service, flags, family)
 
-    def _lookup(self, query: _query) -> tuple[error_code, basic_resolver_results]:
+    def _lookup(self, query: _query) -> tuple[error_code, basic_resolver_results[_Endpoint]]:
         """Run the lookup in the calling thread (blocking)."""
         if query.endpoint is not None:
             return self._reverse(query.endpoint)
@@ -343,7 +350,7 @@ class basic_resolver(resolver_base):
             host = infos[0][3]
         make = self.endpoint_type._from_sockaddr
         seen: set[Any] = set()
-        entries: list[basic_resolver_entry] = []
+        entries: list[basic_resolver_entry[_Endpoint]] = []
         for family, _type, _proto, _canon, sa in infos:
             if family not in _IP_FAMILIES:
                 continue
@@ -353,7 +360,7 @@ class basic_resolver(resolver_base):
                 entries.append(basic_resolver_entry(endpoint, host, query.service))
         return success, basic_resolver_results(entries)
 
-    def _reverse(self, endpoint: Any) -> tuple[error_code, basic_resolver_results]:
+    def _reverse(self, endpoint: Any) -> tuple[error_code, basic_resolver_results[_Endpoint]]:
         sa = endpoint._sockaddr()
         try:
             try:
@@ -366,7 +373,7 @@ class basic_resolver(resolver_base):
 
     # -- operations -------------------------------------------------------------------------
 
-    def resolve(self, *args: Any) -> basic_resolver_results:
+    def resolve(self, *args: Any) -> basic_resolver_results[_Endpoint]:
         """Look up a query (see the class), blocking the calling thread.
 
         Returns:
@@ -384,46 +391,48 @@ class basic_resolver(resolver_base):
     @overload
     def async_resolve(
         self, host: str, service: str, token: use_awaitable_t, /
-    ) -> awaitable[basic_resolver_results]: ...
+    ) -> awaitable[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(
         self, host: str, service: str, token: use_future_t, /
-    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+    ) -> concurrent.futures.Future[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(self, host: str, service: str, token: AdapterToken, /) -> Any: ...
 
     @overload
-    def async_resolve(self, host: str, service: str, token: ResolveHandler, /) -> None: ...
+    def async_resolve(
+        self, host: str, service: str, token: ResolveHandler[_Endpoint], /
+    ) -> None: ...
 
     @overload
     def async_resolve(
         self, host: str, service: str, flags: int, token: use_awaitable_t, /
-    ) -> awaitable[basic_resolver_results]: ...
+    ) -> awaitable[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(
         self, host: str, service: str, flags: int, token: use_future_t, /
-    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+    ) -> concurrent.futures.Future[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(self, host: str, service: str, flags: int, token: AdapterToken, /) -> Any: ...
 
     @overload
     def async_resolve(
-        self, host: str, service: str, flags: int, token: ResolveHandler, /
+        self, host: str, service: str, flags: int, token: ResolveHandler[_Endpoint], /
     ) -> None: ...
 
     @overload
     def async_resolve(
         self, protocol: _protocol_like, host: str, service: str, token: use_awaitable_t, /
-    ) -> awaitable[basic_resolver_results]: ...
+    ) -> awaitable[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(
         self, protocol: _protocol_like, host: str, service: str, token: use_future_t, /
-    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+    ) -> concurrent.futures.Future[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(
@@ -432,7 +441,7 @@ class basic_resolver(resolver_base):
 
     @overload
     def async_resolve(
-        self, protocol: _protocol_like, host: str, service: str, token: ResolveHandler, /
+        self, protocol: _protocol_like, host: str, service: str, token: ResolveHandler[_Endpoint], /
     ) -> None: ...
 
     @overload
@@ -444,12 +453,12 @@ class basic_resolver(resolver_base):
         flags: int,
         token: use_awaitable_t,
         /,
-    ) -> awaitable[basic_resolver_results]: ...
+    ) -> awaitable[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(
         self, protocol: _protocol_like, host: str, service: str, flags: int, token: use_future_t, /
-    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+    ) -> concurrent.futures.Future[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(
@@ -463,25 +472,25 @@ class basic_resolver(resolver_base):
         host: str,
         service: str,
         flags: int,
-        token: ResolveHandler,
+        token: ResolveHandler[_Endpoint],
         /,
     ) -> None: ...
 
     @overload
     def async_resolve(
-        self, endpoint: basic_endpoint, token: use_awaitable_t, /
-    ) -> awaitable[basic_resolver_results]: ...
+        self, endpoint: _Endpoint, token: use_awaitable_t, /
+    ) -> awaitable[basic_resolver_results[_Endpoint]]: ...
 
     @overload
     def async_resolve(
-        self, endpoint: basic_endpoint, token: use_future_t, /
-    ) -> concurrent.futures.Future[basic_resolver_results]: ...
+        self, endpoint: _Endpoint, token: use_future_t, /
+    ) -> concurrent.futures.Future[basic_resolver_results[_Endpoint]]: ...
 
     @overload
-    def async_resolve(self, endpoint: basic_endpoint, token: AdapterToken, /) -> Any: ...
+    def async_resolve(self, endpoint: _Endpoint, token: AdapterToken, /) -> Any: ...
 
     @overload
-    def async_resolve(self, endpoint: basic_endpoint, token: ResolveHandler, /) -> None: ...
+    def async_resolve(self, endpoint: _Endpoint, token: ResolveHandler[_Endpoint], /) -> None: ...
 
     def async_resolve(self, *args: Any) -> Any:
         """Start looking up a query (see the class); the last argument is the token.
@@ -500,7 +509,7 @@ class basic_resolver(resolver_base):
         return async_initiate(self._initiate_resolve, args[-1], query)
 
     def _initiate_resolve(
-        self, handler: Callable[[error_code, basic_resolver_results], object], query: _query
+        self, handler: Callable[[error_code, basic_resolver_results[Any]], object], query: _query
     ) -> None:
         executor = op_executor(handler, self._executor, self._direct)
         op = _resolve_op(handler, executor, self, query)
@@ -521,7 +530,9 @@ class basic_resolver(resolver_base):
             sched.work_finished()
             raise
 
-    def _finish(self, op: _resolve_op, ec: error_code, results: basic_resolver_results) -> None:
+    def _finish(
+        self, op: _resolve_op, ec: error_code, results: basic_resolver_results[Any]
+    ) -> None:
         # From a pool thread or from cancel(): the first caller delivers.
         with self._lock:
             if op.done:

@@ -17,12 +17,16 @@ Ported code reads as in C++::
 from __future__ import annotations
 
 import socket as _socket
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from asiolike.detail.socket_acceptor import basic_socket_acceptor
 from asiolike.detail.stream_socket import basic_stream_socket
 from asiolike.ip.basic_endpoint import basic_endpoint
-from asiolike.ip.basic_resolver import basic_resolver
+from asiolike.ip.basic_resolver import (
+    basic_resolver,
+    basic_resolver_entry,
+    basic_resolver_results,
+)
 from asiolike.socket_base import _boolean_option
 
 __all__ = [
@@ -153,11 +157,14 @@ class acceptor(basic_socket_acceptor[endpoint, socket]):
         return _V4
 
 
-class resolver(basic_resolver):
+class resolver(basic_resolver[endpoint]):
     """A TCP resolver (Asio's ``tcp::resolver``); see :class:`~asiolike.ip.basic_resolver`."""
 
     __slots__ = ()
     protocol_type: TypeAlias = protocol_type
     endpoint_type: TypeAlias = endpoint
+    if TYPE_CHECKING:  # at run time, the classes (isinstance works)
+        results_type: TypeAlias = basic_resolver_results[endpoint]
+        entry_type: TypeAlias = basic_resolver_entry[endpoint]
     _socktype = _socket.SOCK_STREAM
     _proto = _socket.IPPROTO_TCP

@@ -19,12 +19,16 @@ Ported code reads as in C++::
 from __future__ import annotations
 
 import socket as _socket
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from asiolike.detail.datagram_socket import basic_datagram_socket
 from asiolike.detail.ip_protocol import basic_ip_protocol
 from asiolike.ip.basic_endpoint import basic_endpoint
-from asiolike.ip.basic_resolver import basic_resolver
+from asiolike.ip.basic_resolver import (
+    basic_resolver,
+    basic_resolver_entry,
+    basic_resolver_results,
+)
 
 __all__ = ["protocol_type", "v4", "v6", "endpoint", "socket", "resolver"]
 
@@ -108,7 +112,7 @@ class socket(basic_datagram_socket[endpoint]):
         return _V4
 
 
-class resolver(basic_resolver):
+class resolver(basic_resolver[endpoint]):
     """A UDP resolver (Asio's ``udp::resolver``); see :class:`~asiolike.ip.basic_resolver`.
 
     Its results hold ``udp.endpoint`` values.
@@ -117,5 +121,8 @@ class resolver(basic_resolver):
     __slots__ = ()
     protocol_type: TypeAlias = protocol_type
     endpoint_type: TypeAlias = endpoint
+    if TYPE_CHECKING:  # at run time, the classes (isinstance works)
+        results_type: TypeAlias = basic_resolver_results[endpoint]
+        entry_type: TypeAlias = basic_resolver_entry[endpoint]
     _socktype = _socket.SOCK_DGRAM
     _proto = _socket.IPPROTO_UDP
