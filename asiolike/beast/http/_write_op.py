@@ -29,10 +29,12 @@ with that code, the bytes written so far in ``n``.
 ``os.sendfile``: when the stream is a plain ``tcp.socket`` or a ``beast.tcp_stream`` and
 the rest of the message is a file's range (``serializer.sendfile_source``: a ``file_body``
 sent whole), the file goes from the kernel's page cache to the socket without passing
-through Python. The socket is non-blocking: when it is full (``EAGAIN``), the next piece
-of the file is written through the stream's ``async_write_some`` instead, which waits for
-room under the stream's own rules (its deadline, its cancellation), and sendfile resumes
-after it. TLS and other streams get the pieces through ``async_write_some`` only.
+through Python. The socket is non-blocking: when it is full (``EAGAIN``), the next
+:data:`WAIT_PIECE` octets of the file are written through the stream's ``async_write_some``
+instead, which waits for room under the stream's own rules (its deadline, its
+cancellation), and sendfile resumes after it: a slow reader costs one small copy per
+wait, not the whole file through Python. TLS and other streams get the serializer's
+pieces through ``async_write_some`` only.
 """
 
 from __future__ import annotations
@@ -82,6 +84,9 @@ def _reached(sr: serializer[Any], until: int) -> bool:
 
 _SENDFILE_STEP: Final = 1 << 30
 
+WAIT_PIECE: Final = 4096
+"""How much of a file goes through the stream's write while the socket is full."""
+
 
 def sendfile_fd(stream: Any, sr: serializer[Any], until: int) -> int:
     """The socket descriptor to ``os.sendfile`` the body to, or -1 (see the module)."""
@@ -125,10 +130,28 @@ def try_sendfile(out: int, sr: serializer[Any], until: int) -> tuple[int, error_
             return total, success
 
 
+def wait_piece(sr: serializer[Any]) -> tuple[bytes | None, error_code]:
+    """After ``EAGAIN``: the next octets of the file range, to write through the stream.
+
+    Returns:
+        ``(piece, success)``, ``(None, success)`` when no file range is pending (the
+        serializer has pieces of its own), or ``(None, ec)`` when the file cannot be read.
+    """
+    source = sr.sendfile_source()
+    if source is None:
+        return None, success
+    fd, offset, count = source
+    try:
+        piece = os.pread(fd, min(count, WAIT_PIECE), offset)
+    except OSError as exc:
+        return None, make_error_code(exc)
+    return (piece, success) if piece else (None, error.short_read)
+
+
 class write_op(composed_op):
     """``async_write_some`` / ``async_write_header`` / ``async_write`` with a serializer."""
 
-    __slots__ = ("_out", "_sr", "_stream", "_total", "_until")
+    __slots__ = ("_out", "_range", "_sr", "_stream", "_total", "_until")
 
     def __init__(
         self,
@@ -144,6 +167,8 @@ class write_op(composed_op):
         self._until = until
         self._total = 0
         self._out = sendfile_fd(stream, sr, until)
+        # Whether the write in flight is a piece of the file range (see wait_piece).
+        self._range = False
 
     def start(self) -> None:
         """Begin: complete at once (posted) if nothing is left to write."""
@@ -160,6 +185,14 @@ class write_op(composed_op):
             if ec is not None:
                 self._done(cont, ec)
                 return
+            piece, ec = wait_piece(sr)
+            if ec:
+                self._done(cont, ec)
+                return
+            if piece is not None:
+                self._range = True
+                self._write(piece)
+                return
         try:
             data = sr.next()
         except system_error as exc:
@@ -174,9 +207,7 @@ class write_op(composed_op):
     def _write(self, data: Any) -> None:
         if log.isEnabledFor(_DEBUG):
             log.debug("writing %d bytes %s", memoryview(data).nbytes, preview(data))
-        self._stream.async_write_some(
-            data, self.__call__ if self.plain_steps else self
-        )
+        self._stream.async_write_some(data, self.__call__ if self.plain_steps else self)
 
     def _done(self, cont: bool, ec: error_code) -> None:
         if log.isEnabledFor(_DEBUG):
@@ -186,7 +217,11 @@ class write_op(composed_op):
     def __call__(self, ec: error_code, n: int) -> None:
         sr = self._sr
         if not ec:
-            sr.consume(n)
+            if self._range:
+                sr.sendfile_consume(n)
+            else:
+                sr.consume(n)
+        self._range = False
         self._total += n
         # A write that moves nothing without an error would loop forever: stop, as
         # Asio's async_write does.
@@ -216,6 +251,20 @@ def write_sync(stream: Any, sr: serializer[Any], until: int, who: str) -> int:
                 if ec:
                     raise system_error(ec, who)
                 return total
+            piece, ec = wait_piece(sr)
+            if ec:
+                raise system_error(ec, who)
+            if piece is not None:
+                # The socket is full: write_some waits for room.
+                try:
+                    n = write_some(piece)
+                except OSError as exc:
+                    raise system_error(make_error_code(exc), who) from None
+                sr.sendfile_consume(n)
+                total += n
+                if n == 0 or until == SOME:
+                    break
+                continue
         data = sr.next()  # raises the writer's system_error (need_buffer...)
         if data is None:
             break

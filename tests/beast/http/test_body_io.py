@@ -401,3 +401,48 @@ def test_buffer_body_async_write_and_read_report_need_buffer() -> None:
         assert writes == ["success", *["need_buffer"] * len(pieces), "success"]
         client.close()
         server.close()
+
+
+@pytest.mark.parametrize("sync", [False, True])
+def test_a_full_socket_sends_small_pieces_then_sendfile_again(
+    tmp_path: Path, sync: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asiolike.beast.http import _write_op
+
+    waits: list[int] = []
+    real = _write_op.wait_piece
+
+    def counted(sr: Any) -> Any:
+        got = real(sr)
+        if got[0] is not None:
+            waits.append(len(got[0]))
+        return got
+
+    monkeypatch.setattr(_write_op, "wait_piece", counted)
+    content = os.urandom(2 << 20)
+    (tmp_path / "f").write_bytes(content)
+    with net.io_context() as ioc:
+        client, server = tcp_pair(ioc)
+        # A small send buffer fills at once (the receiver's is left alone: shrinking it on
+        # an open connection makes the kernel stall the transfer).
+        client.set_option(net.socket_base.send_buffer_size(8192))
+        res = http.response[http.file_body](http.status.ok, 11)
+        res.body.open(tmp_path / "f", beast.file_mode.scan)
+        res.prepare_payload()
+        results: list[Any] = []
+        if sync:
+            writer = threading.Thread(target=lambda: results.append(http.write(client, res)))
+            writer.start()
+        else:
+            http.async_write(client, res, lambda ec, n: results.append((ec, n)))
+        p = http.response_parser(http.vector_body)
+        p.body_limit(None)
+        buffer = beast.flat_buffer()
+        http.async_read(server, buffer, p, lambda ec, n: results.append(ec))
+        run(ioc)
+        if sync:
+            writer.join(BOUND)
+        assert bytes(p.get().body) == content
+        assert waits and max(waits) <= _write_op.WAIT_PIECE  # the socket was full
+        client.close()
+        server.close()
