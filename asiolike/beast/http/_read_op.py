@@ -42,6 +42,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from asiolike.beast.http import error
+from asiolike.beast.http.body import empty_body, string_body
 from asiolike.beast.http.message import request, response
 from asiolike.beast.http.parser import basic_parser, request_parser, response_parser
 from asiolike.detail.completion import Executor, composed_op
@@ -136,14 +137,25 @@ def check_parser(parser: object, who: str) -> basic_parser[Any]:
 
 
 def parser_for(msg: object, who: str) -> basic_parser[Any]:
-    """A new parser for the kind of ``msg`` (a request or a response) and its body type."""
+    """A new parser for the kind of ``msg`` (a request or a response) and its body type.
+
+    As Beast's ``read(stream, buffer, msg)`` builds its parser from the message, the
+    parser keeps the message's body value for a streamed body: a ``file_body`` whose file
+    the caller opened receives the body.
+    """
+    parser: basic_parser[Any]
     if isinstance(msg, request):
-        return request_parser(msg._body_type)
-    if isinstance(msg, response):
-        return response_parser(msg._body_type)
-    raise TypeError(
-        f"{who}: expected an http.request, http.response or a parser, not {type(msg).__name__}"
-    )
+        parser = request_parser(msg._body_type)
+    elif isinstance(msg, response):
+        parser = response_parser(msg._body_type)
+    else:
+        raise TypeError(
+            f"{who}: expected an http.request, http.response or a parser, "
+            f"not {type(msg).__name__}"
+        )
+    if msg._body_type is not string_body and msg._body_type is not empty_body:
+        parser.get().body = msg.body
+    return parser
 
 
 def move_message(src: request | response, dst: request | response) -> None:

@@ -446,3 +446,21 @@ def test_a_full_socket_sends_small_pieces_then_sendfile_again(
         assert waits and max(waits) <= _write_op.WAIT_PIECE  # the socket was full
         client.close()
         server.close()
+
+
+def test_read_into_a_message_keeps_its_open_file(tmp_path: Path) -> None:
+    # Beast's read(stream, buffer, msg) builds its parser from msg: the file opened
+    # beforehand receives the body.
+    with net.io_context() as ioc:
+        client, server = tcp_pair(ioc)
+        client.write_some(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        res = http.response[http.file_body]()
+        res.body.open(tmp_path / "got", beast.file_mode.write)
+        got: list[Any] = []
+        http.async_read(server, beast.flat_buffer(), res, lambda ec, n: got.append(ec))
+        run(ioc)
+        assert got == [net.error_code()] and res.result_int() == 200
+        res.body.close()
+        assert (tmp_path / "got").read_bytes() == b"hello"
+        client.close()
+        server.close()
