@@ -31,7 +31,7 @@ import concurrent.futures
 import enum
 import ssl as _ssl
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, overload
 
 from asiolike.async_result import async_initiate
 from asiolike.buffer import _is_buffer, _views, buffer
@@ -300,16 +300,33 @@ class stream(stream_base):
                 used += view.nbytes
         io_op(_buffered_done(self, handler, used), self._core, HANDSHAKE, None).start()
 
-    def handshake(self, type: _handshake_type | int) -> None:
+    @overload
+    def handshake(self, type: _handshake_type | int) -> None: ...
+    @overload
+    def handshake(self, type: _handshake_type | int, buffers: Any) -> int: ...
+    def handshake(self, type: _handshake_type | int, buffers: Any = None) -> int | None:
         """Perform the TLS handshake, blocking (see :meth:`async_handshake`).
+
+        ``handshake(type, buffers)`` is the buffered form: it starts from octets of the
+        peer already read and returns how many of them were used (all).
 
         Raises:
             system_error: as the errors of :meth:`async_handshake`.
         """
         server = _check_type(type)
+        views = None if buffers is None else _views(buffers, "handshake")
         self._claim(HANDSHAKE, "handshake")
         self._engine_for(server)
+        used = 0
+        if views is not None:
+            eng = self._core.engine
+            assert eng is not None
+            for view in views:
+                if view.nbytes:
+                    eng.put_input(view)
+                    used += view.nbytes
         sync_io(self._core, HANDSHAKE, None)
+        return None if views is None else used
 
     # -- reading and writing ----------------------------------------------------------------
 

@@ -464,3 +464,30 @@ def test_read_into_a_message_keeps_its_open_file(tmp_path: Path) -> None:
         assert (tmp_path / "got").read_bytes() == b"hello"
         client.close()
         server.close()
+
+
+def test_detect_ssl_and_buffered_handshake_blocking(pki: TestPKI) -> None:
+    server_ctx = ssl.context(ssl.context.tls_server)
+    server_ctx.use_certificate_chain_file(pki.server_cert)
+    server_ctx.use_private_key_file(pki.server_key, ssl.context.pem)
+    client_ctx = ssl.context(ssl.context.tls_client)
+    client_ctx.set_verify_mode(ssl.verify_peer)
+    client_ctx.load_verify_file(pki.ca)
+    with net.io_context() as ioc:
+        client_sock, server_sock = tcp_pair(ioc)
+        client = ssl.stream(client_sock, client_ctx)
+        client.set_verify_callback(ssl.host_name_verification("localhost"))
+        hello = threading.Thread(target=client.handshake, args=(ssl.stream_base.client,))
+        hello.start()
+        buffer = beast.flat_buffer()
+        assert beast.detect_ssl(server_sock, buffer) is True
+        server = ssl.stream(server_sock, server_ctx)
+        used = server.handshake(ssl.stream_base.server, buffer.data())
+        assert used == buffer.size() > 0
+        buffer.consume(used)
+        hello.join(BOUND)
+        client.write_some(b"over TLS")
+        got = bytearray(16)
+        assert bytes(got[: server.read_some(got)]) == b"over TLS"
+        client_sock.close()
+        server_sock.close()
