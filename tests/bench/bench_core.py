@@ -158,7 +158,9 @@ def timers_loop(kind: str) -> float:
 # -- TCP ping-pong ----------------------------------------------------------------------------
 
 
-def pingpong_asiolike(size: int, conns: int) -> float:
+def pingpong_asiolike(size: int, conns: int, raw: bool = False) -> float:
+    """Composed (``async_write``/``async_read``, as ported Asio code writes it), or ``raw``
+    (``async_write_some``/``async_read_some``: 64 B always goes in one piece here)."""
     from asiolike.ip import make_address, tcp
 
     ioc = net.io_context()
@@ -182,7 +184,10 @@ def pingpong_asiolike(size: int, conns: int) -> float:
             if ec:
                 self.sock.close()
                 return
-            net.async_write(self.sock, self.view[:n], self.on_write)
+            if raw:
+                self.sock.async_write_some(self.view[:n], self.on_write)
+            else:
+                net.async_write(self.sock, self.view[:n], self.on_write)
 
         def on_write(self, ec: net.error_code, n: int) -> None:
             if not ec:
@@ -215,11 +220,17 @@ def pingpong_asiolike(size: int, conns: int) -> float:
             self.send()
 
         def send(self) -> None:
-            net.async_write(self.sock, message, self.on_write)
+            if raw:
+                self.sock.async_write_some(message, self.on_write)
+            else:
+                net.async_write(self.sock, message, self.on_write)
 
         def on_write(self, ec: net.error_code, n: int) -> None:
             assert not ec, ec
-            net.async_read(self.sock, self.buf, self.on_read)
+            if raw:
+                self.sock.async_read_some(self.buf, self.on_read)
+            else:
+                net.async_read(self.sock, self.buf, self.on_read)
 
         def on_read(self, ec: net.error_code, n: int) -> None:
             nonlocal done
@@ -396,6 +407,9 @@ for _size, _conns in ((64, 1), (64, 50), (16384, 1), (16384, 50)):
         lambda s=_size, c=_conns: pingpong_asiolike(s, c),
         lambda kind, s=_size, c=_conns: pingpong_loop(kind, s, c),
     )
+CASES["ping-pong 64 B x1, raw read_some/write_some"] = _impls(
+    lambda: pingpong_asiolike(64, 1, raw=True), lambda kind: pingpong_loop(kind, 64, 1)
+)
 CASES["bulk 64 MiB"] = _impls(bulk_asiolike, bulk_loop)
 
 if __name__ == "__main__":
