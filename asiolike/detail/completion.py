@@ -102,13 +102,16 @@ class Executor(Protocol):
 
 
 # Handlers of these types can never carry an association: skip the (slow, failing)
-# attribute lookup for them. This is the hot path of every completion.
+# attribute lookup for them. This is the hot path of every completion. A method-wrapper is
+# what ``op.__call__`` is when ``op``'s class is compiled (docs/explanation/compiled.rst):
+# the bound ``__call__`` of a composed step, as plain as the bound method it is here.
 PLAIN_CALLABLES: Final = frozenset(
     {
         types.FunctionType,
         types.MethodType,
         types.BuiltinFunctionType,
         types.BuiltinMethodType,
+        types.MethodWrapperType,
         functools.partial,
     }
 )
@@ -372,6 +375,12 @@ class composed_op:
         self.mark = mark
         if mark is not None:
             mark.busy = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        # Every subclass defines its intermediate handler. Declaring it here keeps the
+        # layout of a compiled subclass the base's (mypyc adds a slot for ``__call__``
+        # in the class that first defines it): see docs/explanation/compiled.rst.
+        raise NotImplementedError(f"{type(self).__name__} defines no intermediate handler")
 
     def complete(self, cont: bool, *args: object) -> None:
         """Deliver the final result (posted on the first step, dispatched later).

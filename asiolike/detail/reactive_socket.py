@@ -99,7 +99,8 @@ class reactive_socket(Generic[_Endpoint]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._log = logging.getLogger(cls.__module__)
+        # vars(): mypyc rejects reading ``__module__`` through a class object.
+        cls._log = logging.getLogger(vars(cls)["__module__"])
 
     # Asio's socket_base names, reachable from every socket type (tcp::acceptor::reuse_address).
     wait_type = socket_base.wait_type
