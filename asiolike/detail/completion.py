@@ -310,7 +310,7 @@ class composed_op:
     Args:
         handler: the final handler.
         io_executor: the executor of the I/O object the operation works on.
-        direct: whether ``io_executor`` :func:`~asiolike.detail.scheduler.invokes_directly`
+        direct: whether ``io_executor`` ``asiolike.detail.scheduler.invokes_directly``
             (asked by the I/O object once, or by the algorithm from the stream).
         mark: optional, the I/O object's
             :class:`~asiolike.detail.completion.pending_mark` for this kind of operation:
@@ -324,10 +324,10 @@ class composed_op:
     __slots__ = (
         "associated_cancellation_slot",
         "associated_executor",
+        "cancellation_types",
         "direct",
         "handler",
         "io_executor",
-        "cancellation_types",
         "mark",
         "plain_steps",
     )
