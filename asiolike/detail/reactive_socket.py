@@ -86,6 +86,8 @@ class reactive_socket(Generic[_Endpoint]):
         "_sched",
         "_send",
         "_sock",
+        "_spec_backoff",
+        "_spec_skip",
         "_speculate",
         "_state",
         "_user_nb",
@@ -156,6 +158,9 @@ class reactive_socket(Generic[_Endpoint]):
         self._user_nb = False
         self._conn_aborted = False
         self._speculate = True
+        # Stream reads' speculation back-off (see basic_stream_socket._initiate_read).
+        self._spec_skip = 0
+        self._spec_backoff = 0
         if native is not None:
             if protocol_or_endpoint is None:
                 raise TypeError(

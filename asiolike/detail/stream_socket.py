@@ -328,14 +328,25 @@ class basic_stream_socket(reactive_socket[_Endpoint]):
             op = recv_op(handler, ex, fn, buffers)  # type: ignore[arg-type]
         state = self._state
         if state is not None and size:
-            if self._speculate and not state.ops[0]:
-                if not op.perform():
-                    self._speculate = False
-                    self._reactor.start_op(state, READ, op)
-                    if type(handler) not in PLAIN_CALLABLES:
-                        install_cancellation(handler, self._reactor, state, READ, op)
-                    return
+            if not self._speculate or state.ops[0]:
+                pending = True
+            elif self._spec_skip:
+                self._spec_skip -= 1
+                pending = True
+            elif op.perform():
+                self._spec_backoff = 0
+                pending = False
             else:
+                # Nothing there. In a request/response exchange the answer never is yet,
+                # and a failed attempt (a system call and an exception) costs about as
+                # much as the rest of a read: after failures in a row, the next 1, 3, 7,
+                # then 15 reads go straight to the reactor; one success and every read
+                # tries at once again (a stream, where data is usually waiting).
+                self._speculate = False
+                backoff = self._spec_backoff * 2 + 1
+                self._spec_backoff = self._spec_skip = backoff if backoff < 15 else 15
+                pending = True
+            if pending:
                 self._reactor.start_op(state, READ, op)
                 if type(handler) not in PLAIN_CALLABLES:
                     install_cancellation(handler, self._reactor, state, READ, op)
