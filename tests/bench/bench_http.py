@@ -108,13 +108,19 @@ def _wrk(server: list[str], size: str) -> float:
 
 def files_asiolike(size: str) -> float:
     root = _doc_root()
-    script = os.path.join(_ROOT, "examples", "http_server_async.py")
-    return _wrk([sys.executable, script, "127.0.0.1", "0", root, "1"], size)
+    try:
+        script = os.path.join(_ROOT, "examples", "http_server_async.py")
+        return _wrk([sys.executable, script, "127.0.0.1", "0", root, "1"], size)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)  # each trial makes its own files
 
 
 def files_aiohttp(loop: str, size: str) -> float:
     root = _doc_root()
-    return _wrk([sys.executable, "-c", _AIOHTTP_SERVER, root, loop], size)
+    try:
+        return _wrk([sys.executable, "-c", _AIOHTTP_SERVER, root, loop], size)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 REQUEST = (
