@@ -4,11 +4,12 @@ Theory of operation
 -------------------
 One :class:`session` in Beast's client shape (``on_resolve``, ``on_connect``,
 ``on_handshake``, ``on_read``, ``on_write``, ``on_close``, one ``fail``) runs on the
-io_context in the main thread. asiolike has no standard-input stream, so a reader thread
-reads standard input and hands each line to the session with ``asiolike.post``, the
-thread-safe way into an io_context. The session keeps an outgoing queue and one write in
-flight at a time (a websocket stream allows one pending write). A semaphore bounds the
-lines read ahead of the writes, so a large file piped in does not pile up in memory.
+io_context in the main thread. Standard input is read in that loop too, through a
+``posix.stream_descriptor`` (an :class:`input_reader`; no thread), and each line goes to
+the session's outgoing queue; the session keeps one write in flight at a time (a
+websocket stream allows one pending write). At most ``_READ_AHEAD`` lines are read ahead
+of the writes (the reader stops reading until a write frees a slot), so a large file
+piped in does not pile up in memory.
 
 At the end of the input the session closes with 1000, but not at once: Beast's close
 discards the messages that arrive after our close frame (only a read already pending sees
@@ -45,7 +46,7 @@ from typing import Any, BinaryIO, Final, Protocol, TextIO
 from urllib.parse import urlsplit
 
 import asiolike as net
-from asiolike import beast
+from asiolike import beast, posix
 from asiolike import ssl as tls
 from asiolike.beast import http, websocket
 from asiolike.ip import tcp
@@ -58,13 +59,14 @@ __all__ = [
     "ws_url",
     "parse_header",
     "parse_url",
+    "input_reader",
     "read_lines",
     "run_ws",
 ]
 
 #: The longest line read from the input (one message); a longer line is an error.
 LINE_MAX: Final = 16 * 1024 * 1024
-#: Lines read ahead of the writes (the reader thread waits beyond that).
+#: Lines read ahead of the writes (the reader waits beyond that).
 _READ_AHEAD: Final = 64
 #: The bound on the closing handshake once it started.
 _CLOSE_TIMEOUT: Final = 5.0
@@ -276,6 +278,13 @@ class session:
         self.interactive = False
         self.signals: signal_set | None = None
         self.interrupted = False
+        #: The input reader's hook: called when the connection is ready, when a write
+        #: frees a read-ahead slot and when the session ends (see :class:`input_reader`).
+        self.wake_input: Callable[[], None] | None = None
+
+    def _wake_input(self) -> None:
+        if self.wake_input is not None:
+            self.wake_input()
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -315,6 +324,7 @@ class session:
         self.stop_input.set()
         self.ready.set()
         self.slots.release()  # a reader thread waiting for a slot sees stop_input
+        self._wake_input()  # the reader lets its descriptor go: run() can return
 
     def emit(self, data: bytes) -> bool:
         """Write a received message; False when the output is gone (the session ends)."""
@@ -410,6 +420,7 @@ class session:
         else:
             self.note("permessage-deflate: offered, not accepted by the server")
         self.ready.set()
+        self._wake_input()  # the prompt waited for this
         self.do_read()
         if self.options.ping_interval > 0:
             self.arm_ping_timer()
@@ -558,6 +569,7 @@ class session:
         self.sent += 1
         self.slots.release()
         self.do_write()
+        self._wake_input()  # a slot is free: the reader may go on
 
     # -- pings --------------------------------------------------------------------------------
 
@@ -630,6 +642,7 @@ class session:
         self.ping_timer.cancel()
         self.linger_timer.cancel()
         self.stop_input.set()
+        self._wake_input()
         self.note("closing with 1001 (going_away)")
         self.ws.set_option(websocket.stream_base.timeout(_CLOSE_TIMEOUT, None))
         self.ws.async_close(websocket.close_code.going_away, self.on_close)
@@ -668,7 +681,10 @@ def read_lines(
     target: line_sink,
     prompt: Callable[[], None] | None = None,
 ) -> None:
-    """The reader thread: split the input into lines and post each to the session.
+    """Split a blocking input into lines and post each to the session, on a thread.
+
+    The thread-based form of :class:`input_reader` (which ``run_ws`` uses), for a caller
+    whose source can only be read by blocking.
 
     Reads raw chunks (``os.read`` on standard input) rather than through
     ``sys.stdin.buffer``: a daemon thread blocked inside the buffered reader holds its lock,
@@ -684,19 +700,10 @@ def read_lines(
             chunk = read(65536)
             if not chunk:
                 break
-            pending += chunk
-            start = 0
-            while True:
-                end = pending.find(b"\n", start)
-                if end < 0:
-                    break
-                line = pending[start:end]
-                start = end + 1
-                if line.endswith(b"\r"):
-                    line = line[:-1]
+            lines, pending = _take_lines(pending + chunk)
+            for line in lines:
                 if not _hand_over(line, post, target):
                     return
-            pending = pending[start:]
             if len(pending) > LINE_MAX:
                 post(
                     functools.partial(target.on_input_error, f"a line longer than {LINE_MAX} bytes")
@@ -708,6 +715,161 @@ def read_lines(
     if pending and not _hand_over(pending, post, target):
         return
     post(target.on_input_end)
+
+
+def _take_lines(data: bytes) -> tuple[list[bytes], bytes]:
+    """The complete lines in ``data`` (without ``\n`` or ``\r\n``) and the rest."""
+    lines = data.split(b"\n")
+    rest = lines.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines], rest
+
+
+class _memory_input:
+    """An input without a descriptor (an in-memory file): read in the loop, never blocks.
+
+    Has the ``async_read_some``/``close`` a :class:`input_reader` uses; each read's
+    result is posted (never delivered inline).
+    """
+
+    def __init__(self, ioc: net.io_context, read: Callable[[int], bytes]) -> None:
+        self.ioc = ioc
+        self.read = read
+        self.open = True
+
+    def is_open(self) -> bool:
+        return self.open
+
+    def async_read_some(self, buf: bytearray, handler: Callable[..., object]) -> None:
+        try:
+            chunk = self.read(len(buf))
+        except OSError as exc:
+            net.post(self.ioc, functools.partial(handler, net.error.make_error_code(exc), 0))
+            return
+        buf[: len(chunk)] = chunk
+        ec = net.error.success if chunk else net.error.eof
+        net.post(self.ioc, functools.partial(handler, ec, len(chunk)))
+
+    def close(self) -> None:
+        self.open = False
+
+
+def _reading_copy(fd: int) -> int:
+    """A descriptor to read ``fd``'s input from, for a ``posix.stream_descriptor``.
+
+    The descriptor is made non-blocking while it is read, and that mode belongs to the open
+    file description, which ``dup`` shares: on a terminal, standard output and error
+    usually share standard input's, and writing to them would then fail with
+    ``BlockingIOError`` when the terminal is slow. A terminal is therefore opened again by
+    name (a description of its own); anything else is duplicated.
+    """
+    if os.isatty(fd):
+        try:
+            return os.open(os.ttyname(fd), os.O_RDONLY | os.O_NOCTTY)
+        except OSError:
+            pass
+    return os.dup(fd)
+
+
+class input_reader:
+    """Reads the input in the io_context's loop and hands each line to the session.
+
+    Standard input (anything with a descriptor: a terminal, a pipe, a file) is read
+    through a ``posix.stream_descriptor`` on a copy of the descriptor (see
+    :func:`_reading_copy`); an in-memory file
+    is read a chunk per handler. The contract is :func:`read_lines`': one trailing
+    ``\n``/``\r\n`` removed from each line, a last line without one sent too, at most
+    ``_READ_AHEAD`` lines ahead of the writes (one read-ahead slot per line; the session
+    wakes the reader when a write frees one), ``stop_input`` ends it, and in interactive
+    mode a ``> `` prompt before each read once the connection is open. The session calls
+    :meth:`wake` (its ``wake_input`` hook) on those events; when the session ends the
+    reader closes its descriptor, which ends a pending read, so ``run()`` can return.
+
+    Args:
+        ioc: The session's io_context.
+        stdin: The input.
+        target: The session.
+        interactive: Whether to prompt before each read.
+    """
+
+    def __init__(
+        self, ioc: net.io_context, stdin: BinaryIO, target: session, interactive: bool
+    ) -> None:
+        self.target = target
+        self.interactive = interactive
+        try:
+            fd = stdin.fileno()
+        except (AttributeError, OSError, ValueError):
+            self.input: Any = _memory_input(ioc, stdin.read)
+        else:
+            self.input = posix.stream_descriptor(ioc, _reading_copy(fd))
+        self.buffer = bytearray(65536)
+        self.pending = b""
+        self.lines: deque[bytes] = deque()
+        self.reading = False
+        self.end: str | None = None  # "" at the end of the input, else the error
+        self.ended = False  # the end (or the error) was handed over
+        target.wake_input = self.wake
+
+    def start(self) -> None:
+        """Start reading."""
+        self.do_read()
+
+    def wake(self) -> None:
+        """The session is ready, a slot is free, or the session ended: go on or stop."""
+        if self.target.stop_input.is_set():
+            self.stop()
+        elif not self.reading and not self.ended:
+            self.hand_over()
+
+    def stop(self) -> None:
+        if self.input.is_open():
+            self.input.close()  # a pending read completes with operation_aborted
+
+    def hand_over(self) -> None:
+        target = self.target
+        while self.lines:
+            if target.stop_input.is_set():
+                return self.stop()
+            if not target.slots.acquire(blocking=False):
+                return  # wake() goes on once a write frees a slot
+            target.on_line(self.lines.popleft())
+        if self.end is None:
+            return self.do_read()
+        self.ended = True
+        self.stop()
+        if self.end:
+            target.on_input_error(self.end)
+        else:
+            target.on_input_end()
+
+    def do_read(self) -> None:
+        target = self.target
+        if self.reading or target.stop_input.is_set():
+            return
+        if self.interactive:
+            if not target.ready.is_set():
+                return  # wake() prompts once the connection is open
+            target.prompt()
+        self.reading = True
+        self.input.async_read_some(self.buffer, self.on_read)
+
+    def on_read(self, ec: net.error_code, n: int) -> None:
+        self.reading = False
+        if self.target.stop_input.is_set() or ec == net.error.operation_aborted:
+            return self.stop()
+        if ec == net.error.eof:
+            if self.pending:
+                self.lines.append(self.pending)
+                self.pending = b""
+            self.end = ""
+        elif ec:
+            self.end = ec.message()
+        else:
+            lines, self.pending = _take_lines(self.pending + bytes(self.buffer[:n]))
+            self.lines.extend(lines)
+            if len(self.pending) > LINE_MAX:
+                self.end = f"a line longer than {LINE_MAX} bytes"
+        self.hand_over()
 
 
 def _hand_over(
@@ -745,6 +907,7 @@ def run_ws(
     """
     ioc = net.io_context()
     signals: signal_set | None = None
+    reader: input_reader | None = None
     try:
         try:
             s = session(ioc, url, options, stdout, stderr)
@@ -757,19 +920,7 @@ def run_ws(
             # Only the main thread may take over SIGINT (Python's rule).
             signals = s.signals = signal_set(ioc, signal.SIGINT)
             signals.async_wait(s.on_interrupt)
-        try:
-            fd = stdin.fileno()
-        except (AttributeError, OSError, ValueError):
-            read: Callable[[int], bytes] = stdin.read
-        else:
-            read = functools.partial(os.read, fd)
-        post = functools.partial(net.post, ioc)
-        reader = threading.Thread(
-            target=read_lines,
-            args=(read, post, s, s.prompt if s.interactive else None),
-            name="asiolike-ws-stdin",
-            daemon=True,
-        )
+        reader = input_reader(ioc, stdin, s, s.interactive)
         reader.start()
         s.run()
         try:
@@ -787,6 +938,8 @@ def run_ws(
     finally:
         if signals is not None:
             signals.close()
+        if reader is not None:
+            reader.stop()  # puts standard input's blocking mode back
         ioc.close()
 
 

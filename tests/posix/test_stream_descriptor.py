@@ -579,3 +579,33 @@ def test_r10_a_write_and_a_wait_keep_nothing(
     del o
     run_ioc(ioc)
     assert ref() is None
+
+
+def test_the_ws_command_reads_a_terminal_without_changing_its_mode() -> None:
+    # python -m asiolike ws reads standard input through a stream_descriptor; on a
+    # terminal it opens the terminal again, so the non-blocking mode it sets never reaches
+    # the description standard output shares (which the test holds too).
+    import pty
+
+    from tests.test_cli_ws import PROCESS_BOUND, echo, read_until, ws_process, ws_server
+
+    controller, terminal = pty.openpty()
+    try:
+        with (
+            ws_server(echo) as (port, _),
+            ws_process(
+                f"ws://127.0.0.1:{port}/", stdin=terminal, stdout=terminal, stderr=subprocess.PIPE
+            ) as proc,
+        ):
+            seen = bytearray()
+            read_until(controller, b"> ", seen)  # connected, and reading the terminal
+            assert os.get_blocking(terminal)
+            os.write(controller, b"hi\n")
+            read_until(controller, b"< hi", seen)
+            assert os.get_blocking(terminal)
+            os.write(controller, b"\x04")  # Ctrl-D: the end of the input
+            assert proc.wait(PROCESS_BOUND) == 0
+        assert os.get_blocking(terminal)
+    finally:
+        os.close(controller)
+        os.close(terminal)
