@@ -168,3 +168,17 @@ def test_type_checks_between_protocols(ioc: asiolike.io_context, pair: tuple[Any
     with pytest.raises(asiolike.system_error) as info:
         a.set_option(tcp.no_delay(True))
     assert info.value.code == error.operation_not_supported
+
+
+def test_assign_of_a_pipe_raises_system_error(ioc: asiolike.io_context) -> None:
+    # A descriptor that is no socket: the error is a system_error (R5), not a bare OSError.
+    r, w = os.pipe()
+    try:
+        sock = local.stream_protocol.socket(ioc)
+        with pytest.raises(asiolike.system_error) as info:
+            sock.assign(local.stream_protocol(), r)
+        assert info.value.code == asiolike.error.not_socket
+        assert not sock.is_open()
+    finally:
+        os.close(r)
+        os.close(w)

@@ -225,14 +225,21 @@ class reactive_socket(Generic[_Endpoint]):
         The socket is switched to non-blocking mode; ``close()`` will close it.
 
         Raises:
-            system_error: ``already_open``.
+            system_error: ``already_open``; ``bad_descriptor`` (a closed descriptor) or the
+                system's error for a descriptor that is no socket (a pipe: use
+                ``posix.stream_descriptor``).
         """
         if self._sock is not None:
             raise system_error(already_open, "assign")
         if isinstance(native, _socket.socket):
             sock = native
         elif isinstance(native, int) and not isinstance(native, bool):
-            sock = _socket.socket(protocol.family(), protocol.type(), protocol.protocol(), native)
+            try:
+                sock = _socket.socket(
+                    protocol.family(), protocol.type(), protocol.protocol(), native
+                )
+            except OSError as exc:  # errors are system_error here, as everywhere (R5)
+                raise system_error(error_of(exc), "assign") from None
         else:
             raise TypeError(f"assign() takes a socket.socket or a descriptor, not {native!r}")
         self._adopt(protocol, sock)
