@@ -31,21 +31,19 @@ endpoint: a stream of datagrams from one peer builds its endpoint once.
 
 from __future__ import annotations
 
-import array
 import concurrent.futures
-import fcntl
 import functools
 import select
 import socket as _socket
-import termios
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from asiolike import socket_base
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
+from asiolike.detail.basic_socket import basic_socket
 from asiolike.detail.completion import queued_op
-from asiolike.detail.reactive_socket import _Endpoint, reactive_socket
+from asiolike.detail.reactive_socket import _Endpoint
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
     connect_op,
@@ -187,7 +185,7 @@ def _sendto_fn(sock: _socket.socket, sequence: bool, flags: int) -> Callable[[An
     return sock.sendto
 
 
-class basic_datagram_socket(reactive_socket[_Endpoint]):
+class basic_datagram_socket(basic_socket[_Endpoint]):
     """A datagram-oriented socket (Asio's ``basic_datagram_socket``).
 
     Args:
@@ -280,46 +278,6 @@ class basic_datagram_socket(reactive_socket[_Endpoint]):
         except system_error as exc:
             op.ec = exc.code
         self._sched.post_immediate_completion(op)
-
-    def remote_endpoint(self) -> _Endpoint:
-        """The default peer set by :meth:`connect`.
-
-        Raises:
-            system_error: ``not_connected``, ``bad_descriptor`` (not open).
-        """
-        sock = self._require("remote_endpoint")
-        try:
-            name = sock.getpeername()
-        except OSError as exc:
-            raise system_error(error_of(exc), "remote_endpoint") from None
-        return self.endpoint_type._from_sockaddr(name)  # type: ignore[no-any-return]
-
-    def shutdown(self, what: socket_base.shutdown_type) -> None:
-        """Disable receives, sends or both on a connected socket.
-
-        Raises:
-            system_error: ``not_connected``, ``bad_descriptor`` (not open).
-        """
-        what = socket_base.shutdown_type(what)
-        sock = self._require("shutdown")
-        try:
-            sock.shutdown(what)
-        except OSError as exc:
-            raise system_error(error_of(exc), "shutdown") from None
-
-    def available(self) -> int:
-        """The size of the next datagram waiting to be received (0 if there is none).
-
-        Raises:
-            system_error: ``bad_descriptor`` (not open), or the system's error.
-        """
-        sock = self._require("available")
-        count = array.array("i", [0])
-        try:
-            fcntl.ioctl(sock.fileno(), termios.FIONREAD, count, True)
-        except OSError as exc:
-            raise system_error(error_of(exc), "available") from None
-        return count[0]
 
     # -- synchronous operations -------------------------------------------------------------
 

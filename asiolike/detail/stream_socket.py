@@ -12,14 +12,11 @@ completion queued straight onto the io_context. A buffer that is a plain ``bytea
 
 from __future__ import annotations
 
-import array
 import concurrent.futures
 import errno
-import fcntl
 import logging
 import select
 import socket as _socket
-import termios
 from collections.abc import Callable, Iterable
 from typing import Any, overload
 
@@ -28,8 +25,9 @@ from typing_extensions import Buffer
 from asiolike import socket_base
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
+from asiolike.detail.basic_socket import basic_socket
 from asiolike.detail.completion import PLAIN_CALLABLES
-from asiolike.detail.reactive_socket import _Endpoint, reactive_socket
+from asiolike.detail.reactive_socket import _Endpoint
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
     connect_op,
@@ -62,7 +60,7 @@ ConstBuffers = Buffer | Iterable[Buffer]
 IoHandler = Callable[[error_code, int], object]
 
 
-class basic_stream_socket(reactive_socket[_Endpoint]):
+class basic_stream_socket(basic_socket[_Endpoint]):
     """A stream-oriented socket (Asio's ``basic_stream_socket``).
 
     Args:
@@ -153,50 +151,6 @@ class basic_stream_socket(reactive_socket[_Endpoint]):
         if err:
             op.ec = from_errno(err)
         sched.post_immediate_completion(op)
-
-    def remote_endpoint(self) -> _Endpoint:
-        """The endpoint of the connected peer.
-
-        Raises:
-            system_error: ``not_connected``, ``bad_descriptor`` (not open).
-        """
-        sock = self._require("remote_endpoint")
-        try:
-            name = sock.getpeername()
-        except OSError as exc:
-            raise system_error(error_of(exc), "remote_endpoint") from None
-        return self.endpoint_type._from_sockaddr(name)  # type: ignore[no-any-return]
-
-    def shutdown(self, what: socket_base.shutdown_type) -> None:
-        """Disable sends, receives or both (``socket_base.shutdown_send``...).
-
-        After ``shutdown_send`` the peer reads what was sent, then ``eof``.
-
-        Raises:
-            system_error: ``not_connected``, ``bad_descriptor`` (not open).
-        """
-        what = socket_base.shutdown_type(what)
-        sock = self._require("shutdown")
-        if self._log.isEnabledFor(_DEBUG):
-            self._log.debug("socket fd %d: shutdown(%s)", sock.fileno(), what.name)
-        try:
-            sock.shutdown(what)
-        except OSError as exc:
-            raise system_error(error_of(exc), "shutdown") from None
-
-    def available(self) -> int:
-        """How many bytes can be read now without blocking.
-
-        Raises:
-            system_error: ``bad_descriptor`` (not open), or the system's error.
-        """
-        sock = self._require("available")
-        count = array.array("i", [0])
-        try:
-            fcntl.ioctl(sock.fileno(), termios.FIONREAD, count, True)
-        except OSError as exc:
-            raise system_error(error_of(exc), "available") from None
-        return count[0]
 
     # -- synchronous reads and writes -------------------------------------------------------
 
