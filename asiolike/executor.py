@@ -38,6 +38,12 @@ def as_executor(ctx_or_ex: Any) -> Executor:
     Raises:
         TypeError: it is neither.
     """
+    # The common cases first, by type: every I/O object's constructor comes through here.
+    t = type(ctx_or_ex)
+    if t is io_context:
+        return ctx_or_ex.get_executor()  # type: ignore[no-any-return]
+    if t is strand or isinstance(ctx_or_ex, io_context_executor):
+        return ctx_or_ex  # type: ignore[no-any-return]
     if hasattr(ctx_or_ex, "dispatch") and hasattr(ctx_or_ex, "running_in_this_thread"):
         return ctx_or_ex  # type: ignore[no-any-return]
     get_executor = getattr(ctx_or_ex, "get_executor", None)

@@ -205,6 +205,8 @@ def use_scheduler(ctx_or_executor: object) -> scheduler:
     Raises:
         TypeError: the argument is neither an io_context nor an executor of one.
     """
+    if isinstance(ctx_or_executor, io_context_executor):
+        return ctx_or_executor._sched  # the common case, asked by every I/O object
     sched = getattr(ctx_or_executor, "_scheduler", None)
     if sched is None:
         context = getattr(ctx_or_executor, "context", None)

@@ -186,19 +186,20 @@ class basic_waitable_timer:
         raise NotImplementedError
 
     def _add_wait(self, op: wait_op) -> None:
-        """Remember a pending wait (for ``cancel``) and queue it."""
         waits = self._waits
-        if waits is None or (isinstance(waits, wait_op) and waits.done):
-            # A completed wait is forgotten here; it held nothing of the user's anyway
-            # (an operation lets go of its handler when it completes).
+        if waits is None:
             self._waits = op
-        elif isinstance(waits, wait_op):
-            self._waits = [waits, op]
-        else:
+        elif isinstance(waits, list):
             if len(waits) > 16:
                 # Forget completed waits so a timer waited on forever keeps a short list.
                 waits[:] = [w for w in waits if not w.done]
             waits.append(op)
+        elif waits.done:
+            # A completed wait is forgotten here; it held nothing of the user's anyway
+            # (an operation lets go of its handler when it completes).
+            self._waits = op
+        else:
+            self._waits = [waits, op]
         self._timers.enqueue(op)
 
     def __repr__(self) -> str:
