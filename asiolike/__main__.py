@@ -116,18 +116,22 @@ def version_text() -> str:
         asiolike 0.2.0 (CPython 3.12.3 on Linux x86_64)
         WebSocket masking: C accelerator (asiolike.beast.websocket._speedups)
 
-    The second line says ``pure Python (the C accelerator was not built)`` when the
-    optional extension is missing: the install had no C compiler, or the source was
-    used without building it. Both run the same; the accelerator makes masking (every
-    client frame) faster.
+    The second line says ``pure Python (no C accelerator in <folder>)`` when the optional
+    extension is missing where asiolike was imported from: the install had no C compiler,
+    or a source tree was imported without building it (running from a clone's top folder
+    imports the clone, not the installed package). Both run the same; the accelerator
+    makes masking (every client frame) faster.
     """
+    import os
+
+    import asiolike
     from asiolike._version import __version__
     from asiolike.beast.websocket import _mask
 
     masking = (
         "C accelerator (asiolike.beast.websocket._speedups)"
         if _mask.accelerated
-        else "pure Python (the C accelerator was not built)"
+        else f"pure Python (no C accelerator in {os.path.dirname(asiolike.__file__)})"
     )
     python = f"{platform.python_implementation()} {platform.python_version()}"
     return (
