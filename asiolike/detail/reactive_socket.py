@@ -41,7 +41,7 @@ from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import Executor, op_executor
 from asiolike.detail.reactor import READ, WRITE
-from asiolike.detail.scheduler import fast_handlers, invokes_directly, use_scheduler
+from asiolike.detail.scheduler import bind_io_object
 from asiolike.detail.socket_ops import error_of, install_cancellation, poll_fd, wait_op
 from asiolike.error import already_open, bad_descriptor, error_code, system_error, would_block
 from asiolike.executor import as_executor
@@ -146,10 +146,9 @@ class reactive_socket(Generic[_Endpoint]):
     ) -> None:
         executor = as_executor(ctx_or_ex)
         self._executor = executor
-        self._sched = sched = use_scheduler(executor)
+        sched, self._direct, self._fast = bind_io_object(executor)
+        self._sched = sched
         self._reactor = sched.reactor
-        self._direct = invokes_directly(executor)
-        self._fast = fast_handlers(executor)
         self._sock = None
         self._state = None
         self._recv = None

@@ -24,7 +24,8 @@ The interface (what I/O objects and operations may use):
   object is built. True when the object's executor is its context's own, untracked
   executor: a plain handler of that object may then be called straight from the run loop
   (it is already where dispatching would put it). Every operation and I/O object decides
-  its fast path with this one query.
+  its fast path with this one query. :func:`bind_io_object` asks it, :func:`fast_handlers`
+  and :func:`use_scheduler` together, in one call, for constructors.
 
 *The queue* holds plain callables; posting is one ``deque.append`` (atomic under the GIL, so
 no lock on the hot path). Completed operations are queued as callable operation objects, so
@@ -87,6 +88,7 @@ __all__ = [
     "use_scheduler",
     "invokes_directly",
     "fast_handlers",
+    "bind_io_object",
 ]
 
 _POLL_BATCH: Final = 64
@@ -197,6 +199,24 @@ def fast_handlers(executor: object) -> frozenset[type]:
     objects keep the answer and test ``type(token) in self._fast``.
     """
     return PLAIN_CALLABLES if type(executor) is io_context_executor else NO_FAST_PATH
+
+
+def bind_io_object(executor: object) -> tuple[scheduler, bool, frozenset[type]]:
+    """The three answers an I/O object needs once, when it is built, in one call.
+
+    ``(use_scheduler(executor), invokes_directly(executor), fast_handlers(executor))``:
+    the same queries, asked together because constructors are a hot path too (a timer per
+    wait, a socket per connection).
+
+    Raises:
+        TypeError: as :func:`use_scheduler`.
+    """
+    t = type(executor)
+    if t is io_context_executor:
+        return executor._sched, True, PLAIN_CALLABLES  # type: ignore[attr-defined]
+    if t is tracked_executor:
+        return executor._sched, True, NO_FAST_PATH  # type: ignore[attr-defined]
+    return use_scheduler(executor), invokes_directly(executor), fast_handlers(executor)
 
 
 def use_scheduler(ctx_or_executor: object) -> scheduler:

@@ -23,7 +23,7 @@ from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.cancellation import associated_cancellation_slot_of, cancellation_type
 from asiolike.detail.completion import op_executor
-from asiolike.detail.scheduler import fast_handlers, invokes_directly, use_scheduler
+from asiolike.detail.scheduler import bind_io_object
 from asiolike.detail.timer_queue import timer_queue, wait_op
 from asiolike.error import error_code
 from asiolike.executor import as_executor
@@ -75,10 +75,10 @@ class basic_waitable_timer:
 
     def __init__(self, ctx_or_ex: Any, expiry: float) -> None:
         self._executor: Any = as_executor(ctx_or_ex)
-        sched = self._sched = use_scheduler(self._executor)
-        # Whether handlers without an association may be called straight from the run loop.
-        self._direct = invokes_directly(self._executor)
-        self._fast = fast_handlers(self._executor)
+        # The scheduler, whether handlers without an association may be called straight
+        # from the run loop, and which handler types take the fast path.
+        sched, self._direct, self._fast = bind_io_object(self._executor)
+        self._sched = sched
         self._timers = sched.timers
         self._expiry = expiry
         # The pending waits: None, one wait_op (the common case), or a list of them.
