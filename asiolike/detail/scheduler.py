@@ -20,12 +20,14 @@ The interface (what I/O objects and operations may use):
   between. Called by whoever completes it (the reactor, the timer queue, ``cancel()``).
 * ``scheduler.executor``, ``scheduler.reactor``, ``scheduler.timers``, ``scheduler.tracker``
   (a handler-tracking :class:`~asiolike.detail.handler_tracking.tracker`, or ``None``).
-* :func:`invokes_directly` (``executor``): the *fast path* question, asked once when an I/O
-  object is built. True when the object's executor is its context's own, untracked
-  executor: a plain handler of that object may then be called straight from the run loop
-  (it is already where dispatching would put it). Every operation and I/O object decides
-  its fast path with this one query. :func:`bind_io_object` asks it, :func:`fast_handlers`
-  and :func:`use_scheduler` together, in one call, for constructors.
+* :func:`invokes_directly` and :func:`fast_handlers` (``executor``): the *fast path*
+  questions, asked once when an I/O object is built. The first is true when the object's
+  executor is its context's own (tracked or not): a handler without an associated executor
+  may then be called straight from the run loop (it is already where dispatching would
+  put it). The second gives the handler types whose initiation may skip
+  ``async_initiate``: the plain callables, on an untracked context's own executor only.
+  Every operation and I/O object decides its fast path with these; :func:`bind_io_object`
+  asks both and :func:`use_scheduler` in one call, for constructors.
 
 *The queue* holds plain callables; posting is one ``deque.append`` (atomic under the GIL, so
 no lock on the hot path). Completed operations are queued as callable operation objects, so
