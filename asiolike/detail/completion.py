@@ -47,6 +47,14 @@ invoked, on every path (called at once, dispatched, or posted because the operat
 finished inside its initiating function): the operation is pending from its initiation
 until its handler runs, whatever the timing, and a handler may start the next one.
 
+*Per-operation cancellation* (:mod:`asiolike.cancellation`): a :class:`composed_op` exposes
+its final handler's ``associated_cancellation_slot`` and the types it lets through,
+``cancellation_types`` (what the class supports, ``supported_cancellation``, and what its
+own handler, an outer operation, allows). A step is given the op itself when the final
+handler has an associated executor or a slot (``plain_steps`` false), else its bound
+``__call__``; the socket operation at the bottom installs its cancellation in that slot
+(``socket_ops.install_cancellation``), so a request reaches the step that is waiting.
+
 *Lifetimes* (rule R10): both bases let go of the handler *before* invoking it, as Asio frees
 an operation before the upcall. A completed operation (a timer wait remembered by its
 timer, a cancelled wait left in the timer heap) therefore keeps nothing of the user's, and
