@@ -226,9 +226,6 @@ class reactor:
             cancelled = [*state.ops[READ], *state.ops[WRITE]]
             state.ops[READ].clear()
             state.ops[WRITE].clear()
-            # Queued (below) before the scheduler could see the count at zero: it also
-            # counts the queue, and the posts come before anyone re-checks under its lock.
-            self.pending -= len(cancelled)
             if state.interest & _OUT and state.registered:
                 try:
                     self._set_interest(state, state.interest & ~_OUT)
@@ -239,6 +236,11 @@ class reactor:
         for op in cancelled:
             op.ec = ec
             post(op)
+        if cancelled:
+            # Only once their completions are queued: a thread deciding whether any work
+            # is left (another thread may be cancelling) must never see neither.
+            with self._lock:
+                self.pending -= len(cancelled)
         return len(cancelled)
 
     def cancel_op(self, state: descriptor_state, kind: int, op: reactor_op) -> bool:
@@ -248,9 +250,10 @@ class reactor:
                 state.ops[kind].remove(op)
             except ValueError:
                 return False
-            self.pending -= 1
         op.ec = operation_aborted
         self._sched.post_immediate_completion(op)
+        with self._lock:  # after the completion is queued (see cancel_ops)
+            self.pending -= 1
         return True
 
     def remove_op(self, state: descriptor_state, kind: int, op: reactor_op) -> bool:
