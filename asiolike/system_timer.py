@@ -33,7 +33,7 @@ from typing import Any
 from asiolike.detail.completion import composed_op, op_executor
 from asiolike.detail.timer_queue import wait_op
 from asiolike.detail.waitable_timer import _wait_cancellation, basic_waitable_timer
-from asiolike.error import error_code
+from asiolike.error import error_code, operation_aborted
 from asiolike.steady_timer import Duration, _seconds
 
 __all__ = ["system_timer", "TimePoint"]
@@ -166,12 +166,18 @@ class _wall_clock_wait(composed_op):
     def __call__(self, ec: error_code) -> None:
         timer = self.timer
         if not ec and timer is not None and _time() < self.expiry:
-            # Not yet on the wall clock (its time was set back, or the wait is long):
-            # wait again, as one pending wait of the timer.
-            op = self.queue()
-            timer._add_wait(op)
-            if self.cancellation is not None:
-                self.cancellation.op = op
-            return
+            cancellation = self.cancellation
+            if cancellation is not None and cancellation.requested:
+                # Cancelled while this inner wait's completion was queued: the request
+                # is for the whole wait, which ends here.
+                ec = operation_aborted
+            else:
+                # Not yet on the wall clock (its time was set back, or the wait is long):
+                # wait again, as one pending wait of the timer.
+                op = self.queue()
+                timer._add_wait(op)
+                if cancellation is not None:
+                    cancellation.op = op
+                return
         self.timer = self.cancellation = None
         self.complete(True, ec)

@@ -290,3 +290,24 @@ def test_a_cancellation_slot_follows_a_wait_that_waits_again(
     run_ioc(ioc)
     assert h.once == (error.operation_aborted,)
     assert t.cancel() == 0  # nothing of that wait is left pending
+
+
+def test_a_cancellation_while_an_inner_wait_completes_is_not_lost(
+    ioc: asiolike.io_context, run_ioc: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race the test above can hit: the emit lands after the inner monotonic wait has
+    # completed (its completion queued) and before the wall-clock wait waits again. Forced
+    # here: the inner wait is due at once, its completion is queued by hand, then the emit.
+    from asiolike.detail.scheduler import use_scheduler
+
+    monkeypatch.setattr(_module, "_RECHECK", 0.0)
+    t = system_timer(ioc, datetime.timedelta(hours=1))
+    signal = asiolike.cancellation_signal()
+    h = Recorder()
+    t.async_wait(asiolike.bind_cancellation_slot(signal.slot(), h))
+    h.started()
+    assert use_scheduler(ioc).timers.run_due(time.monotonic() + 1.0) == 1  # completion queued
+    signal.emit()
+    run_ioc(ioc)
+    assert h.once == (error.operation_aborted,)
+    assert t.cancel() == 0

@@ -37,18 +37,22 @@ class _wait_cancellation:
     """Installed in a wait's cancellation slot: cancels that one wait (if still pending).
 
     ``op`` is the wait pending now (a wall-clock wait that waits again moves it on).
+    ``requested`` records a request that found ``op`` already completed: for a steady
+    wait that completion wins (it was the final one); a wall-clock wait whose inner wait
+    had completed only to wait again honours it instead (``system_timer``).
     """
 
-    __slots__ = ("_timers", "op")
+    __slots__ = ("_timers", "op", "requested")
 
     def __init__(self, timers: timer_queue, op: wait_op) -> None:
         self._timers = timers
         self.op = op
+        self.requested = False
 
     def __call__(self, type: cancellation_type) -> None:
-        if type & _SUPPORTED:
-            # False (nothing happens) when the wait has completed already.
-            self._timers.cancel(self.op)
+        if type & _SUPPORTED and not self._timers.cancel(self.op):
+            # The wait has completed already (its completion may still be queued).
+            self.requested = True
 
 
 class basic_waitable_timer:
