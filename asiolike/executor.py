@@ -9,7 +9,7 @@ from typing import Any, overload
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import (
-    _PLAIN_CALLABLES,
+    PLAIN_CALLABLES,
     Executor,
     associated_executor_of,
     bind_executor,
@@ -94,7 +94,7 @@ def post(ctx_or_ex: Any, token: Any) -> Any:
             :func:`bind_executor` runs on its own executor.
     """
     # The fast path (a plain function to an io_context) skips the token machinery.
-    if type(token) in _PLAIN_CALLABLES:
+    if type(token) in PLAIN_CALLABLES:
         if type(ctx_or_ex) is io_context:
             ctx_or_ex.get_executor().post(token)
             return None

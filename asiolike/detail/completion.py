@@ -79,7 +79,6 @@ __all__ = [
     "bind_executor",
     "get_associated_executor",
     "associated_executor_of",
-    "complete",
     "composed_op",
     "queued_op",
     "NO_VALUE",
@@ -123,7 +122,6 @@ PLAIN_CALLABLES: Final = frozenset(
         functools.partial,
     }
 )
-_PLAIN_CALLABLES = PLAIN_CALLABLES
 NO_FAST_PATH: Final[frozenset[type]] = frozenset()
 _partial = functools.partial
 
@@ -135,7 +133,7 @@ def associated_executor_of(handler: object) -> Executor | None:
     ``associated_executor`` attribute (composed operations do this so that their
     intermediate steps run where the final handler runs).
     """
-    if type(handler) in _PLAIN_CALLABLES:
+    if type(handler) in PLAIN_CALLABLES:
         return None
     ex = getattr(handler, "associated_executor", None)
     return ex
@@ -264,23 +262,6 @@ class queued_op:
             ex.dispatch(_partial(handler, self.ec))
         else:
             ex.dispatch(_partial(handler, self.ec, value))
-
-
-def complete(
-    cont: bool, io_executor: Executor, handler: Callable[..., object], *args: object
-) -> None:
-    """Deliver ``handler(*args)``: posted when ``cont`` is false, dispatched when true.
-
-    For code that has no operation object (an executor's ``post`` of a user's handler);
-    operations use :class:`queued_op` or :class:`composed_op`.
-    """
-    ex = associated_executor_of(handler)
-    if ex is None:
-        ex = io_executor
-    if cont:
-        ex.dispatch(_partial(handler, *args))
-    else:
-        ex.post(_partial(handler, *args))
 
 
 class pending_mark:
