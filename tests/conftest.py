@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import asiolike
+from tests.support.lifetimes import gc_disabled
 
 # The examples import their siblings by name (chat_message.py), as they do when run as
 # scripts: the folder goes on sys.path for the tests that import them.
@@ -53,6 +54,13 @@ def run_until_done(ctx: asiolike.io_context, timeout: float = RUN_TIMEOUT) -> in
     if not ctx.stopped():
         pytest.fail(f"io_context still had work after run_for({timeout}): {ctx!r}")
     return n
+
+
+@pytest.fixture
+def no_gc() -> Iterator[None]:
+    """The cyclic GC off for the test: what is freed is freed by reference counting (R10)."""
+    with gc_disabled():
+        yield
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ scenario is about the algorithms above a stream), bounded by ``run_for``.
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import re
@@ -38,6 +37,7 @@ from asiolike import beast, local, posix, ssl, testing
 from asiolike.beast import http, websocket
 from asiolike.ip import make_address, tcp, udp
 from tests.ssl.pki import TestPKI, make_test_pki
+from tests.support.lifetimes import gc_disabled
 
 BOUND = 5.0
 LOOPBACK = make_address("127.0.0.1")
@@ -844,10 +844,8 @@ def test_r10_a_session_dropped_by_its_last_handler_is_freed_at_once(name: str) -
     # handler ran and started nothing new (and so close the sockets it owned), as a Beast
     # session goes with its last shared_ptr.
     _, _, scenario = SCENARIOS[name]
-    gc.collect()
-    gc.disable()
     try:
-        with net.io_context() as ioc:
+        with gc_disabled(), net.io_context() as ioc:
             before = _open_fds()  # the context's own poller and waker included
             s = _session()
             peer = scenario(ioc, s.keep, s.on_done)
@@ -861,6 +859,5 @@ def test_r10_a_session_dropped_by_its_last_handler_is_freed_at_once(name: str) -
             leaked = _open_fds() - before
             assert not leaked, f"{name}: descriptors of the freed session still open: {leaked}"
     finally:
-        gc.enable()
         while _SIGNAL_SETS:
             _SIGNAL_SETS.pop().close()

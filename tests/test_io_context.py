@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import threading
 import time
 import weakref
@@ -14,6 +13,7 @@ import pytest
 import asiolike
 from asiolike import io_context, make_strand, make_work_guard, post, use_future
 from asiolike.detail.scheduler import use_scheduler
+from tests.support.lifetimes import gc_disabled
 
 RunFn = Callable[[io_context], int]
 
@@ -242,11 +242,8 @@ def test_run_lets_go_of_its_last_handler_while_it_waits(ioc: io_context) -> None
     seen: list[object] = []
     timer = asiolike.steady_timer(ioc, 0.02)
     timer.async_wait(lambda ec: seen.append(ref()))
-    gc.disable()
-    try:
+    with gc_disabled():
         assert ioc.run_for(5.0) == 2
-    finally:
-        gc.enable()
     assert seen == [None], "run() still held the session's last handler while waiting"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import gc
 import random
 import time
 import weakref
@@ -23,6 +22,7 @@ from asiolike import (
 )
 from asiolike.detail.scheduler import use_scheduler
 from asiolike.error import error_code, operation_aborted, success
+from tests.support.lifetimes import gc_disabled
 
 
 class Waiter:
@@ -451,14 +451,11 @@ def test_a_completed_wait_keeps_nothing_of_the_handler(ioc: io_context) -> None:
     s = session()
     s.timer.async_wait(s.on_timer)
     ref = weakref.ref(s)
-    gc.disable()
-    try:
+    with gc_disabled():
         assert ioc.run_for(5.0) == 1
         assert s.fired == 1
         del s
         assert ref() is None, "the completed wait still held the session"
-    finally:
-        gc.enable()
 
 
 def test_a_cancelled_wait_lets_go_of_its_handler_before_its_expiry(ioc: io_context) -> None:
@@ -478,14 +475,13 @@ def test_a_cancelled_wait_lets_go_of_its_handler_before_its_expiry(ioc: io_conte
     s = session()
     s.timer.async_wait(s.on_timer)
     ref = weakref.ref(s)
-    gc.disable()
     try:
-        s.timer.cancel()
-        assert ioc.run_one_for(5.0) == 1
-        assert s.results == [operation_aborted]
-        del s
-        assert ref() is None, "the cancelled wait in the heap still held the session"
+        with gc_disabled():
+            s.timer.cancel()
+            assert ioc.run_one_for(5.0) == 1
+            assert s.results == [operation_aborted]
+            del s
+            assert ref() is None, "the cancelled wait in the heap still held the session"
     finally:
-        gc.enable()
         keep.cancel()
         ioc.run_for(5.0)

@@ -4,13 +4,11 @@ and rules R1-R10 for its one operation, async_wait. Bounded runs, no sleeps."""
 from __future__ import annotations
 
 import datetime
-import gc
 import importlib
 import io
 import threading
 import time
 import weakref
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,16 +20,6 @@ from tests.ip.recorder import Recorder
 UTC = datetime.UTC
 # The module (``asiolike.system_timer`` is also the class's name in the package).
 _module = importlib.import_module("asiolike.system_timer")
-
-
-@pytest.fixture
-def no_gc() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 # -- expiries -------------------------------------------------------------------------------

@@ -9,12 +9,11 @@ bound); no sleeps.
 from __future__ import annotations
 
 import errno
-import gc
 import io
 import socket
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -37,17 +36,6 @@ def udp_pair(ioc: asiolike.io_context, closer: Any) -> Pair:
         return a, b
 
     return make
-
-
-@pytest.fixture
-def no_gc() -> Iterator[None]:
-    """Cyclic GC off: what is freed must be freed by reference counting (R10)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 # The asynchronous operations of a UDP socket, each started with a handler ``h`` on

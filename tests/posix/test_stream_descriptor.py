@@ -6,7 +6,6 @@ Real pipes, a pseudo-terminal and a child process; every run is bounded; no slee
 
 from __future__ import annotations
 
-import gc
 import os
 import subprocess
 import sys
@@ -40,16 +39,6 @@ def pipe(ioc: asiolike.io_context) -> Iterator[Pipe]:
     finally:
         for d in made:
             d.close()
-
-
-@pytest.fixture
-def no_gc() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _fill(writer: posix.stream_descriptor) -> int:
