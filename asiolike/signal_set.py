@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Final, overload
 
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
+from asiolike.cancellation import associated_cancellation_slot_of
 from asiolike.detail.completion import Executor, op_executor, queued_op
 from asiolike.detail.reactor import READ, descriptor_state
 from asiolike.detail.scheduler import invokes_directly, use_scheduler
@@ -107,6 +108,23 @@ class _wait_op(queued_op):
         self.executor = executor
         self.ec = success
         self.value = 0
+
+
+class _wait_cancellation:
+    """Installed in a wait's cancellation slot: terminal, partial and total, as Asio's.
+
+    A cancelled wait takes no occurrence: the set is as if the wait had never started.
+    """
+
+    __slots__ = ("op", "set")
+
+    def __init__(self, s: signal_set, op: _wait_op) -> None:
+        self.set = s
+        self.op = op
+
+    def __call__(self, type: int) -> None:
+        if type & 7:  # terminal | partial | total
+            _registry.cancel_one(self.set, self.op)
 
 
 class _read_op:
@@ -211,6 +229,20 @@ class _signal_registry:
             else:
                 sched.work_started()
                 s._waits.append(op)
+                slot = associated_cancellation_slot_of(op.handler)
+                if slot is not None and slot.is_connected():
+                    slot.assign(_wait_cancellation(s, op))
+
+    def cancel_one(self, s: signal_set, op: _wait_op) -> None:
+        """Complete one pending wait with ``operation_aborted``, if it is still pending."""
+        with self._lock:
+            try:
+                s._waits.remove(op)
+            except ValueError:
+                return  # a signal (or cancel()) completed it first
+        op.ec = operation_aborted
+        op.value = 0
+        s._sched.post_deferred_completion(op)
 
     def cancel(self, s: signal_set) -> int:
         with self._lock:
@@ -489,8 +521,14 @@ class signal_set:
             ``ec`` is set.
 
         Errors:
-            ``operation_aborted``: :meth:`cancel` or :meth:`close`.
+            ``operation_aborted``: :meth:`cancel`, :meth:`close`, or a per-operation
+            cancellation.
             ``bad_descriptor``: the set was already closed.
+
+        Cancellation:
+            Per operation (a handler with a cancellation slot, ``cancel_after``...):
+            terminal, partial and total, as Asio's. A cancelled wait consumes no
+            occurrence: the next signal goes to the next wait, or is queued.
         """
         return async_initiate(self._initiate_wait, token)
 

@@ -55,9 +55,10 @@ napoleon_numpy_docstring = False
 # documented by autodoc where they have a docstring (no duplicate entries).
 napoleon_use_ivar = True
 # Asio's reference pages have a "Handler" and an "Errors" part for every asynchronous
-# operation; their text is free-form (a signature, then which codes mean what), so they are
-# rendered as plain sections, not as parameter lists.
-napoleon_custom_sections = ["Handler", "Errors"]
+# operation, and since Asio 1.22 a "Per-Operation Cancellation" part; their text is free-form
+# (a signature, then which codes mean what), so they are rendered as plain sections, not as
+# parameter lists.
+napoleon_custom_sections = ["Handler", "Errors", "Cancellation"]
 
 # -- cross references ----------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Per-operation cancellation of socket operations and of the algorithms over them.
 
 Asio's reactive socket operations (``async_read_some``, ``async_write_some``,
-``async_receive``, ``async_send``, ``async_connect``, ``async_wait``, ``async_accept``)
-honour terminal, partial and total cancellation; the composed algorithms (``async_read``,
+``async_receive``, ``async_send``, ``async_connect``, ``async_wait``, ``async_accept``, and
+the datagram sockets' and POSIX descriptors' operations) honour terminal, partial and total
+cancellation; the composed algorithms (``async_read``,
 ``async_write``, ``async_read_until``, the range ``async_connect``) pass terminal and
 partial on to their current step and ignore total (some bytes may have moved already).
 
@@ -13,14 +14,16 @@ no byte is lost (a cancelled read took nothing; the next read gets the data).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import asiolike as net
+from asiolike import local, posix
 from asiolike.error import operation_aborted, success
-from asiolike.ip import make_address, tcp
+from asiolike.ip import make_address, tcp, udp
 
 T = net.cancellation_type
 LOOPBACK = make_address("127.0.0.1")
@@ -111,12 +114,82 @@ def _async_write(ioc: net.io_context, keep: list[Any], h: Any) -> None:
     net.async_write(client, b"z" * 200_000, h)
 
 
+def _udp_receive_from(ioc: net.io_context, keep: list[Any], h: Any) -> None:
+    sock = udp.socket(ioc, udp.endpoint(LOOPBACK, 0))
+    keep.append(sock)
+    sock.async_receive_from(bytearray(16), h)
+
+
+def _udp_receive(ioc: net.io_context, keep: list[Any], h: Any) -> None:
+    a = udp.socket(ioc, udp.endpoint(LOOPBACK, 0))
+    b = udp.socket(ioc, udp.endpoint(LOOPBACK, 0))
+    keep += [a, b]
+    a.connect(b.local_endpoint())
+    a.async_receive(bytearray(16), h)
+
+
+def _local_datagram_receive(ioc: net.io_context, keep: list[Any], h: Any) -> None:
+    a = local.datagram_protocol.socket(ioc)
+    b = local.datagram_protocol.socket(ioc)
+    keep += [a, b]
+    local.connect_pair(a, b)
+    a.async_receive(bytearray(16), h)
+
+
+class _pipe:
+    """Both ends of a pipe as stream descriptors, closed together."""
+
+    def __init__(self, ioc: net.io_context) -> None:
+        r, w = os.pipe()
+        self.reader = posix.stream_descriptor(ioc, r)
+        self.writer = posix.stream_descriptor(ioc, w)
+
+    def is_open(self) -> bool:
+        return self.reader.is_open() and self.writer.is_open()
+
+    def close(self) -> None:
+        self.reader.close()
+        self.writer.close()
+
+
+def _descriptor_read_some(ioc: net.io_context, keep: list[Any], h: Any) -> None:
+    pipe = _pipe(ioc)
+    keep.append(pipe)
+    pipe.reader.async_read_some(bytearray(16), h)
+
+
+def _descriptor_write_some(ioc: net.io_context, keep: list[Any], h: Any) -> None:
+    pipe = _pipe(ioc)
+    keep.append(pipe)
+    pipe.writer.non_blocking(True)
+    while True:  # fill the pipe, so that the next write must wait
+        try:
+            pipe.writer.write_some(b"x" * 65536)
+        except net.system_error as exc:
+            assert exc.code == net.error.would_block
+            break
+    pipe.writer.non_blocking(False)
+    pipe.writer.async_write_some(b"y" * 16, h)
+
+
+def _descriptor_wait(ioc: net.io_context, keep: list[Any], h: Any) -> None:
+    pipe = _pipe(ioc)
+    keep.append(pipe)
+    pipe.reader.async_wait(posix.stream_descriptor.wait_read, h)
+
+
 SOCKET_OPS: dict[str, Starter] = {
     "async_read_some": _read_some,
     "async_receive": _receive,
     "async_write_some": _write_some,
     "async_wait": _wait,
     "async_accept": _accept,
+    "udp async_receive_from": _udp_receive_from,
+    "udp async_receive": _udp_receive,
+    "local datagram async_receive": _local_datagram_receive,
+    "stream_descriptor async_read_some": _descriptor_read_some,
+    "stream_descriptor async_write_some": _descriptor_write_some,
+    "stream_descriptor async_wait": _descriptor_wait,
 }
 ALGORITHMS: dict[str, Starter] = {
     "async_read": _async_read,

@@ -465,3 +465,57 @@ def test_close_restores_the_previous_handlers_and_wakeup_fd(
     signal.raise_signal(SIG2)
     assert caught == [SIG1, SIG2]
     assert not ioc.has_outstanding_work()
+
+
+# -- per-operation cancellation -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [net.cancellation_type.terminal, net.cancellation_type.partial, net.cancellation_type.total],
+)
+def test_a_wait_is_cancelled_on_its_own_and_consumes_no_signal(
+    kind: net.cancellation_type, ioc: net.io_context, run_ioc: Run
+) -> None:
+    s = signal_set(ioc, SIG1)
+    sig = net.cancellation_signal()
+    cancelled = Recorder()
+    s.async_wait(net.bind_cancellation_slot(sig.slot(), cancelled))
+    other = wait(s)  # a second wait: only the cancelled one ends
+    sig.emit(kind)
+    assert cancelled.calls == []  # never inside emit() (R1)
+    ioc.poll()
+    assert cancelled.calls == [(operation_aborted, 0)] and other.calls == []
+    sig.emit(kind)  # after the completion: nothing (R2)
+    signal.raise_signal(SIG1)  # the next occurrence goes to the wait still pending
+    other.after = s.close
+    ioc.restart()
+    run_ioc(ioc)
+    assert other.calls == [(success, SIG1)]
+    assert cancelled.calls == [(operation_aborted, 0)]
+
+
+def test_a_wait_completed_by_its_signal_ignores_a_later_emit(
+    ioc: net.io_context, run_ioc: Run
+) -> None:
+    s = signal_set(ioc, SIG1)
+    sig = net.cancellation_signal()
+    r = Recorder()
+    s.async_wait(net.bind_cancellation_slot(sig.slot(), r))
+    signal.raise_signal(SIG1)
+    late = wait(s)  # drains the wakeup socket: the first wait's completion is queued
+    sig.emit(net.cancellation_type.terminal)
+    late.after = s.close
+    s.cancel()
+    run_ioc(ioc)
+    assert r.calls == [(success, SIG1)]
+    assert late.calls == [(operation_aborted, 0)]
+
+
+def test_cancel_after_bounds_a_wait(ioc: net.io_context, run_ioc: Run) -> None:
+    s = signal_set(ioc, SIG1)
+    r = Recorder()
+    r.after = s.close
+    s.async_wait(net.cancel_after(0.01, r))
+    run_ioc(ioc)
+    assert r.calls == [(operation_aborted, 0)]

@@ -52,8 +52,8 @@ its final handler's ``associated_cancellation_slot`` and the types it lets throu
 ``cancellation_types`` (what the class supports, ``supported_cancellation``, and what its
 own handler, an outer operation, allows). A step is given the op itself when the final
 handler has an associated executor or a slot (``plain_steps`` false), else its bound
-``__call__``; the socket operation at the bottom installs its cancellation in that slot
-(``socket_ops.install_cancellation``), so a request reaches the step that is waiting.
+``__call__``; the reactor installs the waiting operation's cancellation in that slot
+(``reactor.start_op``), so a request reaches the step that is waiting.
 
 *Lifetimes* (rule R10): both bases let go of the handler *before* invoking it, as Asio frees
 an operation before the upcall. A completed operation (a timer wait remembered by its

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, overload
 from asiolike import socket_base
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
+from asiolike.cancellation import associated_cancellation_slot_of
 from asiolike.detail.basic_socket import basic_socket
 from asiolike.detail.completion import queued_op
 from asiolike.detail.reactive_socket import _Endpoint
@@ -153,6 +154,25 @@ class send_to_op(send_op):
 def _spread(handler: Callable[..., object], ec: error_code, value: tuple[int, Any]) -> None:
     # (ec, (n, sender)) from the queued operation -> handler(ec, n, sender).
     handler(ec, value[0], value[1])
+
+
+class _spreading:
+    """``_spread`` for a handler that is not plain: its cancellation slot stays visible.
+
+    The reactor installs a waiting operation's cancellation from the slot of the handler it
+    is given (``reactor.start_op``); a ``partial`` would hide the user's.
+    """
+
+    __slots__ = ("associated_cancellation_slot", "handler")
+
+    def __init__(self, handler: Callable[..., object]) -> None:
+        self.handler = handler
+        self.associated_cancellation_slot = associated_cancellation_slot_of(handler)
+
+    def __call__(self, ec: error_code, value: tuple[int, Any]) -> None:
+        handler = self.handler
+        self.handler = None  # type: ignore[assignment]  # nothing of the user's kept (R10)
+        handler(ec, value[0], value[1])
 
 
 def _recvfrom_fn(sock: _socket.socket, sequence: bool, flags: int) -> Callable[[Any], Any]:
@@ -627,9 +647,12 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
             fn = sock.recvfrom_into
         else:
             fn = _recvfrom_fn(sock, not (t is bytearray or t is memoryview), flags)
-        ex = None if type(handler) in self._fast else self._op_executor(handler)
         # The queued operation delivers (ec, (n, sender)): spread it for the handler.
-        self._start_receive(recv_from_op(_partial(_spread, handler), ex, fn, buffers, self))
+        if type(handler) in self._fast:
+            op = recv_from_op(_partial(_spread, handler), None, fn, buffers, self)
+        else:
+            op = recv_from_op(_spreading(handler), self._op_executor(handler), fn, buffers, self)
+        self._start_receive(op)
 
     @overload
     def async_send(self, buffers: ConstBuffers, token: use_awaitable_t, /) -> awaitable[int]: ...

@@ -42,7 +42,7 @@ from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import Executor, op_executor
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.scheduler import bind_io_object
-from asiolike.detail.socket_ops import error_of, install_cancellation, poll_fd, wait_op
+from asiolike.detail.socket_ops import error_of, poll_fd, wait_op
 from asiolike.error import already_open, bad_descriptor, error_code, system_error, would_block
 from asiolike.executor import as_executor
 
@@ -500,7 +500,6 @@ class reactive_socket(Generic[_Endpoint]):
         # Never speculative: readiness is what is asked for, the reactor reports it.
         kind = WRITE if w == socket_base.wait_write else READ
         self._reactor.start_op(state, kind, op)
-        install_cancellation(handler, self._reactor, state, kind, op)
 
     def _before_sync_wait(self, what: str) -> None:
         # A synchronous call is about to wait; in the user's non-blocking mode it fails.

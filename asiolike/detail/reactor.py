@@ -22,6 +22,14 @@ stops being pending, so the io_context never sees its work drop to zero in betwe
 
 A descriptor's queues are touched both by the thread starting an operation and by the thread
 running the poller, so changes to them happen under the reactor's lock.
+
+Per-operation cancellation is installed here, in :meth:`reactor.start_op`, for every operation
+that waits: when the operation's handler has a connected ``associated_cancellation_slot``, an
+:class:`op_cancellation` goes into it, so a request takes that one operation out of its queue
+and completes it with ``operation_aborted``. Every reactive operation (stream and datagram
+sockets, accept, connect, ``async_wait``, descriptors) thereby honours terminal, partial and
+total cancellation, as Asio's reactive operations do; a plain function or bound method has no
+slot, and the check costs it no call.
 """
 
 from __future__ import annotations
@@ -34,12 +42,13 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
+from asiolike.detail.completion import PLAIN_CALLABLES
 from asiolike.error import error_code, operation_aborted
 
 if TYPE_CHECKING:
     from asiolike.detail.scheduler import scheduler
 
-__all__ = ["reactor", "descriptor_state", "reactor_op", "READ", "WRITE"]
+__all__ = ["reactor", "descriptor_state", "reactor_op", "op_cancellation", "READ", "WRITE"]
 
 READ = 0
 WRITE = 1
@@ -52,10 +61,16 @@ _log = logging.getLogger("asiolike.reactor")
 _DEBUG = logging.DEBUG
 # One 8-byte increment suits an eventfd; a pipe just takes the bytes.
 _WAKE_BYTES = (1).to_bytes(8, "little")
+# Asio's reactive operations honour these cancellation types: terminal | partial | total.
+_REACTIVE_CANCELLATION = 1 | 2 | 4
 
 
 class reactor_op(Protocol):
-    """A pending operation as the reactor sees it."""
+    """A pending operation as the reactor sees it.
+
+    One that counts as work (see :meth:`reactor.start_op`) also has the ``handler`` it will
+    deliver to (a :class:`~asiolike.detail.completion.queued_op`).
+    """
 
     ec: error_code
 
@@ -103,6 +118,32 @@ class _poller:
         close = getattr(self._impl, "close", None)
         if close is not None:
             close()
+
+
+class op_cancellation:
+    """Installed in an operation's cancellation slot: cancels that one pending operation.
+
+    The protocol of :mod:`asiolike.cancellation`: called with the requested type, it acts
+    only on the types the operation (and, when its handler is a composed operation, that
+    operation: ``cancellation_types``) supports, and completes the operation with
+    ``operation_aborted`` through the scheduler's queue (exactly once). Once the operation
+    has completed it does nothing (the reactor no longer holds it).
+    """
+
+    __slots__ = ("kind", "op", "reactor", "state", "types")
+
+    def __init__(
+        self, reactor: reactor, state: descriptor_state, kind: int, op: reactor_op, types: int
+    ) -> None:
+        self.reactor = reactor
+        self.state = state
+        self.kind = kind
+        self.op = op
+        self.types = types
+
+    def __call__(self, type: int) -> None:
+        if type & self.types:
+            self.reactor.cancel_op(self.state, self.kind, self.op)
 
 
 class reactor:
@@ -196,10 +237,15 @@ class reactor:
 
         The caller has already tried the operation once and it would block. The pending
         operation counts as outstanding work until its completion is queued, unless
-        ``work`` is false (an internal operation that never completes, such as the signal
-        set's read of its wakeup socket: it must be taken out with :meth:`remove_op`
-        before its descriptor is deregistered).
+        ``work`` is false (an internal operation that never completes and has no handler,
+        such as the signal set's read of its wakeup socket: it must be taken out with
+        :meth:`remove_op` before its descriptor is deregistered). An operation that counts
+        as work can be cancelled on its own through its handler's cancellation slot (see
+        the module's docs).
         """
+        # Read before the operation is queued: another thread's poller may complete it,
+        # and the upcall clears it, as soon as the lock is released.
+        handler = op.handler if work else None  # type: ignore[attr-defined]
         refused: OSError | None = None
         with self._lock:
             queue = state.ops[kind]
@@ -218,6 +264,13 @@ class reactor:
             self._sched.post_immediate_completion(op)
             if _log.isEnabledFor(_DEBUG):
                 _log.debug("fd %d: the poller refused it: %s", state.fd, refused)
+        elif work and type(handler) not in PLAIN_CALLABLES:
+            slot = getattr(handler, "associated_cancellation_slot", None)
+            if slot is not None and slot.is_connected():
+                types = _REACTIVE_CANCELLATION & getattr(
+                    handler, "cancellation_types", _REACTIVE_CANCELLATION
+                )
+                slot.assign(op_cancellation(self, state, kind, op, types))
 
     def cancel_ops(self, state: descriptor_state, ec: error_code = operation_aborted) -> int:
         """End every pending operation of ``state`` with ``ec``; returns how many."""

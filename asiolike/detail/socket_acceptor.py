@@ -28,7 +28,7 @@ from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import NO_VALUE, queued_op
 from asiolike.detail.reactive_socket import _Endpoint, reactive_socket
 from asiolike.detail.reactor import READ
-from asiolike.detail.socket_ops import error_of, install_cancellation, poll_fd
+from asiolike.detail.socket_ops import error_of, poll_fd
 from asiolike.error import (
     already_open,
     bad_descriptor,
@@ -325,4 +325,3 @@ class basic_socket_acceptor(reactive_socket[_Endpoint], Generic[_Endpoint, _Sock
             sched.post_immediate_completion(op)
         else:
             self._reactor.start_op(state, READ, op)
-            install_cancellation(handler, self._reactor, state, READ, op)

@@ -43,8 +43,6 @@ __all__ = [
     "const_size",
     "recv_fn",
     "send_fn",
-    "op_cancellation",
-    "install_cancellation",
 ]
 
 # The most buffers one sendmsg/recvmsg takes (POSIX guarantees at least 16; Linux 1024).
@@ -304,49 +302,3 @@ def send_fn(sock: Any, sequence: bool, flags: int) -> Callable[[Any], int]:
         send = sock.send
         return lambda buf: send(buf, flags)
     return sock.send  # type: ignore[no-any-return]
-
-
-# Asio's reactive socket operations honour these cancellation types (per operation).
-_ALL_CANCELLATION_TYPES = 1 | 2 | 4  # terminal | partial | total
-
-
-class op_cancellation:
-    """Installed in an operation's cancellation slot: cancels that one pending operation.
-
-    The protocol of :mod:`asiolike.cancellation`: called with the requested type, it acts
-    only on the types the operation (and, when its handler is a composed operation, that
-    operation: ``cancellation_types``) supports, and completes the operation with
-    ``operation_aborted`` through the reactor (a queued completion, exactly once). Once the
-    operation has completed it does nothing (the reactor no longer holds it).
-    """
-
-    __slots__ = ("kind", "op", "reactor", "state", "types")
-
-    def __init__(
-        self, reactor: Any, state: Any, kind: int, op: io_op | ec_op | Any, types: int
-    ) -> None:
-        self.reactor = reactor
-        self.state = state
-        self.kind = kind
-        self.op = op
-        self.types = types
-
-    def __call__(self, type: int) -> None:
-        if type & self.types:
-            self.reactor.cancel_op(self.state, self.kind, self.op)
-
-
-def install_cancellation(
-    handler: object, reactor: Any, state: Any, kind: int, op: Any
-) -> None:
-    """Connect a pending reactor operation to its handler's cancellation slot, if any.
-
-    Called by initiating functions after ``reactor.start_op``, and only for handlers that
-    are not plain callables (a plain function can carry no slot: the fast path never pays).
-    """
-    slot = getattr(handler, "associated_cancellation_slot", None)
-    if slot is not None and slot.is_connected():
-        types = _ALL_CANCELLATION_TYPES & getattr(
-            handler, "cancellation_types", _ALL_CANCELLATION_TYPES
-        )
-        slot.assign(op_cancellation(reactor, state, kind, op, types))

@@ -26,14 +26,12 @@ from asiolike import socket_base
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.basic_socket import basic_socket
-from asiolike.detail.completion import PLAIN_CALLABLES
 from asiolike.detail.reactive_socket import _Endpoint
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
     connect_op,
     const_size,
     error_of,
-    install_cancellation,
     mutable_size,
     poll_fd,
     recv_fn,
@@ -145,8 +143,6 @@ class basic_stream_socket(basic_socket[_Endpoint]):
         if err in _IN_PROGRESS:
             op.so_error = _so_error_of(sock)
             self._reactor.start_op(state, WRITE, op)
-            if type(handler) not in PLAIN_CALLABLES:
-                install_cancellation(handler, self._reactor, state, WRITE, op)
             return
         if err:
             op.ec = from_errno(err)
@@ -243,21 +239,52 @@ class basic_stream_socket(basic_socket[_Endpoint]):
     def async_read_some(self, buffers: Any, token: Any) -> Any:
         """Start reading at least one byte into ``buffers`` (received in place, no copy).
 
+        This call returns immediately; the handler is never invoked from within it, even
+        when the result is known at once (data already waiting, an empty buffer, a closed
+        socket). The read may fill only part of ``buffers``: :func:`asiolike.async_read`
+        fills all of it. Reads started while one is pending wait their turn and complete
+        in the order they were started.
+
         Args:
             buffers: a writable bytes-like object (``bytearray``, writable ``memoryview``)
                 or a list of them; it must stay untouched until the handler runs.
-            token: the completion handler, or ``use_future``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
-            this call. An empty buffer completes with success and 0.
+            ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
+            executor (by default the socket's). An empty buffer completes with success
+            and 0.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+            ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+            failing ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``eof`` (the peer closed its side), ``connection_reset`` (the peer reset),
-            ``operation_aborted`` (``cancel()``/``close()``), ``bad_descriptor`` (not open).
+            ``operation_aborted`` (``cancel()``/``close()`` or a per-operation
+            cancellation), ``bad_descriptor`` (not open).
+
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler (``bind_cancellation_slot``, ``cancel_after``, a coroutine's):
+            the read then completes with ``operation_aborted`` having read nothing.
 
         Raises:
             TypeError: ``buffers`` is not a writable buffer.
+
+        Example:
+            ::
+
+                buf = bytearray(4096)
+
+                def on_read(ec, n):
+                    if ec:
+                        return fail(ec, "read")
+                    print(bytes(buf[:n]))
+
+                sock.async_read_some(buf, on_read)
         """
         if type(token) in self._fast:
             # The fast path (see asiolike.detail.completion): async_initiate's work for a
@@ -302,8 +329,6 @@ class basic_stream_socket(basic_socket[_Endpoint]):
                 pending = True
             if pending:
                 self._reactor.start_op(state, READ, op)
-                if type(handler) not in PLAIN_CALLABLES:
-                    install_cancellation(handler, self._reactor, state, READ, op)
                 return
         elif state is None:
             op.ec = bad_descriptor
@@ -367,8 +392,6 @@ class basic_stream_socket(basic_socket[_Endpoint]):
         if state is not None and size:
             if state.ops[1] or not op.perform():
                 self._reactor.start_op(state, WRITE, op)
-                if type(handler) not in PLAIN_CALLABLES:
-                    install_cancellation(handler, self._reactor, state, WRITE, op)
                 return
         elif state is None:
             op.ec = bad_descriptor
@@ -502,8 +525,6 @@ class basic_stream_socket(basic_socket[_Endpoint]):
             self._sched.post_immediate_completion(op)
         else:
             self._reactor.start_op(state, kind, op)
-            if type(handler) not in PLAIN_CALLABLES:
-                install_cancellation(handler, self._reactor, state, kind, op)
 
 
 def _no_so_error() -> int:

@@ -6,8 +6,10 @@ machine that cannot answer makes them skip, never hang.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -105,8 +107,9 @@ def test_pending_lookup_keeps_run_going(ioc: asiolike.io_context) -> None:
     assert not ioc.has_outstanding_work()
 
 
-def test_cancel_aborts_once_even_if_the_lookup_finishes_later(ioc: asiolike.io_context) -> None:
-    # Keep every pool thread busy so that the lookup is certainly still pending at cancel().
+@contextlib.contextmanager
+def _busy_pool() -> Iterator[None]:
+    """Every pool thread busy inside: a lookup started here is certainly still pending."""
     release = threading.Event()
 
     def block() -> None:
@@ -114,16 +117,21 @@ def test_cancel_aborts_once_even_if_the_lookup_finishes_later(ioc: asiolike.io_c
 
     for _ in range(resolver_pool.MAX_THREADS):
         resolver_pool.submit(block)
+    try:
+        yield
+    finally:
+        release.set()
+
+
+def test_cancel_aborts_once_even_if_the_lookup_finishes_later(ioc: asiolike.io_context) -> None:
     resolver = tcp.resolver(ioc)
     h = Recorder()
-    try:
+    with _busy_pool():
         resolver.async_resolve("localhost", "80", h)
         h.started()
         (op,) = resolver._pending
         resolver.cancel()
         assert ioc.run_for(LOOKUP_BOUND) == 1
-    finally:
-        release.set()
     ec, results = h.once
     assert ec == error.operation_aborted and results.empty()
     # A lookup thread that was already inside getaddrinfo when cancel() ran finishes now:
@@ -248,3 +256,37 @@ def test_results_are_a_sequence_of_entries(ioc: asiolike.io_context) -> None:
     assert results[0] == tcp.resolver.entry_type(tcp.endpoint("127.0.0.1", 80), "127.0.0.1", "80")
     assert "127.0.0.1:80" in repr(results)
     assert isinstance(results, tcp.resolver.results_type)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        asiolike.cancellation_type.terminal,
+        asiolike.cancellation_type.partial,
+        asiolike.cancellation_type.total,
+    ],
+)
+def test_a_lookup_is_cancelled_on_its_own(
+    kind: asiolike.cancellation_type, ioc: asiolike.io_context
+) -> None:
+    resolver = tcp.resolver(ioc)
+    sig = asiolike.cancellation_signal()
+    cancelled, other = Recorder(), Recorder()
+    with _busy_pool():  # both lookups are certainly still pending at the emit
+        slot = sig.slot()
+        resolver.async_resolve("localhost", "80", asiolike.bind_cancellation_slot(slot, cancelled))
+        cancelled.started()
+        resolver.async_resolve("localhost", "80", other)
+        other.started()
+        sig.emit(kind)
+        assert cancelled.calls == []  # never inside emit() (R1)
+        assert ioc.run_one_for(LOOKUP_BOUND) == 1
+        ec, results = cancelled.once
+        assert ec == error.operation_aborted and results.empty()
+        assert len(resolver._pending) == 1  # the other lookup goes on
+        sig.emit(kind)  # after the completion: nothing (R2)
+    ioc.restart()
+    _run_lookup(ioc, resolver, other)
+    assert len(cancelled.calls) == 1
+    ec, results = other.once
+    assert ec == error.success or ec == error.host_not_found, ec
