@@ -29,6 +29,9 @@
   (``concurrent.futures._base.Future``) are looked up under their documented name.
 * An inherited method shows its ``@overload`` signatures (``tcp.socket.async_read_some``,
   defined in ``asiolike.detail``), as a method of the documented class's own module does.
+* An overloaded function's ``Any`` annotations (its implementation's ``token: Any``,
+  ``-> Any``) are not repeated in the parameter list or as a "Return type": the overload
+  signatures above it give the real types (``use_future_t -> Future[int]``...).
 * Coverage: after reading every page, each name in the ``__all__`` of the public
   namespaces below (and each error code of the error modules) must have a reference entry;
   a missing one is a warning, so ``sphinx-build -W`` fails until it is documented.
@@ -409,6 +412,34 @@ def inherited_overloads(
         analyzer.overloads.setdefault(".".join(parts[start:]), overloads)
 
 
+_ANY = frozenset({"Any", "typing.Any", "~typing.Any"})
+
+
+def overloads_untyped(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, signature: Any, retann: Any
+) -> None:
+    """Drop the ``Any`` types autodoc recorded for an overloaded function.
+
+    Runs after autodoc's own ``record_typehints``. The implementation of an overloaded
+    initiating function is typed ``token: Any -> Any``; shown as "token (Any)" and "Return
+    type: Any" under the overloads, those say nothing and contradict the signatures.
+    """
+    if what not in ("function", "method") or not callable(obj):
+        return
+    func = getattr(obj, "__func__", obj)
+    try:
+        overloaded = bool(typing.get_overloads(func))
+    except Exception:  # not a plain function
+        return
+    if not overloaded:
+        return
+    recorded = app.env.current_document.autodoc_annotations.get(name)
+    if not recorded:
+        return
+    for key in [k for k, v in recorded.items() if v in _ANY]:
+        del recorded[key]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("asiolike-error-codes", ErrorCodes)
     app.add_directive("asiolike-command-help", CommandHelp)
@@ -421,5 +452,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("autodoc-skip-member", skip_socket_base_aliases)
     app.connect("autodoc-process-docstring", no_inline_attribute_type, priority=400)
     app.connect("autodoc-process-signature", inherited_overloads)
+    app.connect("autodoc-process-signature", overloads_untyped, priority=600)
     name_private_classes()
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
