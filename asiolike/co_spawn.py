@@ -65,9 +65,10 @@ def co_spawn(ex: Any, coro: Awaitable[_T] | Callable[[], Awaitable[_T]], token: 
 def co_spawn(ex: Any, coro: Any, token: Any) -> Any:
     """Run ``coro`` on ``ex``; its completion goes to ``token`` (Asio's ``co_spawn``).
 
-    The coroutine starts through a post to ``ex``, never inside this call, and runs on
-    ``ex`` (every step, including each resumption after an ``await``). It counts as
-    outstanding work of ``ex``'s context until it finishes (R3).
+    The coroutine starts through a post to ``ex``: this call returns immediately; the
+    handler is never invoked from within it, and the coroutine does not start there. It
+    runs on ``ex`` (every step, including each resumption after an ``await``) and counts
+    as outstanding work of ``ex``'s context until it finishes (R3).
 
     Args:
         ex: an io_context, an executor, or a strand.
@@ -87,9 +88,43 @@ def co_spawn(ex: Any, coro: Any, token: Any) -> Any:
             Bind a cancellation slot to the token (``bind_cancellation_slot``) to cancel
             the coroutine: the request reaches the operation it awaits.
 
+    Handler:
+        ``handler(exc: BaseException | None, result)``, run through its associated
+        executor (by default ``ex``): ``exc`` is the exception that escaped the
+        coroutine (``None`` on success), ``result`` its return value.
+
+    Returns:
+        ``None`` for a handler or ``detached``. With ``use_future``, a ``Future`` whose
+        result is the coroutine's return value (or which raises what escaped it); with
+        ``use_awaitable``, an ``awaitable`` of the same.
+
+    Errors:
+        The coroutine's own exceptions, passed as ``exc`` (an operation's failing
+        ``ec`` is thrown into the coroutine as :class:`~asiolike.error.system_error`, so
+        an uncaught one arrives here).
+
+    Cancellation:
+        ``terminal`` by default, through a cancellation slot associated with the token
+        (``bind_cancellation_slot``, ``cancel_after``): the request is forwarded to the
+        operation the coroutine awaits, and the next ``await`` of an operation throws
+        ``system_error(operation_aborted)``. ``this_coro.reset_cancellation_state``
+        widens the filter (``partial``, ``total``); ``this_coro.throw_if_cancelled``
+        turns the throwing off.
+
     Raises:
         TypeError: ``coro`` is not a coroutine; ``ex`` is not an executor or io_context;
             ``token`` is not a token.
+
+    Example:
+        ::
+
+            async def echo(sock):
+                buf = bytearray(1024)
+                while True:
+                    n = await sock.async_read_some(buf, net.use_awaitable)
+                    await net.async_write(sock, memoryview(buf)[:n], net.use_awaitable)
+
+            net.co_spawn(ioc, echo(sock), net.detached)
     """
     coroutine = _as_coroutine(coro)
     try:

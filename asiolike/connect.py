@@ -255,9 +255,13 @@ def async_connect(socket: Any, endpoints: Iterable[Any], a: Any, b: Any = _NO_TO
 
     Asio's range ``async_connect``: ``async_connect(socket, endpoints, token)`` or
     ``async_connect(socket, endpoints, connect_condition, token)``. Each endpoint is tried
-    in order, closing and reopening the socket before each attempt. The handler is never
-    invoked inside this call (an empty range completes through the queue) and runs on its
-    associated executor, by default the socket's.
+    in order, closing and reopening the socket before each attempt. This call returns
+    immediately; the handler is never invoked from within it (an empty range completes
+    through the queue).
+
+    It is a composed operation, made of calls to ``socket.async_connect``: until it
+    completes, the program must start no other operation that connects, opens or closes
+    the socket.
 
     Args:
         socket: A socket (``tcp.socket``) with ``close``, ``open``, ``is_open``,
@@ -267,11 +271,18 @@ def async_connect(socket: Any, endpoints: Iterable[Any], a: Any, b: Any = _NO_TO
         connect_condition: Optional; ``condition(ec, endpoint) -> bool`` is called before
             each attempt with the last attempt's error (success before the first) and the
             endpoint about to be tried; returning False skips it.
-        token: ``handler(ec, endpoint)`` or ``use_future``.
+        token: the completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, endpoint)``: the endpoint connected to, or ``None`` when
-        ``ec`` is an error (Asio passes a default-constructed endpoint).
+        ``ec`` is an error (Asio passes a default-constructed endpoint). It runs through
+        its associated executor (by default the socket's), and so does every attempt.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future`` whose result is the
+        endpoint connected to; with ``use_awaitable``, an ``awaitable`` of it. A failing
+        ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
     Errors:
         ``not_found``: no endpoint was tried (empty range, or all skipped by the
@@ -279,9 +290,28 @@ def async_connect(socket: Any, endpoints: Iterable[Any], a: Any, b: Any = _NO_TO
         during an attempt. Otherwise the last attempt's error (``connection_refused``,
         ``timed_out``, ``network_unreachable``...).
 
+    Cancellation:
+        ``terminal`` and ``partial``, when the socket's ``async_connect`` supports them
+        (a ``tcp.socket``'s does), through a cancellation slot associated with the
+        handler: the pending attempt is cancelled, no further endpoint is tried, and the
+        operation completes with ``operation_aborted``.
+
     Raises:
         TypeError: ``socket`` lacks the operations above, ``endpoints`` is not iterable,
             or the condition is not callable.
+
+    Example:
+        ::
+
+            def on_resolve(ec, results):
+                if ec:
+                    return fail(ec, "resolve")
+                net.async_connect(sock, results, on_connect)
+
+            def on_connect(ec, endpoint):
+                if ec:
+                    return fail(ec, "connect")
+                print("connected to", endpoint)
     """
     if b is _NO_TOKEN:
         condition, token = None, a

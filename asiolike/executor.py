@@ -88,10 +88,38 @@ def post(ctx_or_ex: Any, token: Callable[[], object]) -> None: ...
 def post(ctx_or_ex: Any, token: Any) -> Any:
     """Submit a handler to run later; never runs it inline. Thread-safe.
 
+    Asio's ``post``. This call returns immediately; the handler is never invoked from
+    within it, even when called from a handler running in ``ctx_or_ex``. Handlers posted
+    to one strand, or to an io_context run by one thread, run in the order they were
+    posted.
+
     Args:
         ctx_or_ex: an io_context, its executor, or a strand.
-        token: a callable ``handler()`` or ``use_future``. A handler bound with
-            :func:`bind_executor` runs on its own executor.
+        token: the completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter. A handler bound with :func:`bind_executor` is submitted to
+            ``ctx_or_ex`` and then runs on its own executor.
+
+    Handler:
+        ``handler()``, no arguments.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[None]`` that is done once
+        the submitted function has run in ``ctx_or_ex``; with ``use_awaitable``, an
+        ``awaitable[None]``: ``await net.post(ex, net.use_awaitable)`` lets the handlers
+        queued before it run before the coroutine continues (on its own executor).
+
+    Errors:
+        None: the handler takes no error code. An exception it raises propagates out of
+        the ``run()`` that invoked it (rule R4).
+
+    Cancellation:
+        None: a submitted handler runs (unless the io_context is shut down first).
+
+    Example:
+        ::
+
+            net.post(ioc, lambda: print("from the io_context's run()"))
+            net.post(strand, session.on_tick)  # serialised with the strand's handlers
     """
     # The fast path (a plain function to an io_context) skips the token machinery.
     if type(token) in PLAIN_CALLABLES:
@@ -121,7 +149,39 @@ def dispatch(ctx_or_ex: Any, token: Callable[[], object]) -> None: ...
 
 
 def dispatch(ctx_or_ex: Any, token: Any) -> Any:
-    """Run a handler now if the caller is already running in the executor, else post it."""
+    """Run a handler now if the caller is already running in the executor, else post it.
+
+    Asio's ``dispatch``: unlike :func:`post`, the handler may be invoked from within this
+    call, when the calling thread is inside the executor (in ``run()`` of that
+    io_context, or in a handler of that strand); otherwise this call returns immediately
+    and the handler is never invoked from within it. Thread-safe.
+
+    Args:
+        ctx_or_ex: an io_context, its executor, or a strand.
+        token: the completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter. A handler bound with :func:`bind_executor` runs on its own executor.
+
+    Handler:
+        ``handler()``, no arguments.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[None]`` that is done once
+        the submitted function has run; with ``use_awaitable``, an ``awaitable[None]``.
+
+    Errors:
+        None: the handler takes no error code. An exception it raises propagates out of
+        ``dispatch`` when it runs inline, else out of the ``run()`` that invoked it.
+
+    Cancellation:
+        None, as :func:`post`.
+
+    Example:
+        ::
+
+            def log(line):
+                # Safe from any thread: inside the strand it writes at once.
+                net.dispatch(strand, lambda: lines.append(line))
+    """
     return _submit("dispatch", ctx_or_ex, token)
 
 
@@ -142,7 +202,34 @@ def defer(ctx_or_ex: Any, token: Callable[[], object]) -> None: ...
 
 
 def defer(ctx_or_ex: Any, token: Any) -> Any:
-    """As :func:`post`, marking the handler as a continuation of the current one."""
+    """As :func:`post`, marking the handler as a continuation of the current one.
+
+    Asio's ``defer``. This call returns immediately; the handler is never invoked from
+    within it. Thread-safe.
+
+    Args:
+        ctx_or_ex: an io_context, its executor, or a strand.
+        token: the completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter.
+
+    Handler:
+        ``handler()``, no arguments.
+
+    Returns:
+        As :func:`post`: ``None`` for a handler, a ``Future[None]`` with ``use_future``,
+        an ``awaitable[None]`` with ``use_awaitable``.
+
+    Errors:
+        None, as :func:`post`.
+
+    Cancellation:
+        None, as :func:`post`.
+
+    Example:
+        ::
+
+            net.defer(ioc, self.next_step)  # after the current handler returns
+    """
     return _submit("defer", ctx_or_ex, token)
 
 

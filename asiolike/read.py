@@ -369,11 +369,14 @@ def async_read(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any:
     """Read from ``stream`` until ``buffers`` is full, the condition is met, or an error.
 
     Asio's ``async_read``: ``async_read(stream, buffers, token)`` or
-    ``async_read(stream, buffers, completion_condition, token)``. It is made of calls to
-    ``stream.async_read_some``; no other read may be started on the stream until it
-    completes. The handler is never invoked inside this call (a condition met before any
-    read completes through the queue), and runs on its associated executor, by default
-    the stream's.
+    ``async_read(stream, buffers, completion_condition, token)``. This call returns
+    immediately; the handler is never invoked from within it (a condition met before any
+    read completes through the queue).
+
+    It is a composed operation, made of zero or more calls to ``stream.async_read_some``:
+    until it completes, the program must start no other read on the stream (no
+    ``async_read_some``, ``async_read``, ``async_read_until``, or other operation that
+    reads).
 
     Args:
         stream: Any stream with ``async_read_some`` and ``get_executor``.
@@ -383,11 +386,19 @@ def async_read(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any:
             untouched, until completion.
         completion_condition: Optional; ``condition(ec, bytes_transferred) -> int``, see
             :mod:`asiolike.completion_condition`. Default :func:`transfer_all`.
-        token: ``handler(ec, bytes_transferred)`` or ``use_future``.
+        token: the completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``: the total read, also when
-        ``ec`` is an error (the bytes are in the buffer).
+        ``ec`` is an error (the bytes are in the buffer). It runs through its associated
+        executor (by default the stream's), and so does every intermediate step.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+        ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+        failing ``ec`` (``eof`` included) raises :class:`~asiolike.error.system_error`
+        from either; ``as_tuple(use_future)`` gives ``(ec, bytes_transferred)`` instead.
 
     Errors:
         ``eof``: the stream ended first (``bytes_transferred`` says how much was read;
@@ -395,9 +406,28 @@ def async_read(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any:
         stream's ``async_read_some`` (``operation_aborted`` after cancel/close,
         ``connection_reset``...).
 
+    Cancellation:
+        ``terminal`` and ``partial``, when the stream's ``async_read_some`` supports them
+        (a socket's does), through a cancellation slot associated with the handler: the
+        pending step is cancelled and the operation completes with ``operation_aborted``
+        and the bytes read so far.
+
     Raises:
         TypeError: ``buffers`` is read-only or not a buffer, the condition is not
             callable, or ``stream`` has no ``async_read_some``.
+
+    Example:
+        ::
+
+            header = bytearray(4)
+
+            def on_header(ec, n):
+                if ec:
+                    return fail(ec, "read")
+                size = int.from_bytes(header, "big")
+                ...
+
+            net.async_read(sock, header, on_header)
     """
     if b is _NO_TOKEN:
         t = type(buffers)

@@ -254,10 +254,14 @@ def async_read_until(
 def async_read_until(stream: Any, buffers: DynamicBuffer, delim: Delimiter, token: Any) -> Any:
     """Read into a dynamic buffer until it contains ``delim``.
 
-    Asio's ``async_read_until``, made of calls to ``stream.async_read_some``; no other
-    read may be started on the stream until it completes. The handler is never invoked
-    inside this call (a delimiter already in the buffer completes through the queue) and
-    runs on its associated executor, by default the stream's.
+    Asio's ``async_read_until``. This call returns immediately; the handler is never
+    invoked from within it (a delimiter already in the buffer completes through the
+    queue).
+
+    It is a composed operation, made of zero or more calls to ``stream.async_read_some``:
+    until it completes, the program must start no other read on the stream (no
+    ``async_read_some``, ``async_read``, ``async_read_until``, or other operation that
+    reads).
 
     Args:
         stream: Any stream with ``async_read_some`` and ``get_executor``.
@@ -267,22 +271,49 @@ def async_read_until(stream: Any, buffers: DynamicBuffer, delim: Delimiter, toke
             compiled bytes regular expression (``re.compile(rb"\\r\\n\\r\\n")``), the match
             ending where the regex match ends; a match function following the match
             condition protocol of this module.
-        token: ``handler(ec, n)`` or ``use_future``.
+        token: the completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, n: int)``: ``n`` is the number of bytes at the front of
         the buffer up to and including the delimiter (0 on error). Bytes after it stay in
-        the buffer.
+        the buffer. It runs through its associated executor (by default the stream's),
+        and so does every intermediate step.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+        ``n``; with ``use_awaitable``, an ``awaitable[int]`` of it. A failing ``ec``
+        raises :class:`~asiolike.error.system_error` from either.
 
     Errors:
         ``not_found``: the buffer reached ``max_size()`` without the delimiter (its bytes
         stay). ``eof``: the stream ended first (the bytes read stay). Any error of the
-        stream's ``async_read_some``.
+        stream's ``async_read_some`` (``operation_aborted`` after cancel/close or a
+        per-operation cancellation).
+
+    Cancellation:
+        ``terminal`` and ``partial``, when the stream's ``async_read_some`` supports them
+        (a socket's does), through a cancellation slot associated with the handler: the
+        pending read is cancelled and the operation completes with ``operation_aborted``;
+        the bytes read so far stay in the buffer.
 
     Raises:
         TypeError: ``buffers`` is not a dynamic buffer, ``delim`` is of another type (a
             str regex...), or ``stream`` has no ``async_read_some``.
         ValueError: ``delim`` is empty, or a non-ASCII str.
+
+    Example:
+        ::
+
+            buf = net.streambuf(65536)
+
+            def on_line(ec, n):
+                if ec:
+                    return fail(ec, "read_until")
+                line = bytes(buf.data()[:n])  # up to and including b"\\r\\n"
+                buf.consume(n)
+
+            net.async_read_until(sock, buf, b"\\r\\n", on_line)
     """
     searcher = _checked_args(buffers, delim, "async_read_until")
     return async_initiate(_initiate_read_until, token, stream, buffers, searcher)

@@ -507,18 +507,22 @@ class signal_set:
     def async_wait(self, token: Any) -> Any:
         """Wait for one of the set's signals.
 
-        Completes with the next occurrence, or at once (through the io_context's queue,
-        never inside this call) with one that was queued. Waits complete in the order they
-        were started; the handler runs through its associated executor, by default the
-        set's.
+        Completes with the next occurrence, or soon (through the io_context's queue) with
+        one that was queued. This call returns immediately; the handler is never invoked
+        from within it. Waits complete in the order they were started.
 
         Args:
-            token: the handler, or ``asiolike.use_future`` (the future's result is the
-                signal number).
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code, signal_number: int)``; ``signal_number`` is 0 when
-            ``ec`` is set.
+            ``handler(ec: error_code, signal_number: int)``, run through its associated
+            executor (by default the set's); ``signal_number`` is 0 when ``ec`` is set.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+            the signal number; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+            failing ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``operation_aborted``: :meth:`cancel`, :meth:`close`, or a per-operation
@@ -529,6 +533,12 @@ class signal_set:
             Per operation (a handler with a cancellation slot, ``cancel_after``...):
             terminal, partial and total, as Asio's. A cancelled wait consumes no
             occurrence: the next signal goes to the next wait, or is queued.
+
+        Example:
+            ::
+
+                signals = net.signal_set(ioc, signal.SIGINT, signal.SIGTERM)
+                signals.async_wait(lambda ec, signo: ioc.stop())
         """
         return async_initiate(self._initiate_wait, token)
 

@@ -276,10 +276,14 @@ def async_write(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any
     """Write all of ``buffers`` to ``stream`` (or until the condition is met, or an error).
 
     Asio's ``async_write``: ``async_write(stream, buffers, token)`` or
-    ``async_write(stream, buffers, completion_condition, token)``. It is made of calls to
-    ``stream.async_write_some``; no other write may be started on the stream until it
-    completes (queue your messages). The handler is never invoked inside this call, and
-    runs on its associated executor, by default the stream's.
+    ``async_write(stream, buffers, completion_condition, token)``. This call returns
+    immediately; the handler is never invoked from within it, even when everything is
+    sent at once.
+
+    It is a composed operation, made of zero or more calls to
+    ``stream.async_write_some``: until it completes, the program must start no other
+    write on the stream (no ``async_write_some``, ``async_write``, or other operation
+    that writes). Queue your messages and start the next write from the handler.
 
     Args:
         stream: Any stream with ``async_write_some`` and ``get_executor``.
@@ -288,20 +292,45 @@ def async_write(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any
             consumed). The memory is not copied: keep it unchanged until completion.
         completion_condition: Optional; ``condition(ec, bytes_transferred) -> int``, see
             :mod:`asiolike.completion_condition`. Default :func:`transfer_all`.
-        token: ``handler(ec, bytes_transferred)`` or ``use_future``.
+        token: the completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``: the total written, also when
-        ``ec`` is an error.
+        ``ec`` is an error. It runs through its associated executor (by default the
+        stream's), and so does every intermediate step.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+        ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+        failing ``ec`` raises :class:`~asiolike.error.system_error` from either;
+        ``as_tuple(use_future)`` gives ``(ec, bytes_transferred)`` instead.
 
     Errors:
         Any error of the stream's ``async_write_some``: ``broken_pipe`` or
-        ``connection_reset`` (the peer went away), ``operation_aborted`` (cancel/close).
+        ``connection_reset`` (the peer went away), ``operation_aborted`` (cancel/close,
+        or a per-operation cancellation).
+
+    Cancellation:
+        ``terminal`` and ``partial``, when the stream's ``async_write_some`` supports them
+        (a socket's does), through a cancellation slot associated with the handler: the
+        pending step is cancelled and the operation completes with ``operation_aborted``
+        and the bytes written so far.
 
     Raises:
         TypeError: ``buffers`` is not bytes-like, a sequence of them or a dynamic buffer
             (a ``str``, say), the condition is not callable, or ``stream`` has no
             ``async_write_some``.
+
+    Example:
+        ::
+
+            def on_write(ec, n):
+                if ec:
+                    return fail(ec, "write")
+                print("sent", n, "bytes")  # all of them: len(header) + len(body)
+
+            net.async_write(sock, [header, body], on_write)
     """
     if b is _NO_TOKEN:
         t = type(buffers)

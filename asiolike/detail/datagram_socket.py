@@ -279,14 +279,34 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
     def async_connect(self, peer: _Endpoint, token: Any) -> Any:
         """Set the default peer, as :meth:`connect`, and report through a handler.
 
-        A datagram connect never waits, so the handler is queued at once (never invoked
-        from inside this call).
+        A datagram connect never waits: this call returns immediately with the handler
+        queued; the handler is never invoked from within it.
+
+        Args:
+            peer: an endpoint of this socket's protocol.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
 
         Handler:
-            ``handler(ec: error_code)``
+            ``handler(ec: error_code)``, run through its associated executor (by default
+            the socket's).
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[None]``; with
+            ``use_awaitable``, an ``awaitable[None]``. A failing ``ec`` raises
+            :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``network_unreachable``, ``address_family_not_supported``, ``bad_descriptor``...
+
+        Cancellation:
+            None: the operation is over before a request could reach it (its completion
+            is already queued).
+
+        Example:
+            ::
+
+                sock.async_connect(udp.endpoint("127.0.0.1", 9000), on_connect)
         """
         self._check_endpoint(peer)
         return async_initiate(self._initiate_connect, token, peer)
@@ -489,23 +509,40 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
         ``async_send_to(buffers, destination, token)`` or
         ``async_send_to(buffers, destination, flags, token)``.
 
+        This call returns immediately; the handler is never invoked from within it, even
+        when the datagram is sent at once. A datagram is sent whole or not at all.
+
         Args:
             buffers: a bytes-like object, or a list of them (one datagram); it must stay
                 unchanged until the handler runs. Empty data sends a zero-length datagram.
             destination: an endpoint of this socket's protocol.
+            flags: optional, ``socket_base.message_flags``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
-            this call.
+            ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
+            executor (by default the socket's).
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+            ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+            failing ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``message_size`` (larger than the protocol allows), ``network_unreachable``,
-            ``operation_aborted`` (``cancel()``/``close()``), ``bad_descriptor`` (not
-            open).
+            ``operation_aborted`` (``cancel()``/``close()`` or a per-operation
+            cancellation), ``bad_descriptor`` (not open).
 
-        Example::
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler, while the send waits for room: it completes with
+            ``operation_aborted`` having sent nothing.
 
-            sock.async_send_to(b"ping", udp.endpoint("127.0.0.1", 9000), on_sent)
+        Example:
+            ::
+
+                sock.async_send_to(b"ping", udp.endpoint("127.0.0.1", 9000), on_sent)
         """
         if token is None:
             token, flags = flags_or_token, 0
@@ -597,30 +634,46 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
         ``async_receive_from(buffers, token)`` or ``async_receive_from(buffers, flags,
         token)``. A datagram larger than ``buffers`` fills them and the rest of it is
         discarded, with no error (as Asio on POSIX). An empty buffer waits for a datagram
-        and discards it.
+        and discards it. This call returns immediately; the handler is never invoked from
+        within it, even when a datagram is waiting already. Receives started while one is
+        pending complete in the order they were started.
 
         Args:
             buffers: a writable bytes-like object or a list of them; it must stay untouched
                 until the handler runs.
+            flags: optional, ``socket_base.message_flags`` (``message_peek``...).
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int, sender_endpoint)``; never
-            invoked from inside this call. With ``use_future`` the result is
-            ``(bytes_transferred, sender_endpoint)``. On an error ``bytes_transferred`` is
-            0 and the sender is the unspecified endpoint.
+            ``handler(ec: error_code, bytes_transferred: int, sender_endpoint)``, run
+            through its associated executor (by default the socket's). On an error
+            ``bytes_transferred`` is 0 and the sender is the unspecified endpoint.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future`` whose result is the
+            tuple ``(bytes_transferred, sender_endpoint)``; with ``use_awaitable``, an
+            ``awaitable`` of that tuple. A failing ``ec`` raises
+            :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``connection_refused`` (connected socket whose peer's port is closed),
-            ``operation_aborted`` (``cancel()``/``close()``), ``bad_descriptor`` (not
-            open).
+            ``operation_aborted`` (``cancel()``/``close()`` or a per-operation
+            cancellation), ``bad_descriptor`` (not open).
 
-        Example::
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler (``bind_cancellation_slot``, ``cancel_after``, a coroutine's):
+            the receive completes with ``operation_aborted`` and takes no datagram.
 
-            def on_receive(ec, n, sender):
-                if not ec:
-                    sock.async_send_to(memoryview(buf)[:n], sender, on_sent)
+        Example:
+            ::
 
-            sock.async_receive_from(buf, on_receive)
+                def on_receive(ec, n, sender):
+                    if not ec:
+                        sock.async_send_to(memoryview(buf)[:n], sender, on_sent)
+
+                sock.async_receive_from(buf, on_receive)
         """
         if token is None:
             token, flags = flags_or_token, 0
@@ -691,15 +744,36 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
     def async_send(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
         """Start sending one datagram to the connected peer.
 
-        ``async_send(buffers, token)`` or ``async_send(buffers, flags, token)``.
+        ``async_send(buffers, token)`` or ``async_send(buffers, flags, token)``. This call
+        returns immediately; the handler is never invoked from within it.
+
+        Args:
+            buffers: as :meth:`async_send_to`.
+            flags: optional, ``socket_base.message_flags``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
-            this call.
+            ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
+            executor (by default the socket's).
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+            ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+            failing ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``connection_refused`` (an earlier datagram was refused by the peer's host),
             ``not_connected``, ``message_size``, ``operation_aborted``, ``bad_descriptor``.
+
+        Cancellation:
+            As :meth:`async_send_to`: ``terminal``, ``partial`` and ``total``.
+
+        Example:
+            ::
+
+                sock.connect(udp.endpoint("127.0.0.1", 9000))
+                sock.async_send(b"ping", on_sent)
         """
         if token is None:
             token, flags = flags_or_token, 0
@@ -759,13 +833,37 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
         ``async_receive(buffers, token)`` or ``async_receive(buffers, flags, token)``.
         Truncation and empty buffers are as for :meth:`async_receive_from`.
 
+        This call returns immediately; the handler is never invoked from within it.
+
+        Args:
+            buffers: as :meth:`async_receive_from`.
+            flags: optional, ``socket_base.message_flags`` (``message_peek``...).
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
+
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
-            this call. A zero-length datagram completes with success and 0.
+            ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
+            executor (by default the socket's). A zero-length datagram completes with
+            success and 0.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+            ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+            failing ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``connection_refused`` (the peer's port is closed), ``operation_aborted``
-            (``cancel()``/``close()``), ``bad_descriptor`` (not open).
+            (``cancel()``/``close()`` or a per-operation cancellation), ``bad_descriptor``
+            (not open).
+
+        Cancellation:
+            As :meth:`async_receive_from`: ``terminal``, ``partial`` and ``total``.
+
+        Example:
+            ::
+
+                sock.connect(udp.endpoint("127.0.0.1", 9000))
+                sock.async_receive(buf, lambda ec, n: print(ec, bytes(buf[:n])))
         """
         if token is None:
             token, flags = flags_or_token, 0

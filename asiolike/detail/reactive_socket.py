@@ -476,16 +476,43 @@ class reactive_socket(Generic[_Endpoint]):
 
         Nothing is read or written: the handler learns that the next non-blocking attempt
         is likely to make progress. ``wait_error`` waits on the read side and completes
-        when the socket has an error, a hang-up, urgent data, or data to read.
+        when the socket has an error, a hang-up, urgent data, or data to read. This call
+        returns immediately; the handler is never invoked from within it, even when the
+        socket is ready already.
+
+        Args:
+            w: ``wait_read``, ``wait_write`` or ``wait_error`` (``socket_base.wait_type``).
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code)``; never invoked from inside this call.
+            ``handler(ec: error_code)``, run through its associated executor (by default
+            the socket's).
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[None]``; with
+            ``use_awaitable``, an ``awaitable[None]``. A failing ``ec`` raises
+            :class:`~asiolike.error.system_error` from either.
 
         Errors:
-            ``operation_aborted`` (``cancel()``/``close()``), ``bad_descriptor`` (not open).
+            ``operation_aborted`` (``cancel()``/``close()`` or a per-operation
+            cancellation), ``bad_descriptor`` (not open).
+
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler: the wait completes with ``operation_aborted``.
 
         Raises:
             ValueError: ``w`` is not a ``wait_type``.
+
+        Example:
+            ::
+
+                def on_readable(ec):
+                    if not ec:
+                        print(sock.available(), "bytes can be read now")
+
+                sock.async_wait(tcp.socket.wait_read, on_readable)
         """
         w = socket_base.wait_type(w)
         return async_initiate(self._initiate_wait, token, w)

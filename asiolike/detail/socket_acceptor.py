@@ -280,17 +280,49 @@ class basic_socket_acceptor(reactive_socket[_Endpoint], Generic[_Endpoint, _Sock
         * ``async_accept(peer, handler)``: accepts into ``peer``, a closed socket;
           ``handler(ec)``.
 
-        ``handler`` may be ``use_future`` (the future's result is the socket, or None).
+        This call returns immediately; the handler is never invoked from within it, even
+        when a connection is waiting already. Accepts started while one is pending
+        complete in the order they were started.
+
+        Args:
+            ctx_or_executor: optional, the io_context or executor of the new socket.
+            peer: optional, a closed socket to accept into.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code, peer: socket)`` or ``handler(ec: error_code)``; never
-            invoked from inside this call.
+            ``handler(ec: error_code, peer: socket)``, or ``handler(ec: error_code)`` when
+            accepting into ``peer``; run through its associated executor (by default the
+            acceptor's).
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future`` whose result is the
+            new socket (``None`` when accepting into ``peer``); with ``use_awaitable``, an
+            ``awaitable`` of it. A failing ``ec`` raises
+            :class:`~asiolike.error.system_error` from either.
 
         Errors:
-            ``operation_aborted`` (``cancel()``/``close()``), ``already_open`` (``peer`` is
-            open), ``bad_descriptor`` (the acceptor is not open), ``no_descriptors``
-            (out of file descriptors), ``connection_aborted`` (only with the
-            ``enable_connection_aborted`` option).
+            ``operation_aborted`` (``cancel()``/``close()`` or a per-operation
+            cancellation), ``already_open`` (``peer`` is open), ``bad_descriptor`` (the
+            acceptor is not open), ``no_descriptors`` (out of file descriptors),
+            ``connection_aborted`` (only with the ``enable_connection_aborted`` option).
+
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler (``bind_cancellation_slot``, ``cancel_after``, a coroutine's):
+            the accept completes with ``operation_aborted`` and takes no connection.
+
+        Example:
+            ::
+
+                def do_accept():
+                    acceptor.async_accept(on_accept)
+
+                def on_accept(ec, sock):
+                    if ec:
+                        return fail(ec, "accept")
+                    session(sock).run()
+                    do_accept()
         """
         if len(args) == 1:
             peer, move = self._peer_for(None)

@@ -112,14 +112,44 @@ class basic_stream_socket(basic_socket[_Endpoint]):
     def async_connect(self, peer: _Endpoint, token: Any) -> Any:
         """Start connecting to ``peer``. Opens the socket first if it is closed.
 
-        If the connection fails, a socket opened here stays open.
+        This call returns immediately; the handler is never invoked from within it (an
+        error from opening, or a connection made at once, completes through the queue).
+        If the connection fails, a socket opened here stays open. To try each of a
+        resolver's results in turn, use :func:`asiolike.async_connect`.
+
+        Args:
+            peer: an endpoint of this socket's protocol.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code)``
+            ``handler(ec: error_code)``, run through its associated executor (by default
+            the socket's).
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[None]``; with
+            ``use_awaitable``, an ``awaitable[None]``. A failing ``ec`` raises
+            :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``connection_refused`` (nobody listens), ``timed_out``, ``network_unreachable``,
-            ``operation_aborted`` (``cancel()``/``close()``), and any error from opening.
+            ``operation_aborted`` (``cancel()``/``close()`` or a per-operation
+            cancellation), and any error from opening.
+
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler (``bind_cancellation_slot``, ``cancel_after``, a coroutine's):
+            the attempt is abandoned and completes with ``operation_aborted``.
+
+        Example:
+            ::
+
+                def on_connect(ec):
+                    if ec:
+                        return fail(ec, "connect")
+                    sock.async_write_some(b"hello", on_write)
+
+                sock.async_connect(tcp.endpoint("127.0.0.1", 8080), on_connect)
         """
         self._check_endpoint(peer)
         return async_initiate(self._initiate_connect, token, peer)
@@ -352,23 +382,48 @@ class basic_stream_socket(basic_socket[_Endpoint]):
     def async_write_some(self, buffers: Any, token: Any) -> Any:
         """Start writing some of ``buffers`` (at least one byte, maybe fewer than all).
 
-        Use ``asiolike.async_write`` to write everything.
+        This call returns immediately; the handler is never invoked from within it, even
+        when the kernel takes the data at once. The write may send only part of
+        ``buffers``: :func:`asiolike.async_write` sends all of it. Writes started while
+        one is pending wait their turn and complete in the order they were started.
 
         Args:
             buffers: a bytes-like object or a list of them; it must stay unchanged until
                 the handler runs.
-            token: the completion handler, or ``use_future``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
-            this call. Empty data completes with success and 0.
+            ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
+            executor (by default the socket's). Empty data completes with success and 0.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+            ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+            failing ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``broken_pipe``/``connection_reset`` (the peer is gone), ``operation_aborted``
-            (``cancel()``/``close()``), ``bad_descriptor`` (not open).
+            (``cancel()``/``close()`` or a per-operation cancellation), ``bad_descriptor``
+            (not open).
+
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler: the write then completes with ``operation_aborted`` having
+            sent nothing.
 
         Raises:
             TypeError: ``buffers`` is not bytes-like.
+
+        Example:
+            ::
+
+                def on_write(ec, n):
+                    if ec:
+                        return fail(ec, "write")
+                    print("sent", n, "of", len(data), "bytes")
+
+                sock.async_write_some(data, on_write)
         """
         if type(token) in self._fast:
             self._initiate_write(token, buffers)
@@ -455,7 +510,34 @@ class basic_stream_socket(basic_socket[_Endpoint]):
     ) -> None: ...
 
     def async_receive(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
-        """As :meth:`async_read_some`; ``async_receive(buffers, flags, token)`` adds flags."""
+        """As :meth:`async_read_some`; ``async_receive(buffers, flags, token)`` adds flags.
+
+        This call returns immediately; the handler is never invoked from within it.
+
+        Args:
+            buffers: as :meth:`async_read_some`.
+            flags: optional, ``socket_base.message_flags`` (``message_peek``,
+                ``message_out_of_band``); none is :meth:`async_read_some` itself.
+            token: as :meth:`async_read_some`.
+
+        Handler:
+            ``handler(ec: error_code, bytes_transferred: int)``.
+
+        Returns:
+            As :meth:`async_read_some`: with ``use_future`` a ``Future[int]``, with
+            ``use_awaitable`` an ``awaitable[int]``.
+
+        Errors:
+            As :meth:`async_read_some`.
+
+        Cancellation:
+            As :meth:`async_read_some`: ``terminal``, ``partial`` and ``total``.
+
+        Example:
+            ::
+
+                sock.async_receive(buf, tcp.socket.message_peek, on_peek)
+        """
         if token is None:
             return self.async_read_some(buffers, flags_or_token)
         flags = int(socket_base.message_flags(flags_or_token))
@@ -499,7 +581,34 @@ class basic_stream_socket(basic_socket[_Endpoint]):
     ) -> None: ...
 
     def async_send(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
-        """As :meth:`async_write_some`; ``async_send(buffers, flags, token)`` adds flags."""
+        """As :meth:`async_write_some`; ``async_send(buffers, flags, token)`` adds flags.
+
+        This call returns immediately; the handler is never invoked from within it.
+
+        Args:
+            buffers: as :meth:`async_write_some`.
+            flags: optional, ``socket_base.message_flags`` (``message_out_of_band``,
+                ``message_do_not_route``); none is :meth:`async_write_some` itself.
+            token: as :meth:`async_write_some`.
+
+        Handler:
+            ``handler(ec: error_code, bytes_transferred: int)``.
+
+        Returns:
+            As :meth:`async_write_some`: with ``use_future`` a ``Future[int]``, with
+            ``use_awaitable`` an ``awaitable[int]``.
+
+        Errors:
+            As :meth:`async_write_some`.
+
+        Cancellation:
+            As :meth:`async_write_some`: ``terminal``, ``partial`` and ``total``.
+
+        Example:
+            ::
+
+                sock.async_send(b"!", tcp.socket.message_out_of_band, on_sent)
+        """
         if token is None:
             return self.async_write_some(buffers, flags_or_token)
         flags = int(socket_base.message_flags(flags_or_token))

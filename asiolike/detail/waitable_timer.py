@@ -139,11 +139,22 @@ class basic_waitable_timer:
         """Start waiting for the expiry.
 
         The handler runs once the timer's clock has reached the expiry (never earlier),
-        or when the wait is cancelled. It is never invoked from inside this call; a timer
-        that already expired completes through the executor.
+        or when the wait is cancelled. This call returns immediately; the handler is never
+        invoked from within it (a timer that already expired completes through the
+        executor). Several waits may be pending on one timer; all complete at the expiry.
+
+        Args:
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code)``
+            ``handler(ec: error_code)``, run through its associated executor (by default
+            the timer's).
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[None]``; with
+            ``use_awaitable``, an ``awaitable[None]``. A failing ``ec`` (a cancelled wait)
+            raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``operation_aborted``: ``cancel()``, ``cancel_one()``, a new expiry, or a
@@ -155,10 +166,11 @@ class basic_waitable_timer:
             ``partial`` and ``total``, as Asio's timer; the wait then completes with
             ``operation_aborted`` and the timer is as if it had never been waited on.
 
-        Example::
+        Example:
+            ::
 
-            timer.expires_after(5)
-            timer.async_wait(lambda ec: print("five seconds" if not ec else ec))
+                timer.expires_after(5)
+                timer.async_wait(lambda ec: print("five seconds" if not ec else ec))
         """
         if type(token) in self._fast:
             # The fast path (see asiolike.detail.completion): what async_initiate does for

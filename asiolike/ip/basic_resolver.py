@@ -517,9 +517,26 @@ class basic_resolver(resolver_base, Generic[_Endpoint]):
     def async_resolve(self, *args: Any) -> Any:
         """Start looking up a query (see the class); the last argument is the token.
 
+        ``async_resolve(host, service[, flags], token)``,
+        ``async_resolve(protocol, host, service[, flags], token)`` or
+        ``async_resolve(endpoint, token)``. A name is looked up on a small shared pool of
+        threads (the system's resolver blocks), so lookups may complete in any order; a
+        numeric address is answered at once. Either way this call returns immediately;
+        the handler is never invoked from within it.
+
+        Args:
+            args: the query (see the class), then the completion token: a handler,
+                ``use_future``, ``use_awaitable``, or an adapter (``as_tuple``,
+                ``cancel_after``...).
+
         Handler:
-            ``handler(ec: error_code, results: results_type)``; never invoked from inside
-            this call. ``results`` is empty when ``ec`` is set.
+            ``handler(ec: error_code, results: results_type)``, run through its associated
+            executor (by default the resolver's). ``results`` is empty when ``ec`` is set.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future`` whose result is the
+            ``results_type``; with ``use_awaitable``, an ``awaitable`` of it. A failing
+            ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``host_not_found`` (no such name), ``host_not_found_try_again`` (no answer from
@@ -531,6 +548,20 @@ class basic_resolver(resolver_base, Generic[_Endpoint]):
             terminal, partial and total. Asio's resolver documents none; here the lookup's
             answer is dropped when it arrives, so the resolver is left as if it had never
             started and the handler gets ``operation_aborted`` at once.
+
+        Raises:
+            TypeError: no query, a query of none of the forms above, or a host or service
+                that is not a ``str``.
+
+        Example:
+            ::
+
+                def on_resolve(ec, results):
+                    if ec:
+                        return fail(ec, "resolve")
+                    net.async_connect(sock, results, on_connect)
+
+                resolver.async_resolve("example.com", "http", on_resolve)
         """
         if not args:
             raise TypeError("async_resolve(...) needs a query and a completion token")

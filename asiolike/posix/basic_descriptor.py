@@ -298,21 +298,39 @@ class basic_descriptor(descriptor_base):
         """Wait until the descriptor is ready to read (``wait_read``) or write (``wait_write``).
 
         Nothing is read or written. ``wait_error`` completes on an error or hang-up (or
-        data to read).
+        data to read). This call returns immediately; the handler is never invoked from
+        within it, even when the descriptor is ready already.
+
+        Args:
+            w: ``wait_read``, ``wait_write`` or ``wait_error``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
 
         Handler:
-            ``handler(ec: error_code)``; never invoked from inside this call.
+            ``handler(ec: error_code)``, run through its associated executor (by default
+            the descriptor's).
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[None]``; with
+            ``use_awaitable``, an ``awaitable[None]``. A failing ``ec`` raises
+            :class:`~asiolike.error.system_error` from either.
 
         Errors:
-            ``operation_aborted`` (``cancel()``/``close()``), ``bad_descriptor`` (closed),
-            ``no_permission`` (a descriptor the poller refuses, such as a regular file).
+            ``operation_aborted`` (``cancel()``/``close()`` or a per-operation
+            cancellation), ``bad_descriptor`` (closed), ``no_permission`` (a descriptor
+            the poller refuses, such as a regular file).
+
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler: the wait completes with ``operation_aborted``.
 
         Raises:
             ValueError: ``w`` is not a ``wait_type``.
 
-        Example::
+        Example:
+            ::
 
-            stdin.async_wait(posix.stream_descriptor.wait_read, on_readable)
+                stdin.async_wait(posix.stream_descriptor.wait_read, on_readable)
         """
         w = socket_base.wait_type(w)
         return async_initiate(self._initiate_wait, token, w)

@@ -122,25 +122,44 @@ class stream_descriptor(basic_descriptor):
     def async_read_some(self, buffers: Any, token: Any) -> Any:
         """Start reading at least one byte into ``buffers`` (read in place, no copy).
 
+        This call returns immediately; the handler is never invoked from within it, even
+        when data is waiting already. The read may fill only part of ``buffers``:
+        :func:`asiolike.async_read` fills all of it. Reads started while one is pending
+        complete in the order they were started.
+
         Args:
             buffers: a writable bytes-like object or a list of them; it must stay untouched
                 until the handler runs.
-            token: the completion handler, or ``use_future``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
-            this call. An empty buffer completes with success and 0.
+            ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
+            executor (by default the descriptor's). An empty buffer completes with success
+            and 0.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+            ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+            failing ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``eof`` (the writing end was closed), ``operation_aborted``
-            (``cancel()``/``close()``), ``bad_descriptor`` (closed).
+            (``cancel()``/``close()`` or a per-operation cancellation), ``bad_descriptor``
+            (closed).
+
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler: the read completes with ``operation_aborted`` having read
+            nothing.
 
         Raises:
             TypeError: ``buffers`` is not a writable buffer.
 
-        Example::
+        Example:
+            ::
 
-            pipe_in.async_read_some(buf, lambda ec, n: print(ec, bytes(buf[:n])))
+                pipe_in.async_read_some(buf, lambda ec, n: print(ec, bytes(buf[:n])))
         """
         if type(token) in self._fast and type(buffers) is bytearray:
             # The fast path (see asiolike.detail.completion).
@@ -173,18 +192,44 @@ class stream_descriptor(basic_descriptor):
     def async_write_some(self, buffers: Any, token: Any) -> Any:
         """Start writing some of ``buffers`` (at least one byte, maybe fewer than all).
 
-        Use ``asiolike.async_write`` to write everything.
+        This call returns immediately; the handler is never invoked from within it. The
+        write may take only part of ``buffers``: :func:`asiolike.async_write` writes all
+        of it. Writes started while one is pending complete in the order they were
+        started.
+
+        Args:
+            buffers: a bytes-like object or a list of them; it must stay unchanged until
+                the handler runs.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked from inside
-            this call. Empty data completes with success and 0.
+            ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
+            executor (by default the descriptor's). Empty data completes with success
+            and 0.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
+            ``bytes_transferred``; with ``use_awaitable``, an ``awaitable[int]`` of it. A
+            failing ``ec`` raises :class:`~asiolike.error.system_error` from either.
 
         Errors:
             ``broken_pipe`` (no reader left), ``operation_aborted``
-            (``cancel()``/``close()``), ``bad_descriptor`` (closed).
+            (``cancel()``/``close()`` or a per-operation cancellation), ``bad_descriptor``
+            (closed).
+
+        Cancellation:
+            ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
+            with the handler: the write completes with ``operation_aborted`` having
+            written nothing.
 
         Raises:
             TypeError: ``buffers`` is not bytes-like.
+
+        Example:
+            ::
+
+                pipe_out.async_write_some(b"ping", on_write)
         """
         if type(token) in self._fast:
             t = type(buffers)
