@@ -179,7 +179,7 @@ def dispatch(ctx_or_ex: Any, token: Any) -> Any:
         ::
 
             def log(line):
-                # Safe from any thread: inside the strand it writes at once.
+                # Safe from any thread; called inside the strand, it appends at once.
                 net.dispatch(strand, lambda: lines.append(line))
     """
     return _submit("dispatch", ctx_or_ex, token)

@@ -275,8 +275,8 @@ class basic_socket_acceptor(reactive_socket[_Endpoint], Generic[_Endpoint, _Sock
 
         * ``async_accept(handler)``: ``handler(ec, socket)`` gets a new socket that uses
           the acceptor's executor (closed if ``ec`` is set).
-        * ``async_accept(ctx_or_executor, handler)``: the same, the new socket using
-          ``ctx_or_executor``.
+        * ``async_accept(ctx_or_ex, handler)``: the same, the new socket using
+          ``ctx_or_ex``.
         * ``async_accept(peer, handler)``: accepts into ``peer``, a closed socket;
           ``handler(ec)``.
 
@@ -285,7 +285,7 @@ class basic_socket_acceptor(reactive_socket[_Endpoint], Generic[_Endpoint, _Sock
         complete in the order they were started.
 
         Args:
-            ctx_or_executor: optional, the io_context or executor of the new socket.
+            ctx_or_ex: optional, the io_context or executor of the new socket.
             peer: optional, a closed socket to accept into.
             token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
                 an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).

@@ -28,7 +28,9 @@
 * Objects whose ``__module__`` is not where Python documents them
   (``concurrent.futures._base.Future``) are looked up under their documented name.
 * An inherited method shows its ``@overload`` signatures (``tcp.socket.async_read_some``,
-  defined in ``asiolike.detail``), as a method of the documented class's own module does.
+  defined in ``asiolike.detail``), as a method of the documented class's own module does,
+  with the base's type variables bound as the class binds them (``peer: _Endpoint`` of
+  ``udp.socket.async_connect`` reads ``peer: endpoint``, a link to ``udp.endpoint``).
 * An overloaded function's ``Any`` annotations (its implementation's ``token: Any``,
   ``-> Any``) are not repeated in the parameter list or as a "Return type": the overload
   signatures above it give the real types (``use_future_t -> Future[int]``...).
@@ -40,6 +42,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import types
 import typing
@@ -408,8 +411,54 @@ def inherited_overloads(
     if not overloads:
         return
     parts = name.split(".")
+    overloads = _bound_type_variables(overloads, ".".join(parts[:-1]), module)
     for start in range(len(parts) - 1):
-        analyzer.overloads.setdefault(".".join(parts[start:]), overloads)
+        # Assigned, not set once: tcp.socket and local.stream_protocol.socket share the
+        # suffix "socket.async_connect" but not their endpoint type; the entry being
+        # documented is the one autodoc looks up right after this event.
+        analyzer.overloads[".".join(parts[start:])] = overloads
+
+
+# The type variables of the socket bases and what each public class binds them to (Asio's
+# typedefs): ``peer: _Endpoint`` is shown as ``peer: endpoint`` (asiolike.ip.udp.endpoint).
+_TYPE_VARIABLES = {"_Endpoint": "endpoint_type", "_Socket": "socket_type"}
+
+
+def _bound_type_variables(overloads: list[Any], class_name: str, module: str) -> list[Any]:
+    """``overloads`` with the base's type variables bound to the documented class's types.
+
+    An annotation that names one is evaluated in the defining ``module`` with the variable
+    bound; one that cannot be evaluated there is left as it was.
+    """
+    try:
+        cls = resolve(class_name)
+    except (ImportError, AttributeError):
+        return overloads
+    bound = {
+        variable: getattr(cls, attribute)
+        for variable, attribute in _TYPE_VARIABLES.items()
+        if isinstance(getattr(cls, attribute, None), type)
+    }
+    if not bound:
+        return overloads
+    pattern = re.compile(r"\b(" + "|".join(bound) + r")\b")
+    namespace = {**vars(sys.modules[module]), **bound}
+
+    def bind(annotation: Any) -> Any:
+        if not isinstance(annotation, str) or not pattern.search(annotation):
+            return annotation
+        try:
+            return eval(annotation, namespace)  # our own annotations, in their module
+        except Exception:
+            return annotation
+
+    return [
+        sig.replace(
+            parameters=[p.replace(annotation=bind(p.annotation)) for p in sig.parameters.values()],
+            return_annotation=bind(sig.return_annotation),
+        )
+        for sig in overloads
+    ]
 
 
 _ANY = frozenset({"Any", "typing.Any", "~typing.Any"})
