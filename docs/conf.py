@@ -48,6 +48,7 @@ autodoc_type_aliases = {
     "Duration": "asiolike.steady_timer.Duration",
     "CompletionToken": "asiolike.async_result.CompletionToken",
     "AdapterToken": "asiolike.async_result.AdapterToken",
+    "CompletionCondition": "asiolike.completion_condition.CompletionCondition",
 }
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
