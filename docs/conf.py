@@ -111,6 +111,16 @@ nitpick_ignore = [
     # beast.async_write's generator type, seen from asiolike.beast (it is documented as
     # asiolike.beast.http.message_generator).
     ("py:class", "message_generator"),
+    # The next-layer parameter of the generic streams (websocket.stream[beast.tcp_stream]).
+    ("py:class", "asiolike.beast.websocket.stream._NextLayer"),
+    ("py:class", "asiolike.ssl.stream._NextLayer"),
+    ("py:class", "asiolike.beast.core.ssl_stream._NextLayer"),
+    ("py:obj", "asiolike.beast.core.ssl_stream._NextLayer"),
+    # get_lowest_layer's overloads: "a stream whose next_layer() returns T" (a private
+    # protocol), and a lowest layer (one with cancel()).
+    ("py:class", "asiolike.beast.core.stream_traits._layered"),
+    ("py:class", "asiolike.beast.core.stream_traits._T"),
+    ("py:class", "asiolike.beast.core.stream_traits._Lowest"),
 ]
 
 # -- HTML ----------------------------------------------------------------------------------

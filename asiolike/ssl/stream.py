@@ -30,10 +30,13 @@ from __future__ import annotations
 import concurrent.futures
 import enum
 import ssl as _ssl
-from collections.abc import Callable
-from typing import Any, Final, overload
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, overload
 
-from asiolike.async_result import async_initiate
+from typing_extensions import Buffer, TypeVar
+
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.buffer import _is_buffer, _views, buffer
 from asiolike.detail.completion import composed_op
 from asiolike.detail.scheduler import invokes_directly
@@ -43,7 +46,20 @@ from asiolike.ssl._io_op import HANDSHAKE, READ, SHUTDOWN, WRITE, io_op, stream_
 from asiolike.ssl.context import _check_verify_callback, _check_verify_mode, context
 from asiolike.ssl.host_name_verification import _check_host, host_name_verification
 
+if TYPE_CHECKING:
+    from asiolike.io_context import io_context, io_context_executor
+    from asiolike.strand import strand
+    from asiolike.thread_pool import thread_pool
+
 __all__ = ["stream", "stream_base"]
+
+#: The next layer's type, for type checkers: ``ssl.stream[tcp.socket]`` (the default, and
+#: what ``ssl.stream(ioc, ctx)`` makes), ``ssl.stream[beast.tcp_stream]``...
+_NextLayer = TypeVar("_NextLayer", default=tcp.socket)
+
+_Buffers: TypeAlias = Buffer | Iterable[Buffer]
+_Handler: TypeAlias = Callable[[error_code], object]
+_IoHandler: TypeAlias = Callable[[error_code, int], object]
 
 # One write_some encrypts at most this much: bounds the output held per operation while
 # keeping the per-call overhead low for bulk transfers.
@@ -75,7 +91,7 @@ class stream_base:
 _handshake_type = stream_base.handshake_type
 
 
-class stream(stream_base):
+class stream(stream_base, Generic[_NextLayer]):
     """A TLS stream over a next layer (Asio's ``ssl::stream<NextLayer>``).
 
     Args:
@@ -90,6 +106,11 @@ class stream(stream_base):
             context.
 
     Not thread-safe, as Asio's: use one stream from one thread at a time, or a strand.
+
+    For type checkers the class is generic in its next layer, as Asio's template:
+    ``ssl.stream(beast.tcp_stream(ioc), ctx)`` is an ``ssl.stream[beast.tcp_stream]``,
+    ``ssl.stream(ioc, ctx)`` an ``ssl.stream[tcp.socket]``; :meth:`next_layer` has that
+    type.
     """
 
     __slots__ = (
@@ -102,6 +123,16 @@ class stream(stream_base):
         "_verify_host",
         "_verify_mode",
     )
+
+    @overload
+    def __init__(
+        self: stream[tcp.socket],
+        next_layer: io_context | thread_pool | strand | io_context_executor,
+        ctx: context | _ssl.SSLContext,
+    ) -> None: ...
+
+    @overload
+    def __init__(self, next_layer: _NextLayer, ctx: context | _ssl.SSLContext) -> None: ...
 
     def __init__(self, next_layer: Any, ctx: context | _ssl.SSLContext) -> None:
         if isinstance(ctx, _ssl.SSLContext):
@@ -139,9 +170,9 @@ class stream(stream_base):
         """The executor handlers run on by default (the next layer's)."""
         return self._executor
 
-    def next_layer(self) -> Any:
+    def next_layer(self) -> _NextLayer:
         """The stream TLS runs over."""
-        return self._next
+        return self._next  # type: ignore[no-any-return]
 
     def lowest_layer(self) -> Any:
         """The innermost stream: follows ``next_layer()`` down (a socket, a tcp_stream)."""
@@ -246,9 +277,45 @@ class stream(stream_base):
 
     # -- handshake --------------------------------------------------------------------------
 
+    @overload
+    def async_handshake(
+        self, type: _handshake_type | int, token: use_awaitable_t, /
+    ) -> awaitable[None]: ...
+
+    @overload
+    def async_handshake(
+        self, type: _handshake_type | int, token: use_future_t, /
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_handshake(self, type: _handshake_type | int, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_handshake(self, type: _handshake_type | int, token: _Handler, /) -> None: ...
+
+    @overload
+    def async_handshake(
+        self, type: _handshake_type | int, buffers: _Buffers, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_handshake(
+        self, type: _handshake_type | int, buffers: _Buffers, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_handshake(
+        self, type: _handshake_type | int, buffers: _Buffers, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_handshake(
+        self, type: _handshake_type | int, buffers: _Buffers, token: _IoHandler, /
+    ) -> None: ...
+
     def async_handshake(
         self, type: _handshake_type | int, token: Any, buffered_token: Any = None
-    ) -> concurrent.futures.Future[Any] | None:
+    ) -> Any:
         """Start the TLS handshake as ``ssl.stream_base.client`` or ``server``.
 
         On the client, the server's certificate is verified as the context (and
@@ -256,8 +323,20 @@ class stream(stream_base):
         if :meth:`set_server_name` was called. With a ``beast.tcp_stream`` below, its
         expiry bounds every read and write of the handshake.
 
+        A composed operation of reads and writes of the next layer. This call returns
+        immediately; the handler is never invoked from within it, and runs through its
+        associated executor (by default the next layer's). No other handshake may be
+        started until it completes (a second one raises ``RuntimeError``), and no read or
+        write before it succeeded.
+
         Handler:
-            ``handler(ec: error_code)``; never invoked inside this call.
+            ``handler(ec: error_code)``
+
+        Returns:
+            ``None`` for a handler; a ``Future[None]`` with ``use_future``; an
+            ``awaitable[None]`` with ``use_awaitable`` (the buffered form: ``Future[int]``
+            and ``awaitable[int]``, the bytes used). A failure raises
+            :class:`~asiolike.error.system_error` from ``result()`` or ``await``.
 
         Errors:
             An ``asio.ssl`` code: the certificate did not verify (the message says why:
@@ -278,6 +357,12 @@ class stream(stream_base):
                 and no server name was set.
             RuntimeError: a handshake is already pending, or the context is for the
                 other role.
+
+        Example::
+
+            stream.set_server_name(host)
+            beast.get_lowest_layer(stream).expires_after(30)
+            stream.async_handshake(ssl.stream_base.client, self.on_handshake)  # (ec)
         """
         server = _check_type(type)
         if buffered_token is not None:
@@ -330,7 +415,21 @@ class stream(stream_base):
 
     # -- reading and writing ----------------------------------------------------------------
 
-    def async_read_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_read_some(self, buffers: _Buffers, token: use_awaitable_t) -> awaitable[int]: ...
+
+    @overload
+    def async_read_some(
+        self, buffers: _Buffers, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_read_some(self, buffers: _Buffers, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_read_some(self, buffers: _Buffers, token: _IoHandler) -> None: ...
+
+    def async_read_some(self, buffers: Any, token: Any) -> Any:
         """Start reading decrypted data into ``buffers`` (at least one byte).
 
         Args:
@@ -366,7 +465,21 @@ class stream(stream_base):
         self._require_engine("read_some")
         return sync_io(self._core, READ, view)
 
-    def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_write_some(self, buffers: _Buffers, token: use_awaitable_t) -> awaitable[int]: ...
+
+    @overload
+    def async_write_some(
+        self, buffers: _Buffers, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_write_some(self, buffers: _Buffers, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_write_some(self, buffers: _Buffers, token: _IoHandler) -> None: ...
+
+    def async_write_some(self, buffers: Any, token: Any) -> Any:
         """Start encrypting and sending some of ``buffers`` (at least one byte).
 
         At most 256 KiB are taken per call; use ``asiolike.async_write`` to send
@@ -391,9 +504,7 @@ class stream(stream_base):
         """
         return self._start_io(WRITE, _write_view(buffers), token, "async_write_some")
 
-    def _start_io(
-        self, direction: int, view: memoryview | bytes, token: Any, what: str
-    ) -> concurrent.futures.Future[Any] | None:
+    def _start_io(self, direction: int, view: memoryview | bytes, token: Any, what: str) -> Any:
         """The initiation ``async_read_some`` and ``async_write_some`` share (R6 first)."""
         core = self._core
         if core.engine is None or core.marks[direction].busy:
@@ -422,7 +533,19 @@ class stream(stream_base):
 
     # -- shutting down ----------------------------------------------------------------------
 
-    def async_shutdown(self, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_shutdown(self, token: use_awaitable_t) -> awaitable[None]: ...
+
+    @overload
+    def async_shutdown(self, token: use_future_t) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_shutdown(self, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_shutdown(self, token: _Handler) -> None: ...
+
+    def async_shutdown(self, token: Any) -> Any:
         """Shut TLS down: send ``close_notify``, then wait for the peer's.
 
         The transport stays open (close the lowest layer afterwards). A pending read
@@ -493,7 +616,7 @@ class _buffered_done(composed_op):
 
     __slots__ = ("_used",)
 
-    def __init__(self, s: stream, handler: Callable[..., object], used: int) -> None:
+    def __init__(self, s: stream[Any], handler: Callable[..., object], used: int) -> None:
         ex = s.get_executor()
         composed_op.__init__(self, handler, ex, invokes_directly(ex))
         self._used = used
@@ -507,7 +630,7 @@ class _teardown_done(composed_op):
 
     __slots__ = ("_stream",)
 
-    def __init__(self, s: stream, handler: Callable[[error_code], object]) -> None:
+    def __init__(self, s: stream[Any], handler: Callable[[error_code], object]) -> None:
         ex = s.get_executor()
         composed_op.__init__(self, handler, ex, invokes_directly(ex))
         self._stream = s

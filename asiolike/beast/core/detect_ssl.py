@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
+from asiolike.buffer import DynamicBuffer
 from asiolike.detail.completion import Executor, composed_op
 from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import eof, error_code, make_error_code, success, system_error
@@ -108,22 +110,53 @@ class _detect_op(composed_op):
         self._step(True)
 
 
-def async_detect_ssl(stream: Any, buffer: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+@overload
+def async_detect_ssl(
+    stream: Any, buffer: DynamicBuffer, token: use_awaitable_t
+) -> awaitable[bool]: ...
+
+
+@overload
+def async_detect_ssl(
+    stream: Any, buffer: DynamicBuffer, token: use_future_t
+) -> concurrent.futures.Future[bool]: ...
+
+
+@overload
+def async_detect_ssl(stream: Any, buffer: DynamicBuffer, token: AdapterToken) -> Any: ...
+
+
+@overload
+def async_detect_ssl(
+    stream: Any, buffer: DynamicBuffer, token: Callable[[error_code, bool], object]
+) -> None: ...
+
+
+def async_detect_ssl(stream: Any, buffer: Any, token: Any) -> Any:
     """Read until the first octets tell whether the peer starts a TLS handshake.
 
-    Reads from ``stream`` into ``buffer`` only while the octets buffered cannot tell
-    (at most six are needed), so a plain client that speaks first is answered at once.
-    Every octet read stays in ``buffer``. Completes at once (through the queue) when the
-    buffer already tells. The handler is never invoked inside this call and runs on its
-    associated executor, by default the stream's.
+    Beast's ``async_detect_ssl``, a composed operation of reads of ``stream``: it reads
+    into ``buffer`` only while the octets buffered cannot tell (at most six are needed),
+    so a plain client that speaks first is answered at once. Every octet read stays in
+    ``buffer`` (hand it to ``async_handshake`` or ``http.async_read`` next). Completes at
+    once (through the queue) when the buffer already tells.
+
+    This call returns immediately; the handler is never invoked from within it, and runs
+    through its associated executor (by default the stream's). No other read may be
+    started on the stream until it completes.
 
     Args:
         stream: The stream to read from (a ``beast.tcp_stream`` for a deadline).
         buffer: A dynamic buffer (``beast.flat_buffer()``); keep it for the session.
-        token: ``handler(ec, is_tls)`` or another completion token.
+        token: The completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter.
 
     Handler:
         ``handler(ec: error_code, result: bool)``: ``True`` for a TLS ClientHello.
+
+    Returns:
+        ``None`` for a handler; a ``Future[bool]`` with ``use_future``; an
+        ``awaitable[bool]`` with ``use_awaitable``.
 
     Errors:
         The stream's: ``eof`` (the peer closed before it could tell),
@@ -132,6 +165,17 @@ def async_detect_ssl(stream: Any, buffer: Any, token: Any) -> concurrent.futures
     Raises:
         TypeError: ``stream`` has no ``async_read_some``/``get_executor``, or ``buffer``
             is not a dynamic buffer.
+
+    Example (Beast's ``advanced_server_flex``)::
+
+        def run(self) -> None:
+            self.stream.expires_after(30)
+            beast.async_detect_ssl(self.stream, self.buffer, self.on_detect)
+
+        def on_detect(self, ec: beast.error_code, is_tls: bool) -> None:
+            if ec:
+                return fail(ec, "detect")
+            ...  # TLS: ssl_stream + async_handshake(server, self.buffer.data(), ...)
     """
     io_executor = _stream_executor(stream, "async_detect_ssl", "async_read_some")
     _check_buffer(buffer, "async_detect_ssl")

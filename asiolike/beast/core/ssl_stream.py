@@ -25,17 +25,27 @@ WebSocket's ``handshake_timeout`` bounds that, as the rest of the closing handsh
 from __future__ import annotations
 
 import ssl as _ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
+
+from typing_extensions import TypeVar
 
 from asiolike.beast.core.tcp_stream import tcp_stream
 from asiolike.ip import tcp
 from asiolike.ssl.context import context
 from asiolike.ssl.stream import stream
 
+if TYPE_CHECKING:
+    from asiolike.io_context import io_context, io_context_executor
+    from asiolike.strand import strand
+    from asiolike.thread_pool import thread_pool
+
 __all__ = ["ssl_stream"]
 
+#: For type checkers: ``beast.ssl_stream[beast.tcp_stream]``, the default.
+_NextLayer = TypeVar("_NextLayer", default=tcp_stream)
 
-class ssl_stream(stream):
+
+class ssl_stream(stream[_NextLayer]):
     """A TLS stream over a ``beast.tcp_stream`` (or any next layer): Beast's ``ssl_stream``.
 
     Args:
@@ -47,12 +57,31 @@ class ssl_stream(stream):
     Raises:
         TypeError: as :class:`asiolike.ssl.stream`.
 
+    For type checkers it is ``beast.ssl_stream[beast.tcp_stream]`` when made from an
+    executor, a context or a socket, as in Beast.
+
     Everything else is :class:`asiolike.ssl.stream`: ``async_handshake``,
     ``async_read_some``, ``async_write_some``, ``async_shutdown``, ``set_server_name``,
     ``set_verify_callback``, ``next_layer()`` (the ``tcp_stream``), ``native_handle()``.
     """
 
     __slots__ = ()
+
+    @overload
+    def __init__(
+        self: ssl_stream[tcp_stream],
+        next_layer_or_executor: io_context
+        | thread_pool
+        | strand
+        | io_context_executor
+        | tcp.socket,
+        ctx: context | _ssl.SSLContext,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self, next_layer_or_executor: _NextLayer, ctx: context | _ssl.SSLContext
+    ) -> None: ...
 
     def __init__(self, next_layer_or_executor: Any, ctx: context | _ssl.SSLContext) -> None:
         if isinstance(next_layer_or_executor, tcp.socket) or not callable(

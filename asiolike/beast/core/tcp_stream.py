@@ -64,10 +64,14 @@ from __future__ import annotations
 import concurrent.futures
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Any, Final, TypeAlias, overload
 
-from asiolike.async_result import async_initiate
+from typing_extensions import Buffer
+
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.beast.core import error as beast_error
+from asiolike.connect import ConnectCondition
 from asiolike.connect import async_connect as _range_connect
 from asiolike.connect import connect as _range_connect_sync
 from asiolike.detail.completion import Executor, composed_op, pending_mark
@@ -76,9 +80,16 @@ from asiolike.detail.socket_ops import const_size, mutable_size
 from asiolike.error import error_code, system_error
 from asiolike.executor import as_executor
 from asiolike.ip import tcp
+from asiolike.ip.basic_resolver import basic_resolver_results
 from asiolike.steady_timer import Duration, _seconds, steady_timer
 
 __all__ = ["tcp_stream", "basic_stream"]
+
+# The argument and handler types of the overloads (as tcp.socket's).
+_Endpoints: TypeAlias = Iterable[tcp.endpoint] | basic_resolver_results[tcp.endpoint]
+_MutableBuffers: TypeAlias = Buffer | Iterable[Buffer]
+_ConstBuffers: TypeAlias = Buffer | Iterable[Buffer]
+_IoHandler: TypeAlias = Callable[[error_code, int], object]
 
 _monotonic = time.monotonic
 _NO_CONDITION: Final[Any] = object()
@@ -379,19 +390,102 @@ class tcp_stream:
             return None
         return _range_connect_sync(self._socket, endpoints, connect_condition)
 
+    @overload
+    def async_connect(
+        self, endpoint: tcp.endpoint, token: use_awaitable_t, /
+    ) -> awaitable[None]: ...
+
+    @overload
+    def async_connect(
+        self, endpoint: tcp.endpoint, token: use_future_t, /
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_connect(self, endpoint: tcp.endpoint, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_connect(
+        self, endpoint: tcp.endpoint, token: Callable[[error_code], object], /
+    ) -> None: ...
+
+    @overload
+    def async_connect(
+        self, endpoints: _Endpoints, token: use_awaitable_t, /
+    ) -> awaitable[tcp.endpoint]: ...
+
+    @overload
+    def async_connect(
+        self, endpoints: _Endpoints, token: use_future_t, /
+    ) -> concurrent.futures.Future[tcp.endpoint]: ...
+
+    @overload
+    def async_connect(self, endpoints: _Endpoints, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_connect(
+        self, endpoints: _Endpoints, token: Callable[[error_code, tcp.endpoint], object], /
+    ) -> None: ...
+
+    @overload
+    def async_connect(
+        self,
+        endpoints: _Endpoints,
+        connect_condition: ConnectCondition,
+        token: use_awaitable_t,
+        /,
+    ) -> awaitable[tcp.endpoint]: ...
+
+    @overload
+    def async_connect(
+        self, endpoints: _Endpoints, connect_condition: ConnectCondition, token: use_future_t, /
+    ) -> concurrent.futures.Future[tcp.endpoint]: ...
+
+    @overload
+    def async_connect(
+        self, endpoints: _Endpoints, connect_condition: ConnectCondition, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_connect(
+        self,
+        endpoints: _Endpoints,
+        connect_condition: ConnectCondition,
+        token: Callable[[error_code, tcp.endpoint], object],
+        /,
+    ) -> None: ...
+
     def async_connect(
         self, endpoints: Any, condition_or_token: Any, token: Any = _NO_CONDITION
-    ) -> concurrent.futures.Future[Any] | None:
+    ) -> Any:
         """Start connecting to one endpoint, or to the first of a range that accepts.
 
-        ``async_connect(endpoint, token)``, ``async_connect(results, token)`` or
-        ``async_connect(results, connect_condition, token)``, as Beast's overloads. The
-        socket is opened as needed (for a range, closed and reopened before each
-        attempt). The expiry applies to the whole connect.
+        Beast's three overloads: ``async_connect(endpoint, token)``,
+        ``async_connect(results, token)`` and ``async_connect(results, connect_condition,
+        token)``. The socket is opened as needed (for a range, closed and reopened before
+        each attempt). The expiry (:meth:`expires_after`) applies to the whole connect.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the stream's). A connect counts
+        as a write: no write or other connect may be started until it completes (a second
+        one raises ``RuntimeError``).
+
+        Args:
+            endpoint: One ``tcp.endpoint``.
+            endpoints: A resolver's results, or an iterable of endpoints, tried in turn.
+            connect_condition: Optional: ``condition(ec, endpoint) -> bool``, asked
+                before each attempt (as :func:`asiolike.async_connect`).
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter.
 
         Handler:
-            ``handler(ec)`` for one endpoint; ``handler(ec, endpoint)`` for a range (the
-            endpoint connected to, ``None`` on failure). Never invoked inside this call.
+            ``handler(ec: error_code)`` for one endpoint; ``handler(ec: error_code,
+            endpoint: tcp.endpoint)`` for a range: the endpoint connected to.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[None]`` (one endpoint)
+            or ``Future[tcp.endpoint]`` (a range); with ``use_awaitable``, an
+            ``awaitable`` of the same. A failure raises
+            :class:`~asiolike.error.system_error` from ``result()`` or ``await``.
 
         Errors:
             ``beast.error.timeout`` (the deadline passed; the socket is closed),
@@ -401,6 +495,17 @@ class tcp_stream:
         Raises:
             TypeError: ``endpoints`` is neither an endpoint nor an iterable of them, or the
                 condition is not callable.
+            RuntimeError: a write or connect is already pending.
+
+        Example (Beast's ``websocket_client_async``)::
+
+            def on_resolve(self, ec: beast.error_code, results: tcp.resolver.results_type):
+                if ec:
+                    return fail(ec, "resolve")
+                beast.get_lowest_layer(self.ws).expires_after(30)
+                beast.get_lowest_layer(self.ws).async_connect(results, self.on_connect)
+
+            def on_connect(self, ec: beast.error_code, ep: tcp.endpoint) -> None: ...
         """
         if token is _NO_CONDITION:
             condition, token = None, condition_or_token
@@ -484,17 +589,42 @@ class tcp_stream:
         """
         return self._socket.write_some(buffers)
 
-    def async_read_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_read_some(
+        self, buffers: _MutableBuffers, token: use_awaitable_t
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_read_some(
+        self, buffers: _MutableBuffers, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_read_some(self, buffers: _MutableBuffers, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_read_some(self, buffers: _MutableBuffers, token: _IoHandler) -> None: ...
+
+    def async_read_some(self, buffers: Any, token: Any) -> Any:
         """Start reading at least one byte into ``buffers``.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the stream's). No other read may
+        be started until it completes (a second one raises ``RuntimeError``). The expiry
+        in force now bounds it.
 
         Args:
             buffers: a writable bytes-like object, or a list of them; untouched until the
                 handler runs.
-            token: the completion handler, or ``use_future``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked inside this
-            call.
+            ``handler(ec: error_code, bytes_transferred: int)``
+
+        Returns:
+            ``None`` for a handler; a ``Future[int]`` with ``use_future``; an
+            ``awaitable[int]`` with ``use_awaitable``.
 
         Errors:
             ``beast.error.timeout``: the deadline passed (the socket is now closed).
@@ -505,6 +635,11 @@ class tcp_stream:
         Raises:
             TypeError: ``buffers`` is not writable.
             RuntimeError: a read is already pending (until its handler has run).
+
+        Example::
+
+            stream.expires_after(30)
+            stream.async_read_some(self.data, self.on_read)  # on_read(ec, n)
         """
         d = self._read
         if d.busy:
@@ -520,17 +655,42 @@ class tcp_stream:
             return None
         return async_initiate(self._initiate_io, token, buffers, d)
 
-    def async_write_some(self, buffers: Any, token: Any) -> concurrent.futures.Future[Any] | None:
+    @overload
+    def async_write_some(
+        self, buffers: _ConstBuffers, token: use_awaitable_t
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_write_some(
+        self, buffers: _ConstBuffers, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_write_some(self, buffers: _ConstBuffers, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_write_some(self, buffers: _ConstBuffers, token: _IoHandler) -> None: ...
+
+    def async_write_some(self, buffers: Any, token: Any) -> Any:
         """Start writing some of ``buffers`` (at least one byte).
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the stream's). No other write
+        (or connect) may be started until it completes (a second one raises
+        ``RuntimeError``); use ``asiolike.async_write`` to send everything.
 
         Args:
             buffers: a bytes-like object, or a list of them; unchanged until the handler
                 runs.
-            token: the completion handler, or ``use_future``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked inside this
-            call.
+            ``handler(ec: error_code, bytes_transferred: int)``
+
+        Returns:
+            ``None`` for a handler; a ``Future[int]`` with ``use_future``; an
+            ``awaitable[int]`` with ``use_awaitable``.
 
         Errors:
             ``beast.error.timeout``: the deadline passed (the socket is now closed).
@@ -542,6 +702,10 @@ class tcp_stream:
             TypeError: ``buffers`` is not bytes-like.
             RuntimeError: a write (or connect) is already pending (until its handler has
                 run).
+
+        Example::
+
+            n: int = stream.async_write_some(b"ping", net.use_future).result()
         """
         d = self._write
         if d.busy:
