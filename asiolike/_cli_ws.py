@@ -249,7 +249,7 @@ class session:
         self.err = err
         self.resolver = tcp.resolver(ioc)
         layer = _tls_layer(ioc, url.host, options) if url.secure else beast.tcp_stream(ioc)
-        self.ws = websocket.stream(layer)
+        self.ws: websocket.stream[Any] = websocket.stream(layer)  # TLS or plain
         self.buffer = beast.flat_buffer()
         self.res = http.response()
         self.queue: deque[bytes] = deque()

@@ -57,7 +57,7 @@ def fail(ec: net.error_code, what: str) -> None:
 class websocket_session:
     """Echoes back all received WebSocket messages (the shared part of both kinds)."""
 
-    def __init__(self, ws: websocket.stream) -> None:
+    def __init__(self, ws: websocket.stream[Any]) -> None:  # over a tcp_stream or ssl_stream
         self.ws = ws
         self.buffer = beast.flat_buffer()
 

@@ -29,13 +29,17 @@ Errors, and who caused them:
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, overload
 
-from typing_extensions import Buffer
+from typing_extensions import Buffer, TypeVar
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.beast import http
 from asiolike.beast.core.flat_buffer import flat_buffer
+from asiolike.beast.core.multi_buffer import multi_buffer
+from asiolike.beast.core.tcp_stream import tcp_stream
 from asiolike.beast.websocket._accept_op import accept_op, accept_sync
 from asiolike.beast.websocket._args import (
     NO_ARG,
@@ -59,14 +63,32 @@ from asiolike.beast.websocket._timeout import disarm, update_timer
 from asiolike.beast.websocket._write_op import write_op, write_payload, write_sync
 from asiolike.beast.websocket.rfc6455 import close_reason
 from asiolike.buffer import DynamicBuffer
-from asiolike.error import success
+from asiolike.error import error_code, success
+
+if TYPE_CHECKING:
+    from asiolike.io_context import io_context, io_context_executor
+    from asiolike.strand import strand
+    from asiolike.thread_pool import thread_pool
 
 __all__ = ["stream"]
 
-Future = concurrent.futures.Future[Any] | None
+#: The stream a ``websocket.stream`` runs over, for type checkers: ``websocket.stream[
+#: beast.tcp_stream]`` (the default, also what ``websocket.stream(ioc)`` makes),
+#: ``websocket.stream[beast.ssl_stream[beast.tcp_stream]]``, ``websocket.stream[tcp.socket]``...
+_NextLayer = TypeVar("_NextLayer", default=tcp_stream)
+
+Handler: TypeAlias = Callable[[error_code], object]
+"""The handler of the handshake, accept, ping, pong and close: ``handler(ec)``."""
+
+IoHandler: TypeAlias = Callable[[error_code, int], object]
+"""The handler of the reads and writes: ``handler(ec, bytes_transferred)``."""
+
+# What the reads append to: any dynamic buffer (only prepare/commit are used), Beast's
+# multi_buffer included.
+_Dynamic: TypeAlias = DynamicBuffer | multi_buffer
 
 
-class stream(stream_impl):
+class stream(stream_impl, Generic[_NextLayer]):
     """Message-oriented WebSocket on top of a stream (Beast's ``websocket::stream``).
 
     Args:
@@ -80,6 +102,13 @@ class stream(stream_impl):
     Raises:
         TypeError: ``next_layer`` lacks one of those methods.
 
+    For type checkers the class is generic in its next layer, as Beast's
+    ``websocket::stream<NextLayer>``: ``websocket.stream(beast.tcp_stream(ioc))`` is a
+    ``websocket.stream[beast.tcp_stream]`` (whose :meth:`next_layer` is the
+    ``tcp_stream``), and so is ``websocket.stream(ioc)``. Annotate an attribute as
+    ``self.ws: websocket.stream[beast.tcp_stream]``; a bare ``websocket.stream`` means
+    the same.
+
     Every asynchronous operation calls its handler exactly once, never from inside the
     initiating call, on the handler's associated executor (``bind_executor``), else the
     next layer's; a pending operation keeps ``run()`` busy. See the module for the table
@@ -89,6 +118,15 @@ class stream(stream_impl):
     __slots__ = ()
     # How handler tracking names it (Asio-style "websocket_stream@0x...").
     _tracking_type: ClassVar[str] = "websocket_stream"
+
+    @overload
+    def __init__(
+        self: stream[tcp_stream],
+        next_layer: io_context | thread_pool | strand | io_context_executor,
+    ) -> None: ...
+
+    @overload
+    def __init__(self, next_layer: _NextLayer) -> None: ...
 
     def __init__(self, next_layer: Any) -> None:
         if not hasattr(next_layer, "async_read_some"):
@@ -107,9 +145,9 @@ class stream(stream_impl):
 
     # -- observers and options ---------------------------------------------------------------
 
-    def next_layer(self) -> Any:
+    def next_layer(self) -> _NextLayer:
         """The stream this WebSocket runs over."""
-        return self._next
+        return self._next  # type: ignore[no-any-return]
 
     def get_executor(self) -> Any:
         """The next layer's executor, on which handlers run by default."""
@@ -264,35 +302,107 @@ class stream(stream_impl):
 
     # -- opening handshake ----------------------------------------------------------------------
 
-    def async_handshake(self, *args: Any) -> Future:
-        """Send the upgrade request and read the response (client).
+    @overload
+    def async_handshake(
+        self, host: str, target: str, token: use_awaitable_t, /
+    ) -> awaitable[None]: ...
 
-        ``async_handshake(host, target, token)`` or ``async_handshake(res, host, target,
-        token)``. Completes when a ``101`` response passed every check (the stream is then
-        open) or on the first error. ``res``, an ``http.response``, receives the response
-        whenever one was read, also when it was refused. Octets after the response are
-        kept as the first frames.
+    @overload
+    def async_handshake(
+        self, host: str, target: str, token: use_future_t, /
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_handshake(self, host: str, target: str, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_handshake(self, host: str, target: str, token: Handler, /) -> None: ...
+
+    @overload
+    def async_handshake(
+        self, res: http.response[Any], host: str, target: str, token: use_awaitable_t, /
+    ) -> awaitable[None]: ...
+
+    @overload
+    def async_handshake(
+        self, res: http.response[Any], host: str, target: str, token: use_future_t, /
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_handshake(
+        self, res: http.response[Any], host: str, target: str, token: AdapterToken, /
+    ) -> Any: ...
+
+    @overload
+    def async_handshake(
+        self, res: http.response[Any], host: str, target: str, token: Handler, /
+    ) -> None: ...
+
+    def async_handshake(self, *args: Any) -> Any:
+        """Send the HTTP upgrade request and read the response (client side).
+
+        Beast's ``async_handshake``, both forms: ``async_handshake(host, target, token)``,
+        and ``async_handshake(res, host, target, token)`` which also hands back the
+        server's response. The operation is composed of writes and reads of the next
+        layer: it completes when a ``101 Switching Protocols`` response passed every
+        check of RFC 6455 (the stream is then open), or at the first error.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the next layer's). No other
+        operation may be started on the stream until the handshake completes (rule R6:
+        a second one raises). Bytes the server sent after its response are kept and read
+        as the first frames.
 
         Args:
-            res: Optional; receives the server's response.
-            host: The Host field, e.g. ``"example.com:8080"``.
-            target: The request target, e.g. ``"/chat"``.
-            token: ``handler(ec)`` or ``use_future``.
+            res: Optional; an ``http.response`` that receives the server's response
+                whenever one was read, a refusal included (its status and body say why).
+            host: The Host field, e.g. ``"example.com"`` or ``"example.com:8080"``.
+            target: The request target, e.g. ``"/"`` or ``"/chat?room=1"``.
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter (``as_tuple``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code)``
+            ``handler(ec: error_code)``; ``ec`` is falsy once the stream is open.
+
+        Returns:
+            ``None`` for a handler. With ``use_future``, a ``Future[None]`` whose
+            ``result()`` raises :class:`~asiolike.error.system_error` on failure; with
+            ``use_awaitable``, an ``awaitable[None]`` that raises it when awaited.
 
         Errors:
-            ``condition.handshake_failed`` codes (``upgrade_declined`` for a status other
-            than 101, ``bad_http_version``, ``no_connection``... ``bad_extension``,
-            ``bad_subprotocol``), ``http.error.*`` (``end_of_stream``: the server closed
-            without answering; ``header_limit``...), ``beast.error.timeout``, transport
-            errors.
+            ``condition.handshake_failed`` codes: ``upgrade_declined`` (a status other
+            than 101: see ``res``), ``bad_http_version``, ``no_connection``,
+            ``no_upgrade``, ``bad_sec_accept``, ``bad_extension``, ``bad_subprotocol``...;
+            ``http.error.*`` (``end_of_stream``: the server closed without answering;
+            ``header_limit``...); ``beast.error.timeout`` (the ``handshake_timeout`` of
+            ``stream_base.timeout``, or the ``tcp_stream``'s expiry); the next layer's
+            errors (``connection_reset``, ``operation_aborted``...).
 
         Raises:
             ValueError: an empty target, or a host or target holding a space or CR/LF.
-            TypeError: wrong argument types.
+            TypeError: a missing or extra argument, or ``res`` is not an
+                ``http.response``.
             RuntimeError: the stream is open or a handshake is already in progress.
+
+        Example (Beast's ``websocket_client_async``)::
+
+            def on_connect(self, ec: beast.error_code, ep: tcp.endpoint) -> None:
+                if ec:
+                    return fail(ec, "connect")
+                beast.get_lowest_layer(self.ws).expires_never()
+                self.ws.set_option(
+                    websocket.stream_base.timeout.suggested(beast.role_type.client)
+                )
+                self.ws.async_handshake(f"{self.host}:{ep.port()}", "/", self.on_handshake)
+
+            def on_handshake(self, ec: beast.error_code) -> None:
+                if ec:
+                    return fail(ec, "handshake")
+                self.ws.async_write(self.text, self.on_write)
+
+        With a future (``ioc.run()`` in another thread)::
+
+            ws.async_handshake("localhost", "/", net.use_future).result()
         """
         res, host, target, token = self._handshake_args(args, "async_handshake", 1)
         check_token(token, "async_handshake")
@@ -302,6 +412,12 @@ class stream(stream_impl):
 
     def _start_handshake(self, handler: Any, req: http.request, key: str, res: Any) -> None:
         handshake_op(handler, self, req, key, res).start()
+
+    @overload
+    def handshake(self, host: str, target: str, /) -> None: ...
+
+    @overload
+    def handshake(self, res: http.response[Any], host: str, target: str, /) -> None: ...
 
     def handshake(self, *args: Any) -> None:
         """The blocking :meth:`async_handshake`: ``handshake(host, target)`` or
@@ -327,28 +443,104 @@ class stream(stream_impl):
         form = "(host, target, token)" if tokens else "(host, target)"
         raise TypeError(f"websocket.stream.{what}{form} or with a leading http.response")
 
-    def async_accept(self, *args: Any) -> Future:
-        """Read the upgrade request, answer it, and open the stream (server).
+    @overload
+    def async_accept(self, token: use_awaitable_t, /) -> awaitable[None]: ...
 
-        ``async_accept(token)`` reads the request; ``async_accept(buffer, token)`` starts
-        with octets already read (a bytes-like object, or a dynamic buffer whose data is
-        consumed); ``async_accept(req, token)`` answers an ``http.request`` already read
-        (check it with :func:`is_upgrade`). A refused request is answered with 400 (426
-        for a wrong version) before the handler gets the error. The decorator sees every
-        response.
+    @overload
+    def async_accept(self, token: use_future_t, /) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_accept(self, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_accept(self, token: Handler, /) -> None: ...
+
+    @overload
+    def async_accept(
+        self, buffers: Buffer | DynamicBuffer, token: use_awaitable_t, /
+    ) -> awaitable[None]: ...
+
+    @overload
+    def async_accept(
+        self, buffers: Buffer | DynamicBuffer, token: use_future_t, /
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_accept(self, buffers: Buffer | DynamicBuffer, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_accept(self, buffers: Buffer | DynamicBuffer, token: Handler, /) -> None: ...
+
+    @overload
+    def async_accept(
+        self, req: http.request[Any], token: use_awaitable_t, /
+    ) -> awaitable[None]: ...
+
+    @overload
+    def async_accept(
+        self, req: http.request[Any], token: use_future_t, /
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_accept(self, req: http.request[Any], token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_accept(self, req: http.request[Any], token: Handler, /) -> None: ...
+
+    def async_accept(self, *args: Any) -> Any:
+        """Read the HTTP upgrade request, answer it, and open the stream (server side).
+
+        Beast's ``async_accept``, three forms: ``async_accept(token)`` reads the request
+        from the next layer; ``async_accept(buffers, token)`` starts with octets already
+        read from it (bytes-like, or a dynamic buffer whose data is consumed), as after
+        :func:`~asiolike.beast.async_detect_ssl`; ``async_accept(req, token)`` answers an
+        ``http.request`` already read (check it with :func:`is_upgrade`), as a server
+        that reads HTTP first does. The operation is composed of reads and writes of the
+        next layer. A refused request is answered (400, or 426 for a wrong
+        ``Sec-WebSocket-Version``) before the handler gets the error; the
+        ``stream_base.decorator`` option sees every response.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the next layer's). No other
+        operation may be started on the stream until the accept completes (rule R6).
+
+        Args:
+            buffers: Optional; octets of the request already read.
+            req: Optional; the request already read.
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter.
 
         Handler:
-            ``handler(ec: error_code)``
+            ``handler(ec: error_code)``; ``ec`` is falsy once the stream is open.
+
+        Returns:
+            ``None`` for a handler; a ``Future[None]`` with ``use_future``; an
+            ``awaitable[None]`` with ``use_awaitable`` (a failure raises
+            :class:`~asiolike.error.system_error` from ``result()`` or ``await``).
 
         Errors:
             ``condition.handshake_failed`` codes (``bad_method``, ``no_host``,
-            ``no_sec_key``, ``bad_sec_version``...), ``http.error.*`` (malformed request,
-            ``header_limit``, ``unexpected_body``, ``end_of_stream``),
-            ``beast.error.timeout``, transport errors.
+            ``no_connection``, ``no_upgrade``, ``no_sec_key``, ``bad_sec_version``...),
+            ``http.error.*`` (a malformed request, ``header_limit``, ``unexpected_body``,
+            ``end_of_stream``: the client closed first), ``beast.error.timeout``, the
+            next layer's errors.
 
         Raises:
-            TypeError: wrong argument types.
+            TypeError: a missing or extra argument, or of the wrong type.
             RuntimeError: the stream is open or a handshake is already in progress.
+
+        Example (Beast's ``websocket_server_async``)::
+
+            def run(self) -> None:
+                self.ws.set_option(
+                    websocket.stream_base.timeout.suggested(beast.role_type.server)
+                )
+                self.ws.async_accept(self.on_accept)
+
+            def on_accept(self, ec: beast.error_code) -> None:
+                if ec:
+                    return fail(ec, "accept")
+                self.ws.async_read(self.buffer, self.on_read)
         """
         req, initial, token = self._accept_args(args, "async_accept", True)
         check_token(token, "async_accept")
@@ -357,6 +549,15 @@ class stream(stream_impl):
 
     def _start_accept(self, handler: Any, req: http.request | None, initial: bytes) -> None:
         accept_op(handler, self, req, initial).start()
+
+    @overload
+    def accept(self, /) -> None: ...
+
+    @overload
+    def accept(self, buffers: Buffer | DynamicBuffer, /) -> None: ...
+
+    @overload
+    def accept(self, req: http.request[Any], /) -> None: ...
 
     def accept(self, *args: Any) -> None:
         """The blocking :meth:`async_accept`: ``accept()``, ``accept(buffer)``, ``accept(req)``.
@@ -384,24 +585,73 @@ class stream(stream_impl):
 
     # -- messages ---------------------------------------------------------------------------------
 
-    def async_read(self, buffer: DynamicBuffer, token: Any) -> Future:
+    @overload
+    def async_read(self, buffer: _Dynamic, token: use_awaitable_t) -> awaitable[int]: ...
+
+    @overload
+    def async_read(
+        self, buffer: _Dynamic, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_read(self, buffer: _Dynamic, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_read(self, buffer: _Dynamic, token: IoHandler) -> None: ...
+
+    def async_read(self, buffer: _Dynamic, token: Any) -> Any:
         """Read one whole message, appended to a dynamic buffer (``beast.flat_buffer``).
 
-        Pings are answered and control frames reported meanwhile. When the peer closes,
-        its close is answered, the transport torn down, and the read completes with
-        ``websocket.error.closed``. :meth:`got_text` tells the message's type.
+        Beast's ``async_read``: a composed operation of reads of the next layer that
+        completes when the last frame of a message arrived, or on an error. Pings are
+        answered and control frames reported (:meth:`control_callback`) meanwhile. When
+        the peer closes, its close is answered, the transport torn down, and the read
+        completes with ``websocket.error.closed``. :meth:`got_text` tells the message's
+        type.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the next layer's). No other read
+        (``async_read``, ``async_read_some``) may be started until it completes: a second
+        one raises ``RuntimeError``. A write, a ping and a close may be pending meanwhile.
+
+        Args:
+            buffer: A dynamic buffer; the message is appended to its readable bytes.
+                Consume them (``buffer.consume(buffer.size())``) before the next read.
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter.
 
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``: the payload size.
 
+        Returns:
+            ``None`` for a handler; with ``use_future`` a ``Future[int]``, with
+            ``use_awaitable`` an ``awaitable[int]``, of the payload size (a failure
+            raises :class:`~asiolike.error.system_error` instead).
+
         Errors:
-            ``closed``, ``condition.protocol_violation`` codes, ``message_too_big``,
-            ``buffer_overflow`` (the buffer's ``max_size``), ``beast.error.timeout``,
-            ``operation_aborted``, transport errors (``eof``...).
+            ``websocket.error.closed`` (the closing handshake completed: the normal end),
+            ``condition.protocol_violation`` codes (the peer broke RFC 6455),
+            ``message_too_big`` (:meth:`read_message_max`), ``buffer_overflow`` (the
+            buffer's ``max_size``), ``beast.error.timeout``, ``operation_aborted`` (the
+            stream was closed or failed), the next layer's errors (``eof``...).
 
         Raises:
             TypeError: ``buffer`` is not a dynamic buffer.
             RuntimeError: another read is pending, or the stream is not open yet.
+
+        Example::
+
+            def on_write(self, ec: beast.error_code, bytes_transferred: int) -> None:
+                if ec:
+                    return fail(ec, "write")
+                self.ws.async_read(self.buffer, self.on_read)
+
+            def on_read(self, ec: beast.error_code, bytes_transferred: int) -> None:
+                if ec == websocket.error.closed:
+                    return
+                if ec:
+                    return fail(ec, "read")
+                print(beast.make_printable(self.buffer.data()))
         """
         if (
             type(buffer) is flat_buffer
@@ -422,24 +672,81 @@ class stream(stream_impl):
         check_token(token, "async_read")
         return async_initiate(self._start_read, token, buffer, None, 0, False)
 
-    def async_read_some(self, buffer: Any, a: Any, b: Any = NO_ARG) -> Future:
-        """Read some of a message: ``(dynbuf, limit, token)`` or ``(mutable_buffer, token)``.
+    @overload
+    def async_read_some(
+        self, buffer: _Dynamic, limit: int, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
 
-        Completes once some payload was read (possibly the whole rest of the message; an
-        empty message gives 0). ``limit`` caps the bytes appended to a dynamic buffer (0:
-        no cap); a plain buffer is filled at most. :meth:`is_message_done` tells whether
-        the message ended.
+    @overload
+    def async_read_some(
+        self, buffer: _Dynamic, limit: int, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_read_some(self, buffer: _Dynamic, limit: int, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_read_some(self, buffer: _Dynamic, limit: int, token: IoHandler, /) -> None: ...
+
+    @overload
+    def async_read_some(
+        self, buffer: Buffer | _Dynamic, token: use_awaitable_t, /
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_read_some(
+        self, buffer: Buffer | _Dynamic, token: use_future_t, /
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_read_some(self, buffer: Buffer | _Dynamic, token: AdapterToken, /) -> Any: ...
+
+    @overload
+    def async_read_some(self, buffer: Buffer | _Dynamic, token: IoHandler, /) -> None: ...
+
+    def async_read_some(self, buffer: Any, a: Any, b: Any = NO_ARG) -> Any:
+        """Read some of a message: ``(dynamic_buffer, limit, token)`` or ``(buffer, token)``.
+
+        Beast's two ``async_read_some``: completes once some payload was read (perhaps the
+        whole rest of the message; an empty message gives 0), or on an error. ``limit``
+        caps the bytes appended to a dynamic buffer (0: no cap); a plain writable buffer
+        (``bytearray``, ``memoryview``) is filled at most. :meth:`is_message_done` tells
+        whether the message ended, :meth:`got_text` its type.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the next layer's). No other read
+        may be started until it completes (a second one raises ``RuntimeError``).
+
+        Args:
+            buffer: A dynamic buffer (appended to), or a writable bytes-like object
+                (filled from its start).
+            limit: With a dynamic buffer: the most bytes to append (0: no limit).
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``
+            ``handler(ec: error_code, bytes_transferred: int)``: the payload bytes read.
+
+        Returns:
+            ``None`` for a handler; a ``Future[int]`` with ``use_future``; an
+            ``awaitable[int]`` with ``use_awaitable``.
 
         Errors:
             As :meth:`async_read`.
 
         Raises:
-            TypeError: ``buffer`` is neither a dynamic nor a writable buffer.
+            TypeError: ``buffer`` is neither a dynamic nor a writable buffer, or a limit
+                was given with a plain buffer.
             ValueError: a negative ``limit``.
             RuntimeError: another read is pending, or the stream is not open yet.
+
+        Example (a message read in pieces of at most 4 KiB)::
+
+            def on_read(self, ec: beast.error_code, n: int) -> None:
+                if ec:
+                    return fail(ec, "read")
+                if not self.ws.is_message_done():
+                    self.ws.async_read_some(self.buffer, 4096, self.on_read)
         """
         token = a if b is NO_ARG else b
         limit = 0 if b is NO_ARG else a
@@ -472,7 +779,7 @@ class stream(stream_impl):
             return
         op.start()
 
-    def read(self, buffer: DynamicBuffer) -> int:
+    def read(self, buffer: _Dynamic) -> int:
         """The blocking :meth:`async_read`; returns the payload size.
 
         Raises:
@@ -481,7 +788,14 @@ class stream(stream_impl):
         if not is_dynamic(buffer):
             raise TypeError("websocket.stream.read: pass a dynamic buffer (beast.flat_buffer)")
         self._check_read("read")
-        return read_sync(self, buffer, None, 0, False)
+        # A multi_buffer too: the read uses prepare/commit only.
+        return read_sync(self, buffer, None, 0, False)  # type: ignore[arg-type]
+
+    @overload
+    def read_some(self, buffer: _Dynamic, limit: int) -> int: ...
+
+    @overload
+    def read_some(self, buffer: Buffer | _Dynamic) -> int: ...
 
     def read_some(self, buffer: Any, limit: int = 0) -> int:
         """The blocking :meth:`async_read_some`: ``(dynbuf, limit)`` or ``(mutable_buffer)``.
@@ -498,25 +812,70 @@ class stream(stream_impl):
             return 0
         return read_sync(self, None, view, 0, True)
 
-    def async_write(self, data: str | Buffer, token: Any) -> Future:
+    @overload
+    def async_write(self, data: str | Buffer, token: use_awaitable_t) -> awaitable[int]: ...
+
+    @overload
+    def async_write(
+        self, data: str | Buffer, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_write(self, data: str | Buffer, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_write(self, data: str | Buffer, token: IoHandler) -> None: ...
+
+    def async_write(self, data: str | Buffer, token: Any) -> Any:
         """Write one whole message.
 
-        The message is text or binary as :meth:`text`/:meth:`binary` say (a ``str`` is
-        encoded as UTF-8 either way). It is fragmented per :meth:`auto_fragment`, masked
-        by a client and compressed when permessage-deflate was negotiated. Keep the data
+        Beast's ``async_write``: a composed operation of writes of the next layer that
+        completes when the whole message was handed to it, or on an error. The message
+        is text or binary as :meth:`text`/:meth:`binary` say (a ``str`` is encoded as
+        UTF-8 either way). It is fragmented per :meth:`auto_fragment`, masked by a
+        client and compressed when permessage-deflate was negotiated. Keep the data
         unchanged until the handler runs.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the next layer's). No other
+        write (``async_write``, ``async_write_some``) may be started until it completes:
+        a second one raises ``RuntimeError`` (queue your messages, and send the next one
+        from the handler). A read may be pending meanwhile.
+
+        Args:
+            data: The message: bytes-like, or a ``str``.
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter.
 
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``: the payload size.
 
+        Returns:
+            ``None`` for a handler; with ``use_future`` a ``Future[int]``, with
+            ``use_awaitable`` an ``awaitable[int]``, of the payload size (a failure
+            raises :class:`~asiolike.error.system_error` instead).
+
         Errors:
-            ``operation_aborted`` (closed, failed, or a close frame was already sent),
-            ``beast.error.timeout``, transport errors.
+            ``operation_aborted`` (the stream is closed or failed, or a close frame was
+            already sent), ``beast.error.timeout``, the next layer's errors
+            (``broken_pipe``, ``connection_reset``...).
 
         Raises:
             TypeError: ``data`` is not bytes-like or a str.
-            RuntimeError: another write is pending (queue your messages), or the stream is
-                not open yet.
+            RuntimeError: another write is pending, or the stream is not open yet.
+
+        Example::
+
+            def on_handshake(self, ec: beast.error_code) -> None:
+                if ec:
+                    return fail(ec, "handshake")
+                self.ws.text(True)
+                self.ws.async_write("hello", self.on_write)
+
+            def on_write(self, ec: beast.error_code, bytes_transferred: int) -> None:
+                if ec:
+                    return fail(ec, "write")
+                self.ws.async_read(self.buffer, self.on_read)
         """
         t = type(data)
         if (
@@ -537,14 +896,55 @@ class stream(stream_impl):
         check_token(token, "async_write")
         return async_initiate(self._start_write, token, payload, True)
 
-    def async_write_some(self, fin: bool, data: str | Buffer, token: Any) -> Future:
+    @overload
+    def async_write_some(
+        self, fin: bool, data: str | Buffer, token: use_awaitable_t
+    ) -> awaitable[int]: ...
+
+    @overload
+    def async_write_some(
+        self, fin: bool, data: str | Buffer, token: use_future_t
+    ) -> concurrent.futures.Future[int]: ...
+
+    @overload
+    def async_write_some(self, fin: bool, data: str | Buffer, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_write_some(self, fin: bool, data: str | Buffer, token: IoHandler) -> None: ...
+
+    def async_write_some(self, fin: bool, data: str | Buffer, token: Any) -> Any:
         """Write a piece of a message; ``fin`` says whether it is the last piece.
 
+        Beast's ``async_write_some``: sends ``data`` as one or more frames of the current
+        message (the first piece decides text or binary), and completes when they were
+        handed to the next layer, or on an error. Until a piece with ``fin`` true, no
+        other message may be written.
+
+        This call returns immediately; the handler is never invoked from within it. No
+        other write may be started until it completes (a second one raises
+        ``RuntimeError``).
+
+        Args:
+            fin: Whether this piece ends the message.
+            data: The piece: bytes-like, or a ``str`` (UTF-8; a text message's pieces
+                together must be valid UTF-8).
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter.
+
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``
+            ``handler(ec: error_code, bytes_transferred: int)``: the piece's size.
+
+        Returns:
+            ``None`` for a handler; a ``Future[int]`` with ``use_future``; an
+            ``awaitable[int]`` with ``use_awaitable``.
 
         Errors / Raises:
             As :meth:`async_write`.
+
+        Example (a message in two pieces)::
+
+            ws.async_write_some(False, b"first half, ", on_first)
+            # in on_first: ws.async_write_some(True, b"second half", on_done)
         """
         payload = write_payload(data, "async_write_some")
         self._check_write("async_write_some")
@@ -577,29 +977,98 @@ class stream(stream_impl):
 
     # -- control frames and closing ------------------------------------------------------------
 
-    def async_ping(self, payload: str | Buffer, token: Any) -> Future:
-        """Send a ping (after a message being written, if any).
+    @overload
+    def async_ping(self, payload: str | Buffer, token: use_awaitable_t) -> awaitable[None]: ...
+
+    @overload
+    def async_ping(
+        self, payload: str | Buffer, token: use_future_t
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_ping(self, payload: str | Buffer, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_ping(self, payload: str | Buffer, token: Handler) -> None: ...
+
+    def async_ping(self, payload: str | Buffer, token: Any) -> Any:
+        """Send a ping (Beast's ``async_ping``); the peer answers with a pong.
+
+        The ping goes out after the message being written, if any (a composed operation
+        that waits for the write lock), and the operation completes once it was handed to
+        the next layer; the pong arrives later, through a read, as a
+        :meth:`control_callback` call.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the next layer's). No other
+        ping or pong may be started until it completes (a second one raises
+        ``RuntimeError``); reads and writes may be pending meanwhile.
+
+        Args:
+            payload: At most 125 bytes (a ``str`` is encoded as UTF-8).
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter.
 
         Handler:
             ``handler(ec: error_code)``
 
+        Returns:
+            ``None`` for a handler; a ``Future[None]`` with ``use_future``; an
+            ``awaitable[None]`` with ``use_awaitable``.
+
         Errors:
-            ``operation_aborted`` (closed, or a close frame was sent), transport errors.
+            ``operation_aborted`` (the stream is closed or failed, or a close frame was
+            sent), ``beast.error.timeout``, the next layer's errors.
 
         Raises:
             ValueError: the payload is longer than 125 bytes.
             RuntimeError: a ping or pong is already pending, or the stream is not open yet.
+
+        Example::
+
+            ws.async_ping(b"are you there?", lambda ec: fail(ec, "ping") if ec else None)
         """
         return self._control(payload, token, False, "async_ping")
 
-    def async_pong(self, payload: str | Buffer, token: Any) -> Future:
-        """Send an unsolicited pong (a heartbeat; pings are answered automatically).
+    @overload
+    def async_pong(self, payload: str | Buffer, token: use_awaitable_t) -> awaitable[None]: ...
 
-        Handler, Errors, Raises: as :meth:`async_ping`.
+    @overload
+    def async_pong(
+        self, payload: str | Buffer, token: use_future_t
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_pong(self, payload: str | Buffer, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_pong(self, payload: str | Buffer, token: Handler) -> None: ...
+
+    def async_pong(self, payload: str | Buffer, token: Any) -> Any:
+        """Send an unsolicited pong (Beast's ``async_pong``): a one-way heartbeat.
+
+        Pings from the peer are answered automatically; this is for a pong nobody asked
+        for. As :meth:`async_ping` otherwise: this call returns immediately, the handler
+        is never invoked from within it, and no other ping or pong may be started until
+        it completes.
+
+        Handler:
+            ``handler(ec: error_code)``
+
+        Returns:
+            ``None`` for a handler; a ``Future[None]`` with ``use_future``; an
+            ``awaitable[None]`` with ``use_awaitable``.
+
+        Errors / Raises:
+            As :meth:`async_ping`.
+
+        Example::
+
+            ws.async_pong(b"", on_pong)
         """
         return self._control(payload, token, True, "async_pong")
 
-    def _control(self, payload: str | Buffer, token: Any, pong: bool, what: str) -> Future:
+    def _control(self, payload: str | Buffer, token: Any, pong: bool, what: str) -> Any:
         data = ping_payload(payload, what)
         self._require_open(what)
         if self._user_ping.busy:
@@ -621,28 +1090,70 @@ class stream(stream_impl):
         """The blocking :meth:`async_pong`."""
         ping_sync(self, ping_payload(payload, "pong"), True, "pong")
 
-    def async_close(self, cr: close_reason | int | str, token: Any) -> Future:
-        """Start (or finish) the closing handshake.
+    @overload
+    def async_close(
+        self, cr: close_reason | int | str, token: use_awaitable_t
+    ) -> awaitable[None]: ...
 
-        Sends our close frame (after a message being written), waits for the peer's, and
-        tears the transport down. A pending read sees the peer's close and completes with
-        ``websocket.error.closed``; otherwise the close reads, discarding messages.
+    @overload
+    def async_close(
+        self, cr: close_reason | int | str, token: use_future_t
+    ) -> concurrent.futures.Future[None]: ...
+
+    @overload
+    def async_close(self, cr: close_reason | int | str, token: AdapterToken) -> Any: ...
+
+    @overload
+    def async_close(self, cr: close_reason | int | str, token: Handler) -> None: ...
+
+    def async_close(self, cr: close_reason | int | str, token: Any) -> Any:
+        """Start (or finish) the closing handshake (Beast's ``async_close``).
+
+        A composed operation: sends our close frame (after a message being written),
+        waits for the peer's, and tears the transport down (TCP: shutdown and close;
+        TLS: ``close_notify`` first). A pending read sees the peer's close and completes
+        with ``websocket.error.closed``; without one, the close reads on its own,
+        discarding messages, until the peer's close frame arrives.
+
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the next layer's). No other
+        close may be started until it completes (a second one raises
+        ``RuntimeError``); after it, every operation completes with
+        ``operation_aborted``.
 
         Args:
             cr: A ``close_reason``, a ``close_code`` or code, or a reason string (code
                 1000). ``close_reason()`` sends no code.
-            token: ``handler(ec)`` or ``use_future``.
+            token: The completion token: a handler, ``use_future``, ``use_awaitable``,
+                or an adapter.
 
         Handler:
             ``handler(ec: error_code)``: success once the closing handshake completed.
 
+        Returns:
+            ``None`` for a handler; a ``Future[None]`` with ``use_future``; an
+            ``awaitable[None]`` with ``use_awaitable``.
+
         Errors:
             ``operation_aborted`` (already closed or failed), a protocol error seen while
-            closing, ``beast.error.timeout`` (``handshake_timeout``), transport errors.
+            closing, ``beast.error.timeout`` (the ``handshake_timeout`` of
+            ``stream_base.timeout``), the next layer's errors.
 
         Raises:
             ValueError: the code may not be sent (1005, 1006, 1015...).
             RuntimeError: a close is already pending, or the stream is not open yet.
+
+        Example::
+
+            def on_read(self, ec: beast.error_code, bytes_transferred: int) -> None:
+                if ec:
+                    return fail(ec, "read")
+                self.ws.async_close(websocket.close_code.normal, self.on_close)
+
+            def on_close(self, ec: beast.error_code) -> None:
+                if ec:
+                    return fail(ec, "close")
+                print(beast.make_printable(self.buffer.data()))
         """
         reason = close_reason_arg(cr)
         self._require_open("async_close")
