@@ -34,14 +34,16 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.beast.http import _read_op as _r
 from asiolike.beast.http import _write_op as _w
 from asiolike.beast.http.message import request, response
 from asiolike.beast.http.parser import basic_parser
 from asiolike.beast.http.serializer import serializer
+from asiolike.buffer import DynamicBuffer
 from asiolike.error import error_code
 from asiolike.read import _stream_executor
 
@@ -63,30 +65,67 @@ __all__ = [
 Handler = Callable[[error_code, int], object]
 Future = concurrent.futures.Future[Any]
 
+# The argument types of the overloads. The stream is any object with async_read_some /
+# async_write_some and get_executor (checked at the call).
+_Parser: TypeAlias = basic_parser[Any]
+_Message: TypeAlias = "request[Any] | response[Any]"
+_Serializer: TypeAlias = serializer[Any]
+
 
 # -- reading ------------------------------------------------------------------------------
 
 
-def async_read_some(stream: Any, buffer: Any, parser: Any, token: Any) -> Future | None:
-    """Read some of a message: at least one step of the parser.
+@overload
+def async_read_some(
+    stream: Any, buffer: DynamicBuffer, parser: _Parser, token: use_awaitable_t
+) -> awaitable[int]: ...
+
+
+@overload
+def async_read_some(
+    stream: Any, buffer: DynamicBuffer, parser: _Parser, token: use_future_t
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_read_some(
+    stream: Any, buffer: DynamicBuffer, parser: _Parser, token: AdapterToken
+) -> Any: ...
+
+
+@overload
+def async_read_some(
+    stream: Any, buffer: DynamicBuffer, parser: _Parser, token: Handler
+) -> None: ...
+
+
+def async_read_some(stream: Any, buffer: Any, parser: Any, token: Any) -> Any:
+    """Read some of a message: at least one step of the parser (Beast's ``async_read_some``).
 
     Parses what ``buffer`` already holds, reading from ``stream`` only when the parser
     needs more bytes, and completes after the first step that succeeds (the header, a
-    piece of the body...) or on an error. Implemented with zero or more calls of
-    ``stream.async_read_some``; no other read may be started on the stream until the
-    handler runs. Bytes read past the message stay in ``buffer``. The handler is never
-    invoked inside this call and runs on its associated executor, by default the
-    stream's.
+    piece of the body...) or on an error. A composed operation of zero or more calls of
+    ``stream.async_read_some``. Bytes read past the message stay in ``buffer``.
+
+    This call returns immediately; the handler is never invoked from within it, and runs
+    through its associated executor (by default the stream's). No other read may be
+    started on the stream until it completes.
 
     Args:
         stream: The stream to read from.
         buffer: A dynamic buffer (``beast.flat_buffer()``) holding the bytes already read
             and not parsed; use the same one for every read of the connection.
         parser: An ``http.request_parser`` or ``http.response_parser``.
-        token: ``handler(ec, bytes_transferred)`` or ``use_future``.
+        token: The completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``: the bytes the parser consumed.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` of the bytes
+        the parser consumed; with ``use_awaitable``, an ``awaitable[int]``. A failure raises
+        :class:`~asiolike.error.system_error` from ``result()`` or ``await``.
 
     Errors:
         See the module table. ``stale_parser`` if the parser was already done.
@@ -94,20 +133,68 @@ def async_read_some(stream: Any, buffer: Any, parser: Any, token: Any) -> Future
     Raises:
         TypeError: the stream, buffer or parser is not one.
         ValueError: the parser released its message.
+
+    Example (a body read piece by piece)::
+
+        def on_read(self, ec: beast.error_code, n: int) -> None:
+            if ec:
+                return fail(ec, "read")
+            if not self.parser.is_done():
+                http.async_read_some(self.stream, self.buffer, self.parser, self.on_read)
     """
     return _start_read(stream, buffer, parser, token, _r.SOME, "async_read_some")
 
 
-def async_read_header(stream: Any, buffer: Any, parser: Any, token: Any) -> Future | None:
+@overload
+def async_read_header(
+    stream: Any, buffer: DynamicBuffer, parser: _Parser, token: use_awaitable_t
+) -> awaitable[int]: ...
+
+
+@overload
+def async_read_header(
+    stream: Any, buffer: DynamicBuffer, parser: _Parser, token: use_future_t
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_read_header(
+    stream: Any, buffer: DynamicBuffer, parser: _Parser, token: AdapterToken
+) -> Any: ...
+
+
+@overload
+def async_read_header(
+    stream: Any, buffer: DynamicBuffer, parser: _Parser, token: Handler
+) -> None: ...
+
+
+def async_read_header(stream: Any, buffer: Any, parser: Any, token: Any) -> Any:
     """Read until the parser has the whole header (Beast's ``async_read_header``).
 
     Sets ``parser.eager(False)`` so that no body byte is parsed: look at the header
     (``parser.get()``, ``content_length()``...), then go on with :func:`async_read` on
     the same parser and buffer. Completes at once (through the queue) if the header is
-    already done. As :func:`async_read_some` otherwise.
+    already done.
+
+    This call returns immediately; the handler is never invoked from within it, and runs
+    through its associated executor (by default the stream's). No other read may be
+    started on the stream until it completes.
+
+    Args:
+        stream: The stream to read from.
+        buffer: The connection's dynamic buffer.
+        parser: An ``http.request_parser`` or ``http.response_parser``.
+        token: The completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``: the bytes the parser consumed.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` of the bytes
+        the parser consumed; with ``use_awaitable``, an ``awaitable[int]``. A failure raises
+        :class:`~asiolike.error.system_error` from ``result()`` or ``await``.
 
     Errors:
         See the module table.
@@ -115,12 +202,42 @@ def async_read_header(stream: Any, buffer: Any, parser: Any, token: Any) -> Futu
     Raises:
         TypeError: the stream, buffer or parser is not one.
         ValueError: the parser released its message.
+
+    Example (decide on the body from the header)::
+
+        self.parser = http.request_parser()
+        self.parser.body_limit(10 * 1024 * 1024)
+        http.async_read_header(self.stream, self.buffer, self.parser, self.on_header)
     """
     _r.check_parser(parser, "async_read_header").eager(False)
     return _start_read(stream, buffer, parser, token, _r.HEADER, "async_read_header")
 
 
-def async_read(stream: Any, buffer: Any, msg_or_parser: Any, token: Any) -> Future | None:
+@overload
+def async_read(
+    stream: Any, buffer: DynamicBuffer, msg_or_parser: _Message | _Parser, token: use_awaitable_t
+) -> awaitable[int]: ...
+
+
+@overload
+def async_read(
+    stream: Any, buffer: DynamicBuffer, msg_or_parser: _Message | _Parser, token: use_future_t
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_read(
+    stream: Any, buffer: DynamicBuffer, msg_or_parser: _Message | _Parser, token: AdapterToken
+) -> Any: ...
+
+
+@overload
+def async_read(
+    stream: Any, buffer: DynamicBuffer, msg_or_parser: _Message | _Parser, token: Handler
+) -> None: ...
+
+
+def async_read(stream: Any, buffer: Any, msg_or_parser: Any, token: Any) -> Any:
     """Read a whole message (Beast's ``async_read``).
 
     With a parser, it is set eager and fed until it is done (at once, through the queue,
@@ -133,14 +250,25 @@ def async_read(stream: Any, buffer: Any, msg_or_parser: Any, token: Any) -> Futu
     without Content-Length or chunked coding), the read succeeds at the peer's close, and
     the next read reports ``end_of_stream``.
 
+    A composed operation of calls of ``stream.async_read_some``. This call returns
+    immediately; the handler is never invoked from within it, and runs through its
+    associated executor (by default the stream's). No other read may be started on the
+    stream until it completes.
+
     Args:
         stream: The stream to read from.
         buffer: The connection's dynamic buffer.
         msg_or_parser: An ``http.request``/``http.response`` to fill, or a parser.
-        token: ``handler(ec, bytes_transferred)`` or ``use_future``.
+        token: The completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``: the bytes the parser consumed.
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` of the bytes
+        the parser consumed; with ``use_awaitable``, an ``awaitable[int]``. A failure raises
+        :class:`~asiolike.error.system_error` from ``result()`` or ``await``.
 
     Errors:
         See the module table.
@@ -148,6 +276,18 @@ def async_read(stream: Any, buffer: Any, msg_or_parser: Any, token: Any) -> Futu
     Raises:
         TypeError: the stream, buffer or message/parser is not one.
         ValueError: the parser released its message.
+
+    Example (Beast's ``http_client_async``)::
+
+        def on_write(self, ec: beast.error_code, bytes_transferred: int) -> None:
+            if ec:
+                return fail(ec, "write")
+            http.async_read(self.stream, self.buffer, self.res, self.on_read)
+
+        def on_read(self, ec: beast.error_code, bytes_transferred: int) -> None:
+            if ec:
+                return fail(ec, "read")
+            print(self.res)
     """
     if isinstance(msg_or_parser, basic_parser):
         parser, msg = msg_or_parser, None
@@ -243,21 +383,47 @@ def _read_sync(stream: Any, buffer: Any, parser: Any, until: int, who: str) -> i
 # -- writing ------------------------------------------------------------------------------
 
 
-def async_write_some(stream: Any, sr: Any, token: Any) -> Future | None:
+@overload
+def async_write_some(stream: Any, sr: _Serializer, token: use_awaitable_t) -> awaitable[int]: ...
+
+
+@overload
+def async_write_some(
+    stream: Any, sr: _Serializer, token: use_future_t
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_write_some(stream: Any, sr: _Serializer, token: AdapterToken) -> Any: ...
+
+
+@overload
+def async_write_some(stream: Any, sr: _Serializer, token: Handler) -> None: ...
+
+
+def async_write_some(stream: Any, sr: Any, token: Any) -> Any:
     """Write some of a message: one ``async_write_some`` of the stream.
 
     Completes at once (through the queue) with 0 if the serializer is done. Call it
-    again until ``sr.is_done()``; no other write may be started on the stream meanwhile.
-    The handler is never invoked inside this call and runs on its associated executor, by
-    default the stream's.
+    again until ``sr.is_done()``.
+
+    This call returns immediately; the handler is never invoked from within it, and runs
+    through its associated executor (by default the stream's). No other write may be
+    started on the stream until it completes.
 
     Args:
         stream: The stream to write to.
         sr: An ``http.serializer`` of the message.
-        token: ``handler(ec, bytes_transferred)`` or ``use_future``.
+        token: The completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` of the bytes
+        written; with ``use_awaitable``, an ``awaitable[int]``. A failure raises
+        :class:`~asiolike.error.system_error` from ``result()`` or ``await``.
 
     Errors:
         The stream's: ``broken_pipe``, ``connection_reset``, ``operation_aborted``,
@@ -265,42 +431,118 @@ def async_write_some(stream: Any, sr: Any, token: Any) -> Future | None:
 
     Raises:
         TypeError: the stream or serializer is not one.
+
+    Example::
+
+        def on_write(self, ec: beast.error_code, n: int) -> None:
+            if not ec and not self.sr.is_done():
+                http.async_write_some(self.stream, self.sr, self.on_write)
     """
     return _start_write(stream, _w.check_serializer(sr, "async_write_some"), token, _w.SOME)
 
 
-def async_write_header(stream: Any, sr: Any, token: Any) -> Future | None:
+@overload
+def async_write_header(stream: Any, sr: _Serializer, token: use_awaitable_t) -> awaitable[int]: ...
+
+
+@overload
+def async_write_header(
+    stream: Any, sr: _Serializer, token: use_future_t
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_write_header(stream: Any, sr: _Serializer, token: AdapterToken) -> Any: ...
+
+
+@overload
+def async_write_header(stream: Any, sr: _Serializer, token: Handler) -> None: ...
+
+
+def async_write_header(stream: Any, sr: Any, token: Any) -> Any:
     """Write the header of a message (Beast's ``async_write_header``).
 
     Sets ``sr.split(True)`` so that the header goes out on its own; continue with
-    :func:`async_write` on the same serializer for the body. As :func:`async_write_some`
-    otherwise.
+    :func:`async_write` on the same serializer for the body. A composed operation of
+    calls of ``stream.async_write_some``.
+
+    This call returns immediately; the handler is never invoked from within it, and runs
+    through its associated executor (by default the stream's). No other write may be
+    started on the stream until it completes.
+
+    Args:
+        stream: The stream to write to.
+        sr: An ``http.serializer`` of the message.
+        token: The completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``cancel_after``...).
 
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` of the bytes
+        written; with ``use_awaitable``, an ``awaitable[int]``. A failure raises
+        :class:`~asiolike.error.system_error` from ``result()`` or ``await``.
 
     Errors:
         The stream's.
 
     Raises:
         TypeError: the stream or serializer is not one.
+
+    Example::
+
+        self.sr = http.serializer(self.res)
+        http.async_write_header(self.stream, self.sr, self.on_header)
+        # on_header: http.async_write(self.stream, self.sr, self.on_write)
     """
     check = _w.check_serializer(sr, "async_write_header")
     check.split(True)
     return _start_write(stream, check, token, _w.HEADER)
 
 
-def async_write(stream: Any, msg_or_sr: Any, token: Any) -> Future | None:
+@overload
+def async_write(
+    stream: Any, msg_or_sr: _Message | _Serializer, token: use_awaitable_t
+) -> awaitable[int]: ...
+
+
+@overload
+def async_write(
+    stream: Any, msg_or_sr: _Message | _Serializer, token: use_future_t
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_write(stream: Any, msg_or_sr: _Message | _Serializer, token: AdapterToken) -> Any: ...
+
+
+@overload
+def async_write(stream: Any, msg_or_sr: _Message | _Serializer, token: Handler) -> None: ...
+
+
+def async_write(stream: Any, msg_or_sr: Any, token: Any) -> Any:
     """Write a whole message (Beast's ``async_write``).
+
+    A composed operation of calls of ``stream.async_write_some``: the header, then the
+    body. This call returns immediately; the handler is never invoked from within it, and
+    runs through its associated executor (by default the stream's). No other write may be
+    started on the stream until it completes.
 
     Args:
         stream: The stream to write to.
         msg_or_sr: An ``http.request``/``http.response`` (its framing is checked now:
             call ``prepare_payload()`` first), or a serializer.
-        token: ``handler(ec, bytes_transferred)`` or ``use_future``.
+        token: The completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter (``as_tuple``, ``cancel_after``...).
 
     Handler:
-        ``handler(ec: error_code, bytes_transferred: int)``; never invoked inside this call.
+        ``handler(ec: error_code, bytes_transferred: int)``
+
+    Returns:
+        ``None`` for a handler. With ``use_future``, a ``Future[int]`` of the bytes
+        written; with ``use_awaitable``, an ``awaitable[int]``. A failure raises
+        :class:`~asiolike.error.system_error` from ``result()`` or ``await``.
 
     Errors:
         The stream's. Never ``end_of_stream``: check ``msg.need_eof()`` to know whether
@@ -309,6 +551,14 @@ def async_write(stream: Any, msg_or_sr: Any, token: Any) -> Future | None:
     Raises:
         TypeError: the stream or message is not one.
         ValueError: the message's framing fields contradict its body.
+
+    Example (Beast's ``http_client_async``)::
+
+        def on_connect(self, ec: beast.error_code, ep: tcp.endpoint) -> None:
+            if ec:
+                return fail(ec, "connect")
+            self.stream.expires_after(30)
+            http.async_write(self.stream, self.req, self.on_write)
     """
     if isinstance(msg_or_sr, request | response):
         sr: serializer[Any] = serializer(msg_or_sr)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
-from asiolike.async_result import async_initiate
+from asiolike.async_result import AdapterToken, async_initiate, use_future_t
+from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.beast.http import _write_op as _w
 from asiolike.beast.http.message import request, response
 from asiolike.beast.http.serializer import serializer
@@ -93,29 +94,65 @@ def _check(gen: object, who: str) -> message_generator:
     return gen
 
 
+@overload
 def async_write(
-    stream: Any, generator: message_generator, token: Any
-) -> concurrent.futures.Future[Any] | None:
+    stream: Any, generator: message_generator, token: use_awaitable_t
+) -> awaitable[int]: ...
+
+
+@overload
+def async_write(
+    stream: Any, generator: message_generator, token: use_future_t
+) -> concurrent.futures.Future[int]: ...
+
+
+@overload
+def async_write(stream: Any, generator: message_generator, token: AdapterToken) -> Any: ...
+
+
+@overload
+def async_write(
+    stream: Any, generator: message_generator, token: Callable[[error_code, int], object]
+) -> None: ...
+
+
+def async_write(stream: Any, generator: message_generator, token: Any) -> Any:
     """Write a whole :class:`message_generator` (Beast's ``beast::async_write``).
 
-    As :func:`asiolike.beast.http.async_write` of the message: the header, then the body
-    piece by piece (``os.sendfile`` for a ``file_body`` over a plain TCP stream). No other
-    write may be started on the stream until the handler runs. The handler is never invoked
-    inside this call and runs on its associated executor, by default the stream's.
+    As :func:`asiolike.beast.http.async_write` of the message, a composed operation of
+    writes of ``stream``: the header, then the body piece by piece (``os.sendfile`` for a
+    ``file_body`` over a plain TCP stream).
+
+    This call returns immediately; the handler is never invoked from within it, and runs
+    through its associated executor (by default the stream's). No other write may be
+    started on the stream until it completes.
 
     Args:
         stream: The stream to write to.
         generator: The message.
-        token: ``handler(ec, bytes_transferred)`` or another completion token.
+        token: The completion token: a handler, ``use_future``, ``use_awaitable``, or an
+            adapter.
 
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``
+
+    Returns:
+        ``None`` for a handler; a ``Future[int]`` with ``use_future``; an
+        ``awaitable[int]`` with ``use_awaitable``, of the bytes written.
 
     Errors:
         The stream's; a body writer's ``system_error`` code (a file that cannot be read).
 
     Raises:
         TypeError: the stream or generator is not one.
+
+    Example (Beast's ``http_server_async``)::
+
+        def send_response(self, gen: http.message_generator) -> None:
+            keep_alive = gen.keep_alive()
+            beast.async_write(
+                self.stream, gen, beast.bind_front_handler(self.on_write, keep_alive)
+            )
     """
     sr = _check(generator, "async_write").serializer()
     io_executor = _stream_executor(stream, "async_write", "async_write_some")
