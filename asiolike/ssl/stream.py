@@ -432,14 +432,24 @@ class stream(stream_base, Generic[_NextLayer]):
     def async_read_some(self, buffers: Any, token: Any) -> Any:
         """Start reading decrypted data into ``buffers`` (at least one byte).
 
+        A composed operation of reads (and, for a key update, writes) of the next layer.
+        This call returns immediately; the handler is never invoked from within it, and
+        runs through its associated executor (by default the next layer's). No other read
+        may be started until it completes (a second one raises ``RuntimeError``).
+
         Args:
             buffers: a writable bytes-like object, or a list of them (the first non-empty
                 one is filled, as in Asio); untouched until the handler runs.
-            token: the completion handler, or ``use_future``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked inside this
-            call. An empty buffer completes with success and 0.
+            ``handler(ec: error_code, bytes_transferred: int)``. An empty buffer completes
+            with success and 0.
+
+        Returns:
+            ``None`` for a handler; a ``Future[int]`` with ``use_future``; an
+            ``awaitable[int]`` with ``use_awaitable``.
 
         Errors:
             ``asiolike.error.eof``: the peer shut TLS down (``close_notify``).
@@ -449,6 +459,10 @@ class stream(stream_base, Generic[_NextLayer]):
         Raises:
             TypeError: ``buffers`` is not writable.
             RuntimeError: a read is already pending, or no handshake was started.
+
+        Example::
+
+            n: int = await stream.async_read_some(buf, net.use_awaitable)
         """
         return self._start_io(READ, _read_view(buffers), token, "async_read_some")
 
@@ -485,14 +499,24 @@ class stream(stream_base, Generic[_NextLayer]):
         At most 256 KiB are taken per call; use ``asiolike.async_write`` to send
         everything. Small leading buffers of a sequence are joined into one record.
 
+        A composed operation of writes of the next layer. This call returns immediately;
+        the handler is never invoked from within it, and runs through its associated
+        executor (by default the next layer's). No other write may be started until it
+        completes (a second one raises ``RuntimeError``).
+
         Args:
             buffers: a bytes-like object, or a list of them; unchanged until the handler
                 runs.
-            token: the completion handler, or ``use_future``.
+            token: the completion token: a handler, ``use_future``, ``use_awaitable``, or
+                an adapter.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``; never invoked inside this
-            call. Empty data completes with success and 0.
+            ``handler(ec: error_code, bytes_transferred: int)``. Empty data completes with
+            success and 0.
+
+        Returns:
+            ``None`` for a handler; a ``Future[int]`` with ``use_future``; an
+            ``awaitable[int]`` with ``use_awaitable``.
 
         Errors:
             The next layer's (``broken_pipe``, ``connection_reset``, ``timeout``...), or
@@ -501,6 +525,11 @@ class stream(stream_base, Generic[_NextLayer]):
         Raises:
             TypeError: ``buffers`` is not bytes-like.
             RuntimeError: a write is already pending, or no handshake was started.
+
+        Example::
+
+            # all of it, in as many write_some calls as it takes:
+            net.async_write(stream, self.request_bytes, self.on_write)
         """
         return self._start_io(WRITE, _write_view(buffers), token, "async_write_some")
 
@@ -551,8 +580,17 @@ class stream(stream_base, Generic[_NextLayer]):
         The transport stays open (close the lowest layer afterwards). A pending read
         meanwhile completes with ``eof`` when the peer's ``close_notify`` arrives.
 
+        A composed operation of writes and reads of the next layer. This call returns
+        immediately; the handler is never invoked from within it, and runs through its
+        associated executor (by default the next layer's). No other shutdown may be
+        started until it completes.
+
         Handler:
-            ``handler(ec: error_code)``; never invoked inside this call.
+            ``handler(ec: error_code)``
+
+        Returns:
+            ``None`` for a handler; a ``Future[None]`` with ``use_future``; an
+            ``awaitable[None]`` with ``use_awaitable``.
 
         Errors:
             ``ssl.error.stream_truncated``: the peer closed the connection without
@@ -560,6 +598,16 @@ class stream(stream_base, Generic[_NextLayer]):
 
         Raises:
             RuntimeError: a shutdown is already pending, or no handshake was started.
+
+        Example (Beast's ``http_client_async_ssl``)::
+
+            def on_shutdown(self, ec: beast.error_code) -> None:
+                if ec == net.error.eof or ec == ssl.error.stream_truncated:
+                    ec = beast.error_code()  # the peer did not answer: not an error here
+                if ec:
+                    return fail(ec, "shutdown")
+
+            stream.async_shutdown(self.on_shutdown)
         """
         self._require_engine("async_shutdown")
         self._claim(SHUTDOWN, "async_shutdown")
