@@ -18,7 +18,7 @@ import sys
 import asiolike as net
 from asiolike import beast
 from asiolike.beast import http, websocket
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 _USER_AGENT = f"asiolike/{net.__version__} websocket-client-async"
 
@@ -51,7 +51,7 @@ class session:
 
         self.resolver.async_resolve(host, port, self.on_resolve)
 
-    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+    def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
             return fail(ec, "resolve")
 

@@ -2,7 +2,8 @@
 
 Issue 15 ("Types"): with every completion token typed ``Any``, ``mypy --strict`` caught 5 of
 11 deliberate mistakes in a user script, and each ``use_future`` result needed an
-``assert``. The core's initiating functions now have overloads on the token (a handler of
+``assert``. The initiating functions (the core's, Beast's HTTP and WebSocket I/O, the
+``tcp_stream``'s and ``ssl.stream``'s) now have overloads on the token (a handler of
 the operation's shape returns ``None``, ``use_future`` a ``concurrent.futures.Future[T]``,
 ``use_awaitable`` an ``awaitable[T]``, the adapters ``Any``); sockets and acceptors are
 generic in their endpoint type. Two scripts are checked, one mypy run each (the second
@@ -33,12 +34,31 @@ reuses the first's cache, under ``tmp_path``), against this checkout's ``asiolik
   14. the ``None`` of an awaited timer wait used as an ``int``;
   15. a TCP resolver's endpoint (``results[0].endpoint()``) used as a ``udp.endpoint``.
 
-Of the issue's 11 mistakes, it names three: "a handler with the wrong arity" (covered
-here, for a read, a connect and an accept), "a missing handshake target" and
-``websocket.stream(ioc)``. The last two, and the mistakes in ``beast``'s HTTP and WebSocket
-calls (``async_handshake``, ``http.async_read``/``async_write``, ``websocket.stream``'s
-``async_read``/``async_write``), wait for those layers' overloads (being reworked
-separately): add them to :data:`MISTAKES` when they land.
+  And for Beast's WebSocket and HTTP I/O (their initiating functions have the same
+  overloads; ``websocket.stream`` and ``ssl.stream`` are generic in their next layer):
+
+  16. a missing handshake target (``ws.async_handshake(host, handler)``);
+  17. a WebSocket read handler without ``bytes_transferred`` (wrong arity);
+  18. a WebSocket write handler taking ``(ec)`` only;
+  19. a ``use_future`` read result (an ``int``) used as a ``str``;
+  20. ``http.async_read`` without its buffer;
+  21. ``next_layer()`` misused: a TLS handshake on the ``tcp_stream`` of a
+      ``websocket.stream[beast.tcp_stream]``;
+  22. ``beast.get_lowest_layer(ws)`` taken for the WebSocket stream itself;
+  23. a close handler taking ``(ec, n)``;
+  24. an ``http.async_write`` handler taking ``(ec)`` only;
+  25. an accept handler taking ``(ec, n)`` (``async_accept(buffers, handler)``).
+
+  The WebSocket client that must pass is ``examples/websocket_client_async.py`` itself
+  (Beast's ``websocket_client_async.cpp`` ported line by line: resolve,
+  ``get_lowest_layer(ws).async_connect``, handshake, write, read, close), checked as a
+  third script; :data:`SESSION` adds the same calls with ``use_future`` and
+  ``use_awaitable``, ``websocket.stream(ioc)`` and its ``tcp_stream``, and the HTTP reads
+  and writes.
+
+Of the issue's 11 mistakes, it names three: "a handler with the wrong arity", "a missing
+handshake target" and ``websocket.stream(ioc)`` (which is now correct code: the session
+builds its stream so).
 
 Skipped, with the reason, only when mypy is not importable.
 """
@@ -69,6 +89,8 @@ SESSION = textwrap.dedent(
     import concurrent.futures
 
     import asiolike as net
+    from asiolike import beast
+    from asiolike.beast import http, websocket
     from asiolike.error import error_code
     from asiolike.ip import tcp
 
@@ -161,6 +183,38 @@ SESSION = textwrap.dedent(
         return n
 
 
+    def ws_futures(ioc: net.io_context, results: tcp.resolver.results_type) -> None:
+        ws: websocket.stream[beast.tcp_stream] = websocket.stream(beast.tcp_stream(ioc))
+        lowest: beast.tcp_stream = beast.get_lowest_layer(ws)
+        ep: tcp.endpoint = lowest.async_connect(results, net.use_future).result()
+        res = http.response()
+        none: None = ws.async_handshake(res, "localhost", "/", net.use_future).result()
+        n: int = ws.async_write(b"hello", net.use_future).result()
+        buffer = beast.flat_buffer()
+        got: int = ws.async_read(buffer, net.use_future).result()
+        some: int = ws.async_read_some(buffer, 512, net.use_future).result()
+        some += ws.async_read_some(bytearray(16), net.use_future).result()
+        ws.async_ping(b"", net.use_future).result()
+        ws.async_close(websocket.close_code.normal, net.use_future).result()
+        same: beast.tcp_stream = websocket.stream(ioc).next_layer()
+        stream = beast.tcp_stream(ioc)
+        req = http.request(http.verb.get, "/", 11)
+        written: int = http.async_write(stream, req, net.use_future).result()
+        read: int = http.async_read(stream, buffer, res, net.use_future).result()
+        parser = http.response_parser()
+        header: int = http.async_read_header(stream, buffer, parser, net.use_future).result()
+        tls: bool = beast.async_detect_ssl(stream, buffer, net.use_future).result()
+        print(ep, none, n, got, some, same, written, read, header, tls)
+
+
+    async def ws_coro(ws: websocket.stream[beast.tcp_stream]) -> int:
+        await ws.async_handshake("localhost", "/", net.use_awaitable)
+        buffer = beast.flat_buffer()
+        n: int = await ws.async_read(buffer, net.use_awaitable)
+        await ws.async_close(websocket.close_reason(), net.use_awaitable)
+        return n
+
+
     def main() -> None:
         ioc = net.io_context()
         session(ioc).run("localhost", "80")
@@ -177,6 +231,8 @@ MISTAKES = textwrap.dedent(
     from __future__ import annotations
 
     import asiolike as net
+    from asiolike import beast, ssl
+    from asiolike.beast import http, websocket
     from asiolike.error import error_code
     from asiolike.ip import tcp, udp
 
@@ -216,6 +272,24 @@ MISTAKES = textwrap.dedent(
         timer = net.steady_timer(sock.get_executor())
         done: int = await timer.async_wait(net.use_awaitable)  # E: assignment
         print(n, done)
+
+
+    def ws_mistakes(ioc: net.io_context) -> None:
+        ws = websocket.stream(beast.tcp_stream(ioc))
+        buffer = beast.flat_buffer()
+        stream = beast.tcp_stream(ioc)
+        res = http.response()
+        ws.async_handshake("example.com", on_wait)  # E: call-overload
+        ws.async_read(buffer, on_wait)  # E: arg-type
+        ws.async_write(b"hello", on_wait)  # E: arg-type
+        text: str = ws.async_read(buffer, net.use_future).result()  # E: assignment
+        http.async_read(stream, res, on_io)  # E: call-overload
+        ws.next_layer().async_handshake(ssl.stream_base.client, on_wait)  # E: attr-defined
+        layer: websocket.stream = beast.get_lowest_layer(ws)  # E: arg-type
+        ws.async_close(websocket.close_code.normal, on_io)  # E: arg-type
+        http.async_write(stream, res, on_wait)  # E: arg-type
+        ws.async_accept(b"GET / HTTP/1.1\\r\\n", on_io)  # E: arg-type
+        print(text, layer)
     '''
 ).lstrip()
 
@@ -272,13 +346,19 @@ def test_typing_user_code(tmp_path: Path) -> None:
     session = _mypy(tmp_path, "session.py", SESSION)
     assert session == [], "a correct session must pass mypy --strict:\n" + "\n".join(session)
 
+    client = (ROOT / "examples" / "websocket_client_async.py").read_text()
+    ported = _mypy(tmp_path, "websocket_client_async.py", client)
+    assert ported == [], "the ported WebSocket client must pass mypy --strict:\n" + "\n".join(
+        ported
+    )
+
     output = _mypy(tmp_path, "mistakes.py", MISTAKES)
     expected = {
         number: match.group(1)
         for number, text in enumerate(MISTAKES.splitlines(), start=1)
         if (match := re.search(r"# E: ([\w-]+)$", text))
     }
-    assert len(expected) >= 8
+    assert len(expected) >= 25
     found = _errors(output, "mistakes.py")
     report = "\n".join(output)
     missed = {n: code for n, code in expected.items() if code not in found.get(n, set())}
