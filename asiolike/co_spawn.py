@@ -74,29 +74,22 @@ def co_spawn(ex: Any, coro: Any, token: Any) -> Any:
         ex: an io_context, an executor, or a strand.
         coro: a coroutine object (``main()`` for an ``async def main()``), or a function
             taking no argument that returns one.
-        token: the completion token:
-
-            * :data:`asiolike.detached`: nothing is told of the end; an exception escaping
-              the coroutine propagates out of ``run()`` (R4);
-            * a handler ``handler(exc, result)``: ``exc`` is ``None`` on success (Asio's
-              ``void(std::exception_ptr, T)``), run through its associated executor, else
-              ``ex``;
-            * :data:`asiolike.use_future`: a future of the result (or of the exception);
-            * :data:`asiolike.use_awaitable`: an awaitable another coroutine can await
-              (the spawn then happens when it is awaited).
-
-            Bind a cancellation slot to the token (``bind_cancellation_slot``) to cancel
-            the coroutine: the request reaches the operation it awaits.
+        token: the completion token: :data:`asiolike.detached` (nothing is told of the
+            end; an exception escaping the coroutine propagates out of ``run()``, R4), a
+            handler, :data:`asiolike.use_future`, :data:`asiolike.use_awaitable`, or an
+            adapter (``bind_cancellation_slot``, ``cancel_after``...).
 
     Handler:
-        ``handler(exc: BaseException | None, result)``, run through its associated
-        executor (by default ``ex``): ``exc`` is the exception that escaped the
-        coroutine (``None`` on success), ``result`` its return value.
+        ``handler(exc: BaseException | None, result)`` (Asio's
+        ``void(std::exception_ptr, T)``), run through its associated executor (by default
+        ``ex``): ``exc`` is the exception that escaped the coroutine (``None`` on
+        success), ``result`` its return value.
 
     Returns:
         ``None`` for a handler or ``detached``. With ``use_future``, a ``Future`` whose
         result is the coroutine's return value (or which raises what escaped it); with
-        ``use_awaitable``, an ``awaitable`` of the same.
+        ``use_awaitable``, an ``awaitable`` of the same, for another coroutine to await
+        (the spawn then happens when it is awaited).
 
     Errors:
         The coroutine's own exceptions, passed as ``exc`` (an operation's failing
