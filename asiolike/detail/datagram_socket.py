@@ -303,6 +303,9 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
             None: the operation is over before a request could reach it (its completion
             is already queued).
 
+        Raises:
+            TypeError: ``peer`` is not an endpoint of this socket's protocol.
+
         Example:
             ::
 
@@ -538,6 +541,10 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
             ``terminal``, ``partial`` and ``total``, through a cancellation slot associated
             with the handler, while the send waits for room: it completes with
             ``operation_aborted`` having sent nothing.
+
+        Raises:
+            TypeError: ``destination`` is not an endpoint of this socket's protocol, or
+                ``buffers`` is not bytes-like.
 
         Example:
             ::

@@ -141,6 +141,9 @@ class basic_stream_socket(basic_socket[_Endpoint]):
             with the handler (``bind_cancellation_slot``, ``cancel_after``, a coroutine's):
             the attempt is abandoned and completes with ``operation_aborted``.
 
+        Raises:
+            TypeError: ``peer`` is not an endpoint of this socket's protocol.
+
         Example:
             ::
 
