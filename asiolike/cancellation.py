@@ -63,6 +63,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from asiolike.detail.completion import PLAIN_CALLABLES, associated_executor_of
+from asiolike.detail.handler_check import register_wrapper
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
@@ -225,6 +226,9 @@ class cancellation_slot_binder:
 
     def __repr__(self) -> str:
         return f"bind_cancellation_slot({self.associated_cancellation_slot!r}, {self.target!r})"
+
+
+register_wrapper(cancellation_slot_binder, "target")
 
 
 def bind_cancellation_slot(slot: cancellation_slot, target: Any) -> cancellation_slot_binder:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, overload
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.handler_check import EC_ENDPOINT
 from asiolike.error import (
     error_code,
     make_error_code,
@@ -106,6 +107,8 @@ def _check_connect_condition(condition: object, who: str) -> ConnectCondition | 
 
 class _connect_op(composed_op):
     """Tries each endpoint in turn until one connects."""
+
+    handler_signature = EC_ENDPOINT
 
     __slots__ = ("_condition", "_endpoints", "_index", "_socket")
 

@@ -44,6 +44,7 @@ from asiolike.completion_condition import (
     default_max_transfer_size,
 )
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.handler_check import EC_BYTES
 from asiolike.detail.scheduler import fast_handlers, invokes_directly
 from asiolike.error import error_code, make_error_code, success, system_error
 
@@ -127,6 +128,8 @@ def _prepare_size(dynbuf: DynamicBuffer, limit: int) -> int:
 class _read_op(composed_op):
     """Fills a fixed buffer."""
 
+    handler_signature = EC_BYTES
+
     __slots__ = ("_condition", "_size", "_slice", "_stream", "_total", "_view")
 
     def __init__(
@@ -197,6 +200,8 @@ class _transfer_all_op(composed_op):
     operations start in their constructor.
     """
 
+    handler_signature = EC_BYTES
+
     __slots__ = ("_piece", "_some", "_total", "_view")
 
     def __init__(
@@ -260,6 +265,8 @@ def _transfer_all_now(stream: Any, reading: bool, view: memoryview, token: objec
 
 class _read_dynbuf_op(composed_op):
     """Reads into a dynamic buffer until the condition stops it or the buffer is full."""
+
+    handler_signature = EC_BYTES
 
     __slots__ = ("_condition", "_dynbuf", "_prepared", "_stream", "_total")
 

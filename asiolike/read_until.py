@@ -43,6 +43,7 @@ from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.buffer import DynamicBuffer, buffer_overflow_error
 from asiolike.completion_condition import default_max_transfer_size
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.handler_check import EC_BYTES
 from asiolike.error import (
     eof,
     error_code,
@@ -173,6 +174,8 @@ def _search(dynbuf: DynamicBuffer, searcher: _searcher, start: int) -> tuple[int
 
 
 class _read_until_op(composed_op):
+
+    handler_signature = EC_BYTES
     __slots__ = ("_dynbuf", "_prepared", "_searcher", "_start", "_stream")
 
     def __init__(

@@ -22,6 +22,11 @@ reactor (a deadlock). So signals travel the way Asio's do on POSIX, through a se
   completes. The waits count themselves, so ``run()`` with a pending wait keeps waiting in
   the reactor (where the wakeup socket wakes it) and returns when no wait is left.
 
+Lifetime. The registry holds each set's state (:class:`_set_state`), never the set: a set
+that is dropped without ``close()`` is freed and its finalizer closes it, as Asio's destructor
+does (rule R10). A pending wait whose handler holds the set keeps it alive until the wait
+completes, as a Beast session's pending operation keeps the session.
+
 Locks. The registry's ``_lock`` guards the holders, the waits and the counts; a reader
 takes it inside its reactor's lock, so nothing calls into a reactor while holding
 ``_lock``. ``_setup`` serialises what installs or restores handlers and registers or
@@ -31,9 +36,11 @@ drops readers (constructor, ``add``, ``remove``, ``clear``, ``close``).
 from __future__ import annotations
 
 import errno
+import logging
 import signal
 import socket as _socket
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from types import FrameType
@@ -43,6 +50,7 @@ from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.cancellation import associated_cancellation_slot_of
 from asiolike.detail.completion import Executor, op_executor, queued_op
+from asiolike.detail.handler_check import EC_SIGNAL, check_handler
 from asiolike.detail.reactor import READ, descriptor_state
 from asiolike.detail.scheduler import invokes_directly, use_scheduler
 from asiolike.error import (
@@ -70,6 +78,7 @@ _UNCATCHABLE: Final = frozenset(
 )
 _NAMED: Final = frozenset(int(s) for s in signal.Signals)
 _CHUNK: Final = 256
+_log = logging.getLogger("asiolike.signal_set")
 
 SignalHandler = Callable[[error_code, int], object]
 
@@ -104,10 +113,30 @@ class _wait_op(queued_op):
     __slots__ = ()
 
     def __init__(self, handler: SignalHandler, executor: Executor | None) -> None:
+        check_handler(handler, EC_SIGNAL)
         self.handler = handler
         self.executor = executor
         self.ec = success
         self.value = 0
+
+
+class _set_state:
+    """What the registry keeps of a :class:`signal_set`: never the set itself.
+
+    So dropping the last reference to a set frees it, and its finalizer closes this state
+    (rule R10: Asio's destructor removes the set's signals and cancels its waits). A pending
+    wait whose handler holds the set (a session's bound method) keeps it alive, through
+    ``waits``, until the wait completes: the set is not freed under a pending wait.
+    """
+
+    __slots__ = ("_sched", "_service", "_signals", "_undelivered", "_waits")
+
+    def __init__(self, sched: scheduler) -> None:
+        self._sched = sched
+        self._signals: set[int] = set()
+        self._undelivered: dict[int, int] = {}
+        self._waits: deque[_wait_op] = deque()
+        self._service: _service | None = None
 
 
 class _wait_cancellation:
@@ -118,7 +147,7 @@ class _wait_cancellation:
 
     __slots__ = ("op", "set")
 
-    def __init__(self, s: signal_set, op: _wait_op) -> None:
+    def __init__(self, s: _set_state, op: _wait_op) -> None:
         self.set = s
         self.op = op
 
@@ -154,7 +183,7 @@ class _service:
         self.sched = sched
         self.state = state
         self.reader = _read_op()
-        self.sets: list[signal_set] = []
+        self.sets: list[_set_state] = []
 
 
 class _signal_registry:
@@ -167,7 +196,7 @@ class _signal_registry:
         self._wr: _socket.socket | None = None
         self._services: dict[scheduler, _service] = {}
         # Signal number -> the sets holding it, in the order they added it.
-        self._holders: dict[int, list[signal_set]] = {}
+        self._holders: dict[int, list[_set_state]] = {}
         self._previous: dict[int, Any] = {}
         self._previous_wakeup_fd: int | None = None  # None: ours is not installed
 
@@ -208,7 +237,7 @@ class _signal_registry:
 
     # -- waits ------------------------------------------------------------------------------
 
-    def wait(self, s: signal_set, op: _wait_op) -> None:
+    def wait(self, s: _set_state, op: _wait_op) -> None:
         sched = s._sched
         with self._lock:
             if s._service is None:
@@ -233,7 +262,7 @@ class _signal_registry:
                 if slot is not None and slot.is_connected():
                     slot.assign(_wait_cancellation(s, op))
 
-    def cancel_one(self, s: signal_set, op: _wait_op) -> None:
+    def cancel_one(self, s: _set_state, op: _wait_op) -> None:
         """Complete one pending wait with ``operation_aborted``, if it is still pending."""
         with self._lock:
             try:
@@ -244,7 +273,7 @@ class _signal_registry:
         op.value = 0
         s._sched.post_deferred_completion(op)
 
-    def cancel(self, s: signal_set) -> int:
+    def cancel(self, s: _set_state) -> int:
         with self._lock:
             ops = list(s._waits)
             s._waits.clear()
@@ -257,7 +286,7 @@ class _signal_registry:
 
     # -- sets, signals and handlers (under _setup) ------------------------------------------
 
-    def open(self, s: signal_set) -> None:
+    def open(self, s: _set_state) -> None:
         sched = s._sched
         with self._setup:
             with self._lock:
@@ -278,7 +307,7 @@ class _signal_registry:
                 svc.sets.append(s)
                 s._service = svc
 
-    def add(self, s: signal_set, number: int) -> None:
+    def add(self, s: _set_state, number: int) -> None:
         with self._setup:
             if s._service is None:
                 raise system_error(bad_descriptor, "signal_set.add on a closed signal_set")
@@ -292,13 +321,13 @@ class _signal_registry:
                 self._holders.setdefault(number, []).append(s)
                 s._signals.add(number)
 
-    def remove(self, s: signal_set, numbers: Iterable[int], what: str) -> None:
+    def remove(self, s: _set_state, numbers: Iterable[int], what: str) -> None:
         with self._setup:
             held = [n for n in numbers if n in s._signals]
             if held:
                 self._release(s, held, what)
 
-    def close(self, s: signal_set) -> None:
+    def close(self, s: _set_state) -> None:
         with self._setup:
             svc = s._service
             if svc is None:
@@ -324,7 +353,23 @@ class _signal_registry:
                 for sock in pair:
                     sock.close()
 
-    def _release(self, s: signal_set, numbers: list[int], what: str) -> None:
+    def close_dropped(self, s: _set_state) -> None:
+        """The finalizer of a set dropped unclosed: close it, as Asio's destructor does.
+
+        Outside the main thread the previous signal handlers cannot be restored: the waits
+        are cancelled, and the set stays registered (it is logged) until the process ends.
+        """
+        if threading.current_thread() is threading.main_thread():
+            self.close(s)
+            return
+        self.cancel(s)
+        _log.warning(
+            "a signal_set holding %s was dropped outside the main thread without close(): "
+            "its signal handlers stay installed",
+            sorted(s._signals),
+        )
+
+    def _release(self, s: _set_state, numbers: list[int], what: str) -> None:
         last = [n for n in numbers if len(self._holders[n]) == 1]
         if last:
             _require_main_thread(what)
@@ -377,6 +422,11 @@ class signal_set:
     as in Asio; the queue is a count per signal, so it never grows). Pending waits are
     outstanding work: ``run()`` does not return while one is pending.
 
+    Dropping the last reference to a set closes it, as destroying an Asio ``signal_set``
+    does: its signals are released and its pending waits complete with
+    ``operation_aborted``. (A wait whose handler holds the set keeps the set alive until
+    it completes.)
+
     Why not a Python signal handler that posts: such a handler runs in the main thread
     between two bytecodes, possibly while the io_context holds its non-reentrant lock,
     which ``post`` needs to wake the reactor, so the process would deadlock. Instead the
@@ -405,31 +455,21 @@ class signal_set:
             be caught (``SIGKILL``, ``SIGSTOP``). Nothing stays installed.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_direct",
-        "_executor",
-        "_sched",
-        "_service",
-        "_signals",
-        "_undelivered",
-        "_waits",
-    )
+    __slots__ = ("__weakref__", "_closer", "_direct", "_executor", "_state")
 
     def __init__(self, ctx_or_ex: Any, *signals: int) -> None:
         _require_main_thread("signal_set()")
         self._executor: Any = as_executor(ctx_or_ex)
-        self._sched = use_scheduler(self._executor)
         self._direct = invokes_directly(self._executor)
         numbers = [_check_signal(n, "signal_set") for n in signals]
-        self._signals: set[int] = set()
-        self._undelivered: dict[int, int] = {}
-        self._waits: deque[_wait_op] = deque()
-        self._service: _service | None = None
-        _registry.open(self)
+        state = _set_state(use_scheduler(self._executor))
+        self._state = state
+        _registry.open(state)
+        # Dropped without close(): closed when freed (the registry holds only the state).
+        self._closer = weakref.finalize(self, _registry.close_dropped, state)
         try:
             for n in numbers:
-                _registry.add(self, n)
+                _registry.add(state, n)
         except BaseException:
             self.close()
             raise
@@ -453,7 +493,7 @@ class signal_set:
                 ``SIGSTOP``); ``bad_descriptor`` (the set is closed).
         """
         _require_main_thread("add")
-        _registry.add(self, _check_signal(signal_number, "add"))
+        _registry.add(self._state, _check_signal(signal_number, "add"))
 
     def remove(self, signal_number: int) -> None:
         """Remove a signal from the set; nothing happens if it is not there.
@@ -471,7 +511,7 @@ class signal_set:
             asiolike.system_error: ``invalid_argument``: no such signal.
         """
         number = _check_signal(signal_number, "remove", catchable=False)
-        _registry.remove(self, (number,), "remove")
+        _registry.remove(self._state, (number,), "remove")
 
     def clear(self) -> None:
         """Remove every signal from the set (and discard their queued occurrences).
@@ -479,7 +519,7 @@ class signal_set:
         Raises:
             ValueError: a previous handler must be restored and this is not the main thread.
         """
-        _registry.remove(self, list(self._signals), "clear")
+        _registry.remove(self._state, list(self._state._signals), "clear")
 
     def cancel(self) -> None:
         """Complete every pending wait with ``operation_aborted``; the signals stay held.
@@ -487,10 +527,10 @@ class signal_set:
         A wait that an occurrence already completed is not affected: its handler is queued
         and gets success. Queued occurrences stay queued for later waits.
         """
-        tracker = self._sched.tracker
+        tracker = self._state._sched.tracker
         if tracker is not None:
             tracker.operation(self, "cancel")
-        _registry.cancel(self)
+        _registry.cancel(self._state)
 
     @overload
     def async_wait(self, token: use_awaitable_t) -> awaitable[int]: ...
@@ -543,7 +583,8 @@ class signal_set:
         return async_initiate(self._initiate_wait, token)
 
     def _initiate_wait(self, handler: SignalHandler) -> None:
-        _registry.wait(self, _wait_op(handler, op_executor(handler, self._executor, self._direct)))
+        op = _wait_op(handler, op_executor(handler, self._executor, self._direct))
+        _registry.wait(self._state, op)
 
     def close(self) -> None:
         """Remove every signal and cancel the pending waits, as destroying the set in Asio.
@@ -555,7 +596,8 @@ class signal_set:
             ValueError: a previous handler must be restored and this is not the main thread
                 (nothing was changed; close it from the main thread).
         """
-        _registry.close(self)
+        _registry.close(self._state)  # raises, changing nothing, outside the main thread
+        self._closer.detach()
 
     def __enter__(self) -> signal_set:
         return self
@@ -564,9 +606,10 @@ class signal_set:
         self.close()
 
     def __repr__(self) -> str:
-        if self._service is None:
+        state = self._state
+        if state._service is None:
             return "<signal_set closed>"
         held = ", ".join(
-            signal.Signals(n).name if n in _NAMED else str(n) for n in sorted(self._signals)
+            signal.Signals(n).name if n in _NAMED else str(n) for n in sorted(state._signals)
         )
-        return f"<signal_set {{{held}}} waits={len(self._waits)}>"
+        return f"<signal_set {{{held}}} waits={len(state._waits)}>"

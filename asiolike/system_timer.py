@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asiolike.detail.completion import composed_op, op_executor
+from asiolike.detail.handler_check import EC
 from asiolike.detail.timer_queue import wait_op
 from asiolike.detail.waitable_timer import _wait_cancellation, basic_waitable_timer
 from asiolike.error import error_code, operation_aborted
@@ -146,6 +147,8 @@ class system_timer(basic_waitable_timer):
 class _wall_clock_wait(composed_op):
     """One ``async_wait`` of a :class:`system_timer`: monotonic waits until the wall clock
     has reached the expiry (see the module's theory of operation)."""
+
+    handler_signature = EC
 
     __slots__ = ("cancellation", "expiry", "timer")
 

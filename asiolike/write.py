@@ -39,6 +39,7 @@ from asiolike.completion_condition import (
     default_max_transfer_size,
 )
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.handler_check import EC_BYTES
 from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import error_code, make_error_code, success, system_error
 from asiolike.read import (
@@ -136,6 +137,8 @@ def _source(buffers: object, who: str) -> list[memoryview]:
 
 class _write_op(composed_op):
     """Writes a buffer sequence (and, for a dynamic buffer, consumes what was written)."""
+
+    handler_signature = EC_BYTES
 
     __slots__ = ("_chunk", "_condition", "_cursor", "_dynbuf", "_size", "_stream", "_total")
 

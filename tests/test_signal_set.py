@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from types import FrameType
 
@@ -20,6 +21,7 @@ import pytest
 import asiolike as net
 from asiolike.error import bad_descriptor, error_code, invalid_argument, operation_aborted, success
 from asiolike.signal_set import _registry, signal_set
+from tests.support.lifetimes import gc_disabled
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals")
 
@@ -86,8 +88,8 @@ def caught() -> Iterator[list[int]]:
         assert all(signal.getsignal(n) is record for n in numbers)
     finally:
         for svc in list(_registry._services.values()):
-            for s in list(svc.sets):
-                s.close()
+            for state in list(svc.sets):
+                _registry.close(state)
         for n, handler in old.items():
             signal.signal(n, handler)
 
@@ -519,3 +521,45 @@ def test_cancel_after_bounds_a_wait(ioc: net.io_context, run_ioc: Run) -> None:
     s.async_wait(net.cancel_after(0.01, r))
     run_ioc(ioc)
     assert r.calls == [(operation_aborted, 0)]
+
+
+# -- lifetime (R10): a dropped set is closed, as Asio's destructor does ---------------------
+
+
+def test_a_set_dropped_without_close_is_freed_and_closed(
+    ioc: net.io_context, run_ioc: Run
+) -> None:
+    # The autouse fixture then checks that the previous handlers and the wakeup fd are back
+    # and that the registry holds nothing.
+    with gc_disabled():
+        s = signal_set(ioc, SIG1, SIG2)
+        r = wait(s)  # its handler does not hold the set
+        ref = weakref.ref(s)
+        del s
+        assert ref() is None, "the registry still holds the set"
+        run_ioc(ioc)
+        assert r.calls == [(operation_aborted, 0)]  # cancelled by the set's end
+
+
+def test_a_pending_wait_whose_handler_holds_the_set_keeps_it_alive(
+    ioc: net.io_context, run_ioc: Run
+) -> None:
+    class session:
+        def __init__(self) -> None:
+            self.signals = signal_set(ioc, SIG1)
+            self.calls: list[tuple[error_code, int]] = []
+
+        def on_signal(self, ec: error_code, signal_number: int) -> None:
+            self.calls.append((ec, signal_number))
+
+    with gc_disabled():
+        sess = session()
+        sess.signals.async_wait(sess.on_signal)
+        calls = sess.calls
+        ref = weakref.ref(sess)
+        del sess
+        assert ref() is not None, "a session with a pending wait must stay alive"
+        signal.raise_signal(SIG1)
+        run_ioc(ioc)
+        assert calls == [(success, SIG1)]
+        assert ref() is None, "the session outlived its last handler"

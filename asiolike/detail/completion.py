@@ -66,8 +66,14 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol, runtime_checkable
 
+from asiolike.detail.handler_check import (
+    FUNCTION,
+    METHOD,
+    completion_signature,
+    register_wrapper,
+)
 from asiolike.error import error_code, success
 
 if TYPE_CHECKING:
@@ -177,6 +183,9 @@ class executor_binder:
 
     def __repr__(self) -> str:
         return f"bind_executor({self.associated_executor!r}, {self._target!r})"
+
+
+register_wrapper(executor_binder, "_target")
 
 
 def bind_executor(executor: Any, handler: Callable[..., object]) -> executor_binder:
@@ -326,6 +335,10 @@ class composed_op:
     # step (see asiolike.cancellation): terminal and partial, as Asio's composed
     # algorithms; 0 for none. Overridden by operations that support others.
     supported_cancellation: int = 1 | 2
+    # The final handler's parameters, checked here so that a handler of the wrong shape
+    # fails when the operation starts (asiolike.detail.handler_check); None: not checked
+    # (an operation whose completion signature depends on how it was started).
+    handler_signature: ClassVar[completion_signature | None] = None
 
     def __init__(
         self,
@@ -334,6 +347,16 @@ class composed_op:
         direct: bool = False,
         mark: pending_mark | None = None,
     ) -> None:
+        sig = self.handler_signature
+        if sig is not None:
+            t = handler.__class__
+            key = (
+                handler.__func__  # type: ignore[attr-defined]
+                if t is METHOD
+                else handler.__code__ if t is FUNCTION else handler
+            )
+            if key not in sig.verified:
+                sig.check(handler)
         if type(handler) in PLAIN_CALLABLES:
             ex = None
             self.associated_cancellation_slot: Any = None

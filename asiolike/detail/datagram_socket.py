@@ -44,6 +44,7 @@ from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.cancellation import associated_cancellation_slot_of
 from asiolike.detail.basic_socket import basic_socket
 from asiolike.detail.completion import queued_op
+from asiolike.detail.handler_check import EC_BYTES, EC_BYTES_SENDER, FUNCTION, METHOD, check_handler
 from asiolike.detail.reactive_socket import _Endpoint
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
@@ -96,6 +97,10 @@ class recv_from_op(queued_op):
         buf: Any,
         owner: basic_datagram_socket[Any],
     ) -> None:
+        t = handler.__class__
+        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
+        if key not in EC_BYTES.verified:
+            EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
         self.ec = success
@@ -133,6 +138,10 @@ class send_to_op(send_op):
         buf: Any,
         addr: Any,
     ) -> None:
+        t = handler.__class__
+        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
+        if key not in EC_BYTES.verified:
+            EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
         self.fn = fn  # type: ignore[assignment]
@@ -687,6 +696,10 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
             sock = self._sock
             if type(token) in self._fast and type(buffers) is bytearray and sock is not None:
                 # The fast path: _initiate_receive_from for a plain handler, inline.
+                t = token.__class__
+                key = token.__func__ if t is METHOD else token.__code__ if t is FUNCTION else token
+                if key not in EC_BYTES_SENDER.verified:
+                    EC_BYTES_SENDER.check(token)
                 fn = sock.recvfrom_into
                 self._start_receive(recv_from_op(_partial(_spread, token), None, fn, buffers, self))
                 return None
@@ -707,6 +720,7 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
             fn = sock.recvfrom_into
         else:
             fn = _recvfrom_fn(sock, not (t is bytearray or t is memoryview), flags)
+        check_handler(handler, EC_BYTES_SENDER)
         # The queued operation delivers (ec, (n, sender)): spread it for the handler.
         if type(handler) in self._fast:
             op = recv_from_op(_partial(_spread, handler), None, fn, buffers, self)

@@ -39,6 +39,7 @@ from types import FrameType
 from typing import Any, Final, Protocol
 
 from asiolike.detail.completion import associated_executor_of
+from asiolike.detail.handler_check import register_wrapper
 from asiolike.error import error_code
 
 __all__ = [
@@ -251,6 +252,9 @@ class tracked_handler:
 
     def __repr__(self) -> str:
         return f"<tracked handler {self.id} {self.handler!r}>"
+
+
+register_wrapper(tracked_handler, "handler")
 
 
 _default: tracker | None = None

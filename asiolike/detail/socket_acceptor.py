@@ -26,6 +26,7 @@ from asiolike import socket_base
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.detail.completion import NO_VALUE, queued_op
+from asiolike.detail.handler_check import EC, EC_SOCKET, check_handler
 from asiolike.detail.reactive_socket import _Endpoint, reactive_socket
 from asiolike.detail.reactor import READ
 from asiolike.detail.socket_ops import error_of, poll_fd
@@ -64,6 +65,7 @@ class _accept_op(queued_op):
         peer: basic_stream_socket[Any],
         move: bool,
     ) -> None:
+        check_handler(handler, EC_SOCKET if move else EC)  # a call: accepts are not hot
         self.handler = handler
         self.executor = executor
         self.peer = peer

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from asiolike.detail.completion import NO_VALUE, queued_op
+from asiolike.detail.handler_check import EC, EC_BYTES, FUNCTION, METHOD
 from asiolike.error import eof, error_code, from_errno, success
 
 if TYPE_CHECKING:
@@ -66,6 +67,10 @@ class io_op(queued_op):
         fn: Callable[[Any], int],
         buf: Any,
     ) -> None:
+        t = handler.__class__
+        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
+        if key not in EC_BYTES.verified:
+            EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
         self.fn = fn
@@ -121,6 +126,10 @@ class stream_recv_op(recv_op):
         owner: Any,
         size: int,
     ) -> None:
+        t = handler.__class__
+        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
+        if key not in EC_BYTES.verified:
+            EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
         self.fn = fn
@@ -167,6 +176,10 @@ class ec_op(queued_op):
     __slots__ = ()
 
     def __init__(self, handler: Callable[[error_code], object], executor: Executor | None) -> None:
+        t = handler.__class__
+        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
+        if key not in EC.verified:
+            EC.check(handler)
         self.handler = handler
         self.executor = executor
         self.ec = success

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from asiolike.detail.completion import NO_VALUE, queued_op
+from asiolike.detail.handler_check import EC, FUNCTION, METHOD
 from asiolike.error import error_code, operation_aborted, success
 
 if TYPE_CHECKING:
@@ -47,6 +48,10 @@ class wait_op(queued_op):
         executor: Executor | None,
         expiry: float,
     ) -> None:
+        t = handler.__class__
+        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
+        if key not in EC.verified:
+            EC.check(handler)
         self.handler = handler
         self.executor = executor
         self.ec = success

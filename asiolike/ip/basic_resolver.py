@@ -31,6 +31,7 @@ from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.cancellation import associated_cancellation_slot_of
 from asiolike.detail import resolver_pool
 from asiolike.detail.completion import op_executor, queued_op
+from asiolike.detail.handler_check import EC_RESULTS, check_handler
 from asiolike.detail.scheduler import invokes_directly, use_scheduler
 from asiolike.error import (
     error_code,
@@ -234,6 +235,7 @@ class _resolve_op(queued_op):
         owner: basic_resolver[Any],
         query: _query,
     ) -> None:
+        check_handler(handler, EC_RESULTS)  # a call: lookups are not hot
         self.handler = handler
         self.executor = executor
         self.owner = owner

@@ -34,6 +34,7 @@ from typing_extensions import Buffer
 from asiolike.async_result import async_initiate
 from asiolike.buffer import buffer as _as_view
 from asiolike.detail.completion import op_executor, queued_op
+from asiolike.detail.handler_check import EC_BYTES, check_handler
 from asiolike.detail.scheduler import invokes_directly, use_scheduler
 from asiolike.error import (
     connection_reset,
@@ -69,6 +70,7 @@ class _io_op(queued_op):
     __slots__ = ("buf",)
 
     def __init__(self, handler: ReadHandler, executor: Executor | None, buf: Any) -> None:
+        check_handler(handler, EC_BYTES)
         self.handler = handler
         self.executor = executor
         self.buf = buf

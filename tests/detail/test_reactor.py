@@ -18,10 +18,11 @@ from asiolike.error import bad_descriptor, error_code, from_errno, operation_abo
 class RecvOp:
     """A pending recv: the reactor retries ``perform()`` until data (or an error) arrives."""
 
-    __slots__ = ("calls", "data", "ec", "log", "performs", "size", "sock")
+    __slots__ = ("calls", "data", "ec", "handler", "log", "performs", "size", "sock")
 
     def __init__(self, sock: socket.socket, log: list[tuple[str, error_code, bytes]],
                  size: int = 4096) -> None:
+        self.handler = None  # what the reactor reads for per-operation cancellation
         self.sock = sock
         self.size = size
         self.data = b""
@@ -48,10 +49,11 @@ class RecvOp:
 class SendOp:
     """A pending send."""
 
-    __slots__ = ("calls", "ec", "log", "payload", "sent", "sock")
+    __slots__ = ("calls", "ec", "handler", "log", "payload", "sent", "sock")
 
     def __init__(self, sock: socket.socket, payload: bytes,
                  log: list[tuple[str, error_code, bytes]]) -> None:
+        self.handler = None  # what the reactor reads for per-operation cancellation
         self.sock = sock
         self.payload = payload
         self.sent = 0

@@ -22,6 +22,7 @@ from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.buffer import DynamicBuffer
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.handler_check import EC_IS_TLS
 from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import eof, error_code, make_error_code, success, system_error
 from asiolike.read import _stream_executor
@@ -70,6 +71,8 @@ def _room(buffer: Any) -> int:
 
 
 class _detect_op(composed_op):
+
+    handler_signature = EC_IS_TLS
     __slots__ = ("_buffer", "_stream", "_view")
 
     def __init__(

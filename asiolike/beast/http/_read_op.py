@@ -46,6 +46,7 @@ from asiolike.beast.http.body import empty_body, string_body
 from asiolike.beast.http.message import request, response
 from asiolike.beast.http.parser import basic_parser, request_parser, response_parser
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.handler_check import EC_BYTES
 from asiolike.detail.scheduler import invokes_directly
 from asiolike.error import eof, error_code, make_error_code, success, system_error
 
@@ -210,6 +211,8 @@ def _at_eof(parser: basic_parser[Any]) -> error_code:
 
 class read_op(composed_op):
     """``async_read_some`` / ``async_read_header`` / ``async_read`` with a parser."""
+
+    handler_signature = EC_BYTES
 
     __slots__ = ("_buffer", "_hint", "_msg", "_parser", "_stream", "_total", "_until", "_view")
 

@@ -49,6 +49,7 @@ from asiolike.beast.http import error
 from asiolike.beast.http._read_op import log, preview
 from asiolike.beast.http.serializer import serializer
 from asiolike.detail.completion import Executor, composed_op
+from asiolike.detail.handler_check import EC_BYTES
 from asiolike.detail.scheduler import invokes_directly
 from asiolike.detail.stream_socket import basic_stream_socket
 from asiolike.error import error_code, make_error_code, success, system_error
@@ -150,6 +151,8 @@ def wait_piece(sr: serializer[Any]) -> tuple[bytes | None, error_code]:
 
 class write_op(composed_op):
     """``async_write_some`` / ``async_write_header`` / ``async_write`` with a serializer."""
+
+    handler_signature = EC_BYTES
 
     __slots__ = ("_out", "_range", "_sr", "_stream", "_total", "_until")
 

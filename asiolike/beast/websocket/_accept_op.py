@@ -19,6 +19,7 @@ from asiolike.beast.websocket._http_io import http_reader, read_message_sync
 from asiolike.beast.websocket._impl import CLOSED, FAILED, HANDSHAKE, stream_op
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.detail.completion import composed_op
+from asiolike.detail.handler_check import EC
 from asiolike.error import eof, error_code, success, system_error
 from asiolike.write import write
 
@@ -53,6 +54,8 @@ def _open_server(
 
 class accept_op(stream_op):
     """Read (or take) the request, write the response, open the stream."""
+
+    handler_signature = EC
 
     __slots__ = ("_reader", "_req", "_res", "_result")
 

@@ -26,6 +26,7 @@ from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.beast.websocket.rfc6455 import close_reason
 from asiolike.detail.completion import composed_op
+from asiolike.detail.handler_check import EC
 from asiolike.error import eof, error_code, operation_aborted, success, system_error
 from asiolike.write import write
 
@@ -67,6 +68,8 @@ def _begin_closing(ws: stream_impl) -> None:
 
 class close_op(stream_op):
     """Send our close frame, wait for the peer's, tear down."""
+
+    handler_signature = EC
 
     __slots__ = ("_cr", "_result")
 

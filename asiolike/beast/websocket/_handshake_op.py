@@ -26,6 +26,7 @@ from asiolike.beast.websocket._http_io import copy_response, http_reader, read_m
 from asiolike.beast.websocket._impl import CLOSED, FAILED, HANDSHAKE, stream_op
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.detail.completion import composed_op
+from asiolike.detail.handler_check import EC
 from asiolike.error import eof, error_code, success, system_error
 from asiolike.write import write
 
@@ -73,6 +74,8 @@ def _finish_response(
 
 class handshake_op(stream_op):
     """Write the request, read and check the response."""
+
+    handler_signature = EC
 
     __slots__ = ("_key", "_reader", "_req", "_res")
 

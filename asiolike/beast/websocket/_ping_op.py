@@ -15,6 +15,7 @@ from typing_extensions import Buffer
 from asiolike.beast.websocket._impl import CLOSED, stream_op
 from asiolike.beast.websocket.rfc6455 import ping_data_max
 from asiolike.detail.completion import composed_op
+from asiolike.detail.handler_check import EC
 from asiolike.error import error_code, operation_aborted, success, system_error
 from asiolike.write import write
 
@@ -53,6 +54,8 @@ def ping_payload(payload: str | Buffer, what: str) -> bytes:
 
 class ping_op(stream_op):
     """One ping or pong frame; ``idle`` marks the keep-alive ping (no handler)."""
+
+    handler_signature = EC
 
     __slots__ = ("_idle", "_payload", "_pong")
 

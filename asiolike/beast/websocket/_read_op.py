@@ -55,6 +55,7 @@ from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.buffer import DynamicBuffer, buffer_overflow_error
 from asiolike.detail.completion import composed_op
+from asiolike.detail.handler_check import EC_BYTES
 from asiolike.error import eof, error_code, operation_aborted, success, system_error
 from asiolike.write import write
 
@@ -80,6 +81,8 @@ def _enter_closing(ws: stream_impl) -> None:
 
 class read_op(stream_op):
     """``async_read`` (a whole message) and ``async_read_some`` (some of one)."""
+
+    handler_signature = EC_BYTES
 
     __slots__ = (
         "_buf",

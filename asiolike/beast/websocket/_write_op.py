@@ -19,6 +19,7 @@ from typing_extensions import Buffer
 
 from asiolike.beast.websocket._impl import CLOSED, OPEN, stream_op
 from asiolike.detail.completion import composed_op
+from asiolike.detail.handler_check import EC_BYTES
 from asiolike.error import error_code, operation_aborted, success, system_error
 from asiolike.write import write
 
@@ -50,6 +51,8 @@ def write_payload(data: str | Buffer, what: str) -> bytes | bytearray | memoryvi
 
 class write_op(stream_op):
     """Frames one message (or a piece of it) and writes them."""
+
+    handler_signature = EC_BYTES
 
     __slots__ = ("_data", "_fin", "_size")
 

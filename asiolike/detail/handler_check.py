@@ -1,0 +1,192 @@
+"""A handler of the wrong shape fails when its operation starts, not when it completes.
+
+Asio rejects such a handler at compile time (its ``handler_type_requirements``); in Python a
+handler that takes the wrong number of parameters would otherwise fail inside ``run()``,
+at completion, several frames away from the line that started the operation. Each
+operation checks its handler once, where it is built (the queued operations' constructors
+and :class:`~asiolike.detail.completion.composed_op`), against its
+:class:`completion_signature`, and raises :class:`TypeError` naming the signature expected.
+
+Cost. The answer is cached per function: a plain function (a closure or a lambda too) by its
+code object, a bound method by its class's function (``__func__``), so that the check on the
+hot path is two attribute reads and one set lookup, with no call::
+
+    t = handler.__class__
+    key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler
+    if key not in sig.verified:
+        sig.check(handler)
+
+Nothing of the user's is kept (rule R10): a code object holds no session, nor does a
+class's function; a method whose function is itself a closure is not remembered (it is
+checked again each time), and a callable object is remembered by its class. For those, for
+``functools.partial`` objects and for the binders, the check costs a call. Handlers
+whose parameters cannot be read (built-in functions, callable objects taking ``*args``) are
+accepted as they are; asiolike's own wrappers (``bind_executor``, ``bind_cancellation_slot``,
+handler tracking) are looked through (:func:`register_wrapper`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import operator
+import sys
+import types
+from collections.abc import Callable
+from typing import Any, Final
+
+__all__ = [
+    "FUNCTION",
+    "METHOD",
+    "completion_signature",
+    "check_handler",
+    "register_wrapper",
+    "EC",
+    "EC_BYTES",
+    "EC_SOCKET",
+    "EC_RESULTS",
+    "EC_SIGNAL",
+    "EC_BYTES_SENDER",
+    "EC_ENDPOINT",
+    "EC_IS_TLS",
+]
+
+METHOD: Final = types.MethodType
+FUNCTION: Final = types.FunctionType
+_FUNCTION: Final = FUNCTION
+_PARTIAL: Final = functools.partial
+_VARARGS: Final = inspect.CO_VARARGS
+# Wrappers that call one handler with the arguments they get (bind_executor's binder,
+# bind_cancellation_slot's, a tracked handler): the handler inside is the one checked.
+_WRAPPERS: dict[type, Callable[[Any], object]] = {}
+
+
+def register_wrapper(cls: type, attribute: str) -> None:
+    """Declare ``cls`` a wrapper whose ``attribute`` is the handler it forwards to."""
+    _WRAPPERS[cls] = operator.attrgetter(attribute)
+
+
+class completion_signature:
+    """The parameters an operation's handler receives, e.g. ``handler(ec, bytes_transferred)``.
+
+    Attributes:
+        text: the signature as the error message shows it.
+        nargs: how many positional arguments the handler is called with.
+        verified: the cache of the hot-path check (see the module's docs).
+    """
+
+    __slots__ = ("_codes", "_types", "nargs", "text", "verified")
+
+    def __init__(self, *params: str) -> None:
+        self.nargs = len(params)
+        self.text = f"handler({', '.join(params)})"
+        self.verified: set[object] = set()
+        self._codes: set[types.CodeType] = set()
+        self._types: set[type] = set()
+
+    def check(self, handler: object) -> None:
+        """Raise :class:`TypeError` unless ``handler`` can take :attr:`nargs` arguments."""
+        self._check(handler, self.nargs)
+
+    def _check(self, handler: object, nargs: int) -> None:
+        cls = handler.__class__
+        if cls is _PARTIAL:
+            p: functools.partial[Any] = handler  # type: ignore[assignment]
+            if not p.keywords:  # keywords may fill positional parameters: not checked
+                self._check(p.func, nargs + len(p.args))
+            return
+        if cls is METHOD:
+            func = handler.__func__  # type: ignore[attr-defined]
+            bound = 1
+        elif cls is _FUNCTION:
+            func = handler
+            bound = 0
+        else:
+            unwrap = _WRAPPERS.get(cls)
+            if unwrap is not None:
+                self._check(unwrap(handler), nargs)
+                return
+            mine = nargs == self.nargs
+            if mine and cls in self._types:
+                return
+            # The class's own __call__ (the first in its MRO), not the instance's bound one.
+            call = next((vars(c)["__call__"] for c in cls.__mro__ if "__call__" in vars(c)), None)
+            if call.__class__ is not _FUNCTION:
+                return  # a built-in or a wrapper: its parameters cannot be read
+            self._verify(call, 1, nargs, handler)
+            if mine:
+                self._types.add(cls)
+            return
+        if func.__class__ is not _FUNCTION:
+            return  # a bound built-in
+        code = func.__code__
+        if code not in self._codes:
+            self._verify(func, bound, nargs, handler)
+            if nargs == self.nargs:
+                self._codes.add(code)
+        if nargs == self.nargs:
+            if not bound:
+                self.verified.add(code)  # the key of a function (see the module's docs)
+            elif func.__closure__ is None:
+                # The key of a bound method; safe to keep: a class's function holds no session.
+                self.verified.add(func)
+
+    def _verify(self, func: Any, bound: int, nargs: int, handler: object) -> None:
+        code = func.__code__
+        if code.co_flags & _VARARGS:
+            return
+        most = code.co_argcount - bound
+        least = most - len(func.__defaults__ or ())
+        if least <= nargs <= most:
+            return
+        takes = f"{most}" if least == most else f"{max(least, 0)} to {most}"
+        raise TypeError(
+            f"{_initiating_function()}: the completion handler must take {self.text}, "
+            f"{nargs} argument{'s' if nargs != 1 else ''}; {_name(handler)} takes {takes} "
+            f"({_where(code)})"
+        )
+
+    def __repr__(self) -> str:
+        return f"<completion_signature {self.text}>"
+
+
+def _name(handler: object) -> str:
+    name = getattr(handler, "__qualname__", None)
+    return f"{name}()" if isinstance(name, str) else repr(handler)
+
+
+def _where(code: types.CodeType) -> str:
+    return f"defined at {code.co_filename}:{code.co_firstlineno}"
+
+
+def _initiating_function() -> str:
+    """The name of the public function that started the operation (read off the stack)."""
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_name
+        if (name.startswith("async_") and name != "async_initiate") or name in _OTHERS:
+            owner = frame.f_locals.get("self")
+            return name if owner is None else f"{type(owner).__name__}.{name}"
+        frame = frame.f_back
+    return "the operation"
+
+
+_OTHERS: Final = frozenset({"post", "dispatch", "defer", "co_spawn"})
+
+# The signatures of Asio's and Beast's completion handlers.
+EC: Final = completion_signature("ec")
+EC_BYTES: Final = completion_signature("ec", "bytes_transferred")
+EC_SOCKET: Final = completion_signature("ec", "peer")
+EC_RESULTS: Final = completion_signature("ec", "results")
+EC_SIGNAL: Final = completion_signature("ec", "signal_number")
+EC_BYTES_SENDER: Final = completion_signature("ec", "bytes_transferred", "sender_endpoint")
+EC_ENDPOINT: Final = completion_signature("ec", "endpoint")
+EC_IS_TLS: Final = completion_signature("ec", "is_tls")
+
+
+def check_handler(handler: Callable[..., object], sig: completion_signature) -> None:
+    """The hot-path check, for callers that are not on a hot path (one call)."""
+    t = handler.__class__
+    key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
+    if key not in sig.verified:
+        sig.check(handler)
