@@ -279,8 +279,9 @@ def async_connect(socket: Any, endpoints: Iterable[Any], a: Any, b: Any = _NO_TO
 
     Handler:
         ``handler(ec: error_code, endpoint)``: the endpoint connected to, or ``None`` when
-        ``ec`` is an error (Asio passes a default-constructed endpoint). It runs through
-        its associated executor (by default the socket's), and so does every attempt.
+        ``ec`` is an error (Asio passes a default-constructed endpoint). It runs through its
+        associated executor (by default the socket's), and so does every attempt. A handler
+        that cannot take these arguments makes this call raise ``TypeError``.
 
     Returns:
         ``None`` for a handler. With ``use_future``, a ``Future`` whose result is the

@@ -280,8 +280,9 @@ def async_read_until(stream: Any, buffers: DynamicBuffer, delim: Delimiter, toke
     Handler:
         ``handler(ec: error_code, n: int)``: ``n`` is the number of bytes at the front of
         the buffer up to and including the delimiter (0 on error). Bytes after it stay in
-        the buffer. It runs through its associated executor (by default the stream's),
-        and so does every intermediate step.
+        the buffer. It runs through its associated executor (by default the stream's), and
+        so does every intermediate step. A handler that cannot take these arguments makes
+        this call raise ``TypeError``.
 
     Returns:
         ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is

@@ -557,7 +557,8 @@ class signal_set:
 
         Handler:
             ``handler(ec: error_code, signal_number: int)``, run through its associated
-            executor (by default the set's); ``signal_number`` is 0 when ``ec`` is set.
+            executor (by default the set's); ``signal_number`` is 0 when ``ec`` is set. A
+            handler that cannot take these arguments makes this call raise ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is

@@ -301,7 +301,8 @@ def async_write(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any
     Handler:
         ``handler(ec: error_code, bytes_transferred: int)``: the total written, also when
         ``ec`` is an error. It runs through its associated executor (by default the
-        stream's), and so does every intermediate step.
+        stream's), and so does every intermediate step. A handler that cannot take these
+        arguments makes this call raise ``TypeError``.
 
     Returns:
         ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is

@@ -6,11 +6,12 @@ acceptors, resolvers, timers, signal sets and descriptors; the free ``async_*`` 
 docstring. Its entry must carry, as Asio's and Beast's pages do: the overloads on the
 completion token (``@overload``: a handler, ``use_future``, ``use_awaitable``), the
 sentence that the call returns immediately and never invokes the handler from within it,
-the handler's signature, what ``use_future`` and ``use_awaitable`` give, the errors, the
-per-operation cancellation it honours, and an example that at least parses. A composed
-operation also states that no other read (or write) may be started until it completes.
-An entry that refers to another (``As :meth:`async_read_some`...``) may say "as X" in its
-sections.
+the handler's signature (and, for an ``async_*`` operation, that a handler of another
+shape raises ``TypeError`` from the call), what ``use_future`` and ``use_awaitable`` give,
+the errors, the per-operation cancellation it honours, and an example that at least
+parses. A composed operation also states that no other read (or write) may be started
+until it completes. An entry that refers to another (``As :meth:`async_read_some`...``)
+may say "as X" in its sections.
 """
 
 from __future__ import annotations
@@ -116,8 +117,12 @@ def problems(name: str, doc: str | None) -> list[str]:
             found.append("does not say when the handler may run inside the call")
     elif "returns immediately" not in flat or "never invoked from within" not in flat:
         found.append('no "returns immediately; the handler is never invoked from within it"')
-    if "``handler(" not in parts.get("Handler", ""):
+    handler = " ".join(parts.get("Handler", "").split())
+    if "``handler(" not in handler:
         found.append("no handler signature in the Handler section")
+    if short.startswith("async_") and "raise ``TypeError``" not in handler:
+        # asiolike.detail.handler_check: a handler of another shape fails at initiation.
+        found.append("the Handler section does not say that a wrong handler raises TypeError")
     returns = parts.get("Returns", "")
     if "use_future" not in returns or "use_awaitable" not in returns:
         found.append("the Returns section does not say what use_future and use_awaitable give")

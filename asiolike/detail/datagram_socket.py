@@ -297,8 +297,9 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
                 an adapter.
 
         Handler:
-            ``handler(ec: error_code)``, run through its associated executor (by default
-            the socket's).
+            ``handler(ec: error_code)``, run through its associated executor (by default the
+            socket's). A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[None]``; with
@@ -534,7 +535,8 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
 
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
-            executor (by default the socket's).
+            executor (by default the socket's). A handler that cannot take these arguments
+            makes this call raise ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
@@ -664,7 +666,8 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
         Handler:
             ``handler(ec: error_code, bytes_transferred: int, sender_endpoint)``, run
             through its associated executor (by default the socket's). On an error
-            ``bytes_transferred`` is 0 and the sender is the unspecified endpoint.
+            ``bytes_transferred`` is 0 and the sender is the unspecified endpoint. A handler
+            that cannot take these arguments makes this call raise ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future`` whose result is the
@@ -776,7 +779,8 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
 
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
-            executor (by default the socket's).
+            executor (by default the socket's). A handler that cannot take these arguments
+            makes this call raise ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
@@ -865,7 +869,8 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
             executor (by default the socket's). A zero-length datagram completes with
-            success and 0.
+            success and 0. A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is

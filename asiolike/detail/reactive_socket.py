@@ -486,8 +486,9 @@ class reactive_socket(Generic[_Endpoint]):
                 an adapter (``as_tuple``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code)``, run through its associated executor (by default
-            the socket's).
+            ``handler(ec: error_code)``, run through its associated executor (by default the
+            socket's). A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[None]``; with

@@ -295,7 +295,8 @@ class basic_socket_acceptor(reactive_socket[_Endpoint], Generic[_Endpoint, _Sock
         Handler:
             ``handler(ec: error_code, peer: socket)``, or ``handler(ec: error_code)`` when
             accepting into ``peer``; run through its associated executor (by default the
-            acceptor's).
+            acceptor's). A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future`` whose result is the

@@ -123,8 +123,9 @@ class basic_stream_socket(basic_socket[_Endpoint]):
                 an adapter (``as_tuple``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code)``, run through its associated executor (by default
-            the socket's).
+            ``handler(ec: error_code)``, run through its associated executor (by default the
+            socket's). A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[None]``; with
@@ -286,8 +287,9 @@ class basic_stream_socket(basic_socket[_Endpoint]):
 
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
-            executor (by default the socket's). An empty buffer completes with success
-            and 0.
+            executor (by default the socket's). An empty buffer completes with success and
+            0. A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
@@ -398,7 +400,8 @@ class basic_stream_socket(basic_socket[_Endpoint]):
 
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
-            executor (by default the socket's). Empty data completes with success and 0.
+            executor (by default the socket's). Empty data completes with success and 0. A
+            handler that cannot take these arguments makes this call raise ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
@@ -524,7 +527,8 @@ class basic_stream_socket(basic_socket[_Endpoint]):
             token: as :meth:`async_read_some`.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``.
+            ``handler(ec: error_code, bytes_transferred: int)``. A handler that cannot take
+            these arguments makes this call raise ``TypeError``.
 
         Returns:
             As :meth:`async_read_some`: with ``use_future`` a ``Future[int]``, with
@@ -595,7 +599,8 @@ class basic_stream_socket(basic_socket[_Endpoint]):
             token: as :meth:`async_write_some`.
 
         Handler:
-            ``handler(ec: error_code, bytes_transferred: int)``.
+            ``handler(ec: error_code, bytes_transferred: int)``. A handler that cannot take
+            these arguments makes this call raise ``TypeError``.
 
         Returns:
             As :meth:`async_write_some`: with ``use_future`` a ``Future[int]``, with

@@ -148,8 +148,9 @@ class basic_waitable_timer:
                 an adapter (``as_tuple``, ``bind_cancellation_slot``, ``cancel_after``...).
 
         Handler:
-            ``handler(ec: error_code)``, run through its associated executor (by default
-            the timer's).
+            ``handler(ec: error_code)``, run through its associated executor (by default the
+            timer's). A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[None]``; with

@@ -533,7 +533,8 @@ class basic_resolver(resolver_base, Generic[_Endpoint]):
 
         Handler:
             ``handler(ec: error_code, results: results_type)``, run through its associated
-            executor (by default the resolver's). ``results`` is empty when ``ec`` is set.
+            executor (by default the resolver's). ``results`` is empty when ``ec`` is set. A
+            handler that cannot take these arguments makes this call raise ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future`` whose result is the

@@ -307,8 +307,9 @@ class basic_descriptor(descriptor_base):
                 an adapter.
 
         Handler:
-            ``handler(ec: error_code)``, run through its associated executor (by default
-            the descriptor's).
+            ``handler(ec: error_code)``, run through its associated executor (by default the
+            descriptor's). A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[None]``; with

@@ -136,7 +136,8 @@ class stream_descriptor(basic_descriptor):
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
             executor (by default the descriptor's). An empty buffer completes with success
-            and 0.
+            and 0. A handler that cannot take these arguments makes this call raise
+            ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
@@ -205,8 +206,8 @@ class stream_descriptor(basic_descriptor):
 
         Handler:
             ``handler(ec: error_code, bytes_transferred: int)``, run through its associated
-            executor (by default the descriptor's). Empty data completes with success
-            and 0.
+            executor (by default the descriptor's). Empty data completes with success and 0.
+            A handler that cannot take these arguments makes this call raise ``TypeError``.
 
         Returns:
             ``None`` for a handler. With ``use_future``, a ``Future[int]`` whose result is
