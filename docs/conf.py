@@ -121,6 +121,9 @@ nitpick_ignore = [
     ("py:class", "asiolike.beast.core.stream_traits._layered"),
     ("py:class", "asiolike.beast.core.stream_traits._T"),
     ("py:class", "asiolike.beast.core.stream_traits._Lowest"),
+    # The type of composed_op.handler_signature (asiolike.detail.handler_check): machinery
+    # the reference does not document.
+    ("py:class", "asiolike.detail.handler_check.completion_signature"),
 ]
 
 # -- HTML ----------------------------------------------------------------------------------
