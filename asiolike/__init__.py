@@ -4,6 +4,8 @@ Port Asio code by name: ``import asiolike as net`` and write ``net.io_context()`
 ``net.post(ioc, handler)``, ``net.steady_timer(ioc, 5)``, ``net.async_read(...)``.
 """
 
+# First: it chooses between the compiled and the pure-Python modules (asiolike/_build.py).
+from asiolike import _build  # isort: skip
 from asiolike import error, experimental, ip, local, socket_base
 from asiolike._version import __version__
 from asiolike.async_result import async_initiate, detached, detached_t, use_future, use_future_t
@@ -60,10 +62,15 @@ from asiolike.system_timer import system_timer
 from asiolike.thread_pool import thread_pool
 from asiolike.write import async_write, write
 
+compiled: bool = _build.compiled
+"""Whether the core runs compiled with mypyc (docs/explanation/compiled.rst): ``False`` for
+the pure-Python package, and with ``ASIOLIKE_NO_EXTENSIONS=1`` in the environment."""
+
 __all__ = [
     "as_tuple",
     "as_tuple_t",
     "bind_cancellation_slot",
+    "compiled",
     "cancel_after",
     "cancel_at",
     "cancellation_signal",

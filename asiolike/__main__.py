@@ -111,32 +111,45 @@ def _seconds(text: str) -> float:
 
 
 def version_text() -> str:
-    """What ``--version`` prints: two lines, e.g.::
+    """What ``--version`` prints: three lines, e.g.::
 
         asiolike 0.2.0 (CPython 3.12.3 on Linux x86_64)
         WebSocket masking: C accelerator (asiolike.beast.websocket._speedups)
+        Core: compiled with mypyc (10 modules)
 
     The second line says ``pure Python (no C accelerator in <folder>)`` when the optional
     extension is missing where asiolike was imported from: the install had no C compiler,
     or a source tree was imported without building it (running from a clone's top folder
     imports the clone, not the installed package). Both run the same; the accelerator
     makes masking (every client frame) faster.
+
+    The third says whether the core runs compiled (:data:`asiolike.compiled`), or
+    ``pure Python (<why>)``: ``not compiled``, ``ASIOLIKE_NO_EXTENSIONS is set`` (which
+    also turns the accelerator off), or ``sources changed since they were compiled``.
     """
     import os
 
     import asiolike
+    from asiolike import _build
     from asiolike._version import __version__
     from asiolike.beast.websocket import _mask
 
-    masking = (
-        "C accelerator (asiolike.beast.websocket._speedups)"
-        if _mask.accelerated
-        else f"pure Python (no C accelerator in {os.path.dirname(asiolike.__file__)})"
-    )
+    folder = os.path.dirname(asiolike.__file__)
+    if _mask.accelerated:
+        masking = "C accelerator (asiolike.beast.websocket._speedups)"
+    elif _build.reason == "ASIOLIKE_NO_EXTENSIONS is set":
+        masking = f"pure Python ({_build.reason})"
+    else:
+        masking = f"pure Python (no C accelerator in {folder})"
+    if asiolike.compiled:
+        core = f"compiled with mypyc ({len(_build.compiled_modules)} modules)"
+    else:
+        core = f"pure Python ({_build.reason})"
     python = f"{platform.python_implementation()} {platform.python_version()}"
     return (
         f"asiolike {__version__} ({python} on {platform.system()} {platform.machine()})\n"
-        f"WebSocket masking: {masking}"
+        f"WebSocket masking: {masking}\n"
+        f"Core: {core}"
     )
 
 
@@ -170,7 +183,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version",
         action=_version_action,
-        help="show the version, the Python, and whether the C masking accelerator is loaded",
+        help="show the version, the Python, and which compiled parts are in use",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     fmt = argparse.RawDescriptionHelpFormatter

@@ -16,6 +16,9 @@ from typing import Any
 _DOCS = os.path.abspath(os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(_DOCS))  # the source tree's asiolike, not an installed one
 sys.path.insert(0, os.path.join(_DOCS, "_ext"))
+# The pure-Python modules, even where the compiled ones are built: mypyc keeps no docstrings
+# and no overloads (docs/explanation/compiled.rst), and the reference is made of them.
+os.environ["ASIOLIKE_NO_EXTENSIONS"] = "1"
 
 from asiolike import __version__  # noqa: E402
 

@@ -12,7 +12,8 @@ import pytest
 
 import asiolike
 from asiolike import io_context, make_strand, make_work_guard, post, use_future
-from asiolike.detail.scheduler import use_scheduler
+from asiolike.detail.scheduler import scheduler, use_scheduler
+from asiolike.detail.timer_queue import timer_queue
 from tests.support.lifetimes import gc_disabled
 
 RunFn = Callable[[io_context], int]
@@ -728,20 +729,25 @@ def test_timer_started_while_run_goes_to_sleep(ioc: io_context) -> None:
     # White-box, to force the interleaving without sleeps: pause run() right after it read
     # the earliest expiry (none) and before it blocks, start a wait from another thread
     # there, then let run() block. It must still wake for the new wait.
-    guard = make_work_guard(ioc)
-    timers = use_scheduler(ioc).timers
-    real_next_expiry = timers.next_expiry
     paused = threading.Event()
     armed = threading.Event()
 
-    def next_expiry_then_pause() -> float | None:
-        expiry = real_next_expiry()
-        if not paused.is_set():
-            paused.set()
-            armed.wait(5.0)
-        return expiry
+    class pausing_timer_queue(timer_queue):
+        def next_expiry(self) -> float | None:
+            expiry = super().next_expiry()
+            if not paused.is_set():
+                paused.set()
+                armed.wait(5.0)
+            return expiry
 
-    timers.next_expiry = next_expiry_then_pause  # type: ignore[method-assign]
+    class pausing_scheduler(scheduler):
+        def __init__(self, ctx: io_context, handler_tracking: None) -> None:
+            super().__init__(ctx, handler_tracking)
+            self.timers = pausing_timer_queue(self)
+            self._timer_heap = self.timers.heap
+
+    _replace_scheduler(ioc, pausing_scheduler)
+    guard = make_work_guard(ioc)
     timer = asiolike.steady_timer(ioc)  # already expired
     fired: list[asiolike.error_code] = []
 
@@ -764,36 +770,48 @@ def test_timer_started_while_run_goes_to_sleep(ioc: io_context) -> None:
     assert ioc.stopped()
 
 
+def _replace_scheduler(ctx: io_context, scheduler_type: type[scheduler]) -> None:
+    """White-box: give a fresh ``ctx`` a scheduler of ``scheduler_type``, which overrides a step.
+
+    A subclass rather than a method patched on the instance: the compiled build's scheduler
+    and timer queue are native classes, whose instances' methods cannot be replaced, but
+    which allow interpreted subclasses (docs/explanation/compiled.rst).
+    """
+    ctx._scheduler.close()
+    ctx._scheduler = scheduler_type(ctx, None)
+
+
 def _pause_before_blocking_alone(ctx: io_context, act: Callable[[], object]) -> threading.Event:
     """Make ``run()``'s single-thread blocking path call ``act`` on another thread first.
 
     White-box, to force an interleaving without sleeps: ``run()`` has decided to block (work
     pending, no timers) but has not blocked yet when ``act`` runs. Returns an event set
-    once ``act`` has run.
+    once ``act`` has run. Call it on a fresh ``ctx``, before anything uses it.
     """
-    real_block_alone = use_scheduler(ctx)._block_alone
     acted = threading.Event()
 
     def act_and_flag() -> None:
         act()
         acted.set()
 
-    def block_alone_after_act() -> None:
-        if not acted.is_set():
-            thread = threading.Thread(target=act_and_flag)
-            thread.start()
-            thread.join(5.0)
-        real_block_alone()
+    class pausing_scheduler(scheduler):
+        def _block_alone(self) -> None:
+            if not acted.is_set():
+                thread = threading.Thread(target=act_and_flag)
+                thread.start()
+                thread.join(5.0)
+            super()._block_alone()
 
-    use_scheduler(ctx)._block_alone = block_alone_after_act  # type: ignore[method-assign]
+    _replace_scheduler(ctx, pausing_scheduler)
     return acted
 
 
 def test_run_alone_sees_last_work_released_before_it_blocks(
     ioc: io_context, run_threads: Callable[..., list[int]]
 ) -> None:
-    guard = make_work_guard(ioc)
-    acted = _pause_before_blocking_alone(ioc, guard.reset)
+    guards: list[asiolike.executor_work_guard] = []
+    acted = _pause_before_blocking_alone(ioc, lambda: guards.pop().reset())
+    guards.append(make_work_guard(ioc))
     assert run_threads(ioc, 1, unbounded=True) == [0]
     assert acted.is_set()
     assert ioc.stopped()
@@ -802,15 +820,16 @@ def test_run_alone_sees_last_work_released_before_it_blocks(
 def test_run_alone_sees_timer_started_before_it_blocks(
     ioc: io_context, run_threads: Callable[..., list[int]]
 ) -> None:
+    timers: list[asiolike.steady_timer] = []
+    acted = _pause_before_blocking_alone(ioc, lambda: timers[0].async_wait(on_timer))
     guard = make_work_guard(ioc)
-    timer = asiolike.steady_timer(ioc)  # already expired
+    timers.append(asiolike.steady_timer(ioc))  # already expired
     fired: list[asiolike.error_code] = []
 
     def on_timer(ec: asiolike.error_code) -> None:
         fired.append(ec)
         guard.reset()
 
-    acted = _pause_before_blocking_alone(ioc, lambda: timer.async_wait(on_timer))
     assert run_threads(ioc, 1, unbounded=True) == [1]
     assert acted.is_set()
     assert fired == [asiolike.error.success]

@@ -153,20 +153,26 @@ def test_demo_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_version_names_the_build() -> None:
     proc = python_m_asiolike("--version")
     assert (proc.returncode, proc.stderr) == (0, "")
-    first, second = proc.stdout.splitlines()
+    first, second, third = proc.stdout.splitlines()
     python = f"{platform.python_implementation()} {platform.python_version()}"
     assert first.startswith(f"asiolike {asiolike.__version__} ({python} on ")
-    # Whichever build runs, the line says so, and it agrees with what was imported.
+    # Whichever build runs, the lines say so, and they agree with what was imported.
     if _mask.accelerated:
         assert second == "WebSocket masking: C accelerator (asiolike.beast.websocket._speedups)"
+    elif os.environ.get("ASIOLIKE_NO_EXTENSIONS", "") not in ("", "0"):
+        assert second == "WebSocket masking: pure Python (ASIOLIKE_NO_EXTENSIONS is set)"
     else:
         folder = os.path.dirname(asiolike.__file__)
         assert second == f"WebSocket masking: pure Python (no C accelerator in {folder})"
+    if asiolike.compiled:
+        assert re.fullmatch(r"Core: compiled with mypyc \(\d+ modules\)", third), third
+    else:
+        assert third.startswith("Core: pure Python ("), third
     assert version_text() == proc.stdout.rstrip("\n")
 
 
 def test_version_in_help(capsys: pytest.CaptureFixture[str]) -> None:
-    assert "  --version   show the version, the Python, and whether the C masking\n" in (
+    assert "  --version   show the version, the Python, and which compiled parts are in\n" in (
         help_of(capsys)
     )
 

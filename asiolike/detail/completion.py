@@ -66,8 +66,10 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol, runtime_checkable
+from typing import Any, ClassVar, Final
 
+from asiolike._build import mypyc_attr
+from asiolike.detail.executor_concept import Executor
 from asiolike.detail.handler_check import (
     FUNCTION,
     METHOD,
@@ -75,9 +77,6 @@ from asiolike.detail.handler_check import (
     register_wrapper,
 )
 from asiolike.error import error_code, success
-
-if TYPE_CHECKING:
-    from asiolike.io_context import io_context
 
 __all__ = [
     "Executor",
@@ -93,25 +92,6 @@ __all__ = [
     "op_executor",
     "pending_mark",
 ]
-
-
-@runtime_checkable
-class Executor(Protocol):
-    """What asiolike expects of an executor (an io_context's executor, a strand, ...)."""
-
-    def context(self) -> io_context: ...
-
-    def post(self, f: Callable[[], object]) -> None: ...
-
-    def dispatch(self, f: Callable[[], object]) -> None: ...
-
-    def defer(self, f: Callable[[], object]) -> None: ...
-
-    def running_in_this_thread(self) -> bool: ...
-
-    def on_work_started(self) -> None: ...
-
-    def on_work_finished(self) -> None: ...
 
 
 # Handlers of these types can never carry an association: skip the (slow, failing)
@@ -230,6 +210,7 @@ NO_VALUE: Final[Any] = _no_value()
 """``queued_op.value`` of an operation whose handler takes only ``(ec)``."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class queued_op:
     """Base of every operation that completes through the scheduler's queue.
 
@@ -273,6 +254,7 @@ class queued_op:
             ex.dispatch(_partial(handler, self.ec, value))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class pending_mark:
     """Marks one kind of operation of an I/O object (its reads, say) as pending (rule R6).
 
@@ -298,6 +280,7 @@ def _upcall(mark: pending_mark, handler: Callable[..., object], args: tuple[obje
     handler(*args)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class composed_op:
     """Base of composed operations (Beast's ``async_base``): the final handler and its delivery.
 
@@ -334,7 +317,7 @@ class composed_op:
     # The cancellation types this kind of operation supports and passes on to its current
     # step (see asiolike.cancellation): terminal and partial, as Asio's composed
     # algorithms; 0 for none. Overridden by operations that support others.
-    supported_cancellation: int = 1 | 2
+    supported_cancellation: ClassVar[int] = 1 | 2  # ClassVar: compiled, subclasses override it
     # The final handler's parameters, checked here so that a handler of the wrong shape
     # fails when the operation starts (asiolike.detail.handler_check); None: not checked
     # (an operation whose completion signature depends on how it was started).

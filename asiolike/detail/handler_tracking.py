@@ -319,6 +319,12 @@ def _caller_name(default: str) -> str:
     # The public initiating function that called async_initiate: the first frame above
     # it whose name is not private (http.async_read calls it through _start_read).
     frame: FrameType | None = sys._getframe(3)
+    if frame is not None and "async_initiate" not in frame.f_code.co_names:
+        # The caller is compiled (docs/explanation/compiled.rst), so it has no frame: the
+        # one here is its caller's. Its initiation names it (_initiate_read: async_read).
+        if default.startswith("_initiate_"):
+            return "async_" + default.removeprefix("_initiate_")
+        return default
     for _ in range(_NAME_DEPTH):
         if frame is None:
             break

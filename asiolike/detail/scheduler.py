@@ -75,6 +75,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
+from asiolike._build import mypyc_attr
 from asiolike.detail.completion import NO_FAST_PATH, PLAIN_CALLABLES
 from asiolike.detail.handler_tracking import TextSink, make_tracker, tracker
 from asiolike.detail.reactor import reactor
@@ -100,6 +101,7 @@ _get_ident = threading.get_ident
 _monotonic = time.monotonic
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class io_context_executor:
     """The executor of an :class:`~asiolike.io_context` (Asio's ``io_context::executor_type``).
 
@@ -239,6 +241,7 @@ def use_scheduler(ctx_or_executor: object) -> scheduler:
     return sched
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class scheduler:
     """The run loop and queues of one io_context (see the module's theory of operation)."""
 

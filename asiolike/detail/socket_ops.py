@@ -23,6 +23,7 @@ import select
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from asiolike._build import mypyc_attr
 from asiolike.detail.completion import NO_VALUE, queued_op
 from asiolike.detail.handler_check import EC, EC_BYTES, FUNCTION, METHOD
 from asiolike.error import eof, error_code, from_errno, success
@@ -55,6 +56,7 @@ def error_of(exc: OSError) -> error_code:
     return from_errno(exc.errno if exc.errno is not None else errno.EIO)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class io_op(queued_op):
     """Base of the operations whose handler takes ``(ec, bytes_transferred)``."""
 
@@ -82,6 +84,7 @@ class io_op(queued_op):
         raise NotImplementedError
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class recv_op(io_op):
     """A read: ``fn`` is ``recv_into`` (or an adapter); 0 bytes from the kernel is EOF.
 
@@ -105,6 +108,7 @@ class recv_op(io_op):
         return True
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class stream_recv_op(recv_op):
     """A plain read of one buffer that tells its socket whether to try the next one at once.
 
@@ -155,6 +159,7 @@ class stream_recv_op(recv_op):
         return True
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class send_op(io_op):
     """A write: ``fn`` is ``send`` (or an adapter); may transfer fewer bytes than asked."""
 
@@ -170,6 +175,7 @@ class send_op(io_op):
         return True
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ec_op(queued_op):
     """Base of the operations whose handler takes only ``(ec)``."""
 
@@ -189,6 +195,7 @@ class ec_op(queued_op):
         raise NotImplementedError
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class connect_op(ec_op):
     """A connect in progress: once the socket is writable, ``SO_ERROR`` has the outcome."""
 
@@ -214,6 +221,7 @@ class connect_op(ec_op):
         return True
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class wait_op(ec_op):
     """``async_wait``: done as soon as the reactor reports the descriptor ready."""
 

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from asiolike._build import mypyc_attr
 from asiolike.detail.completion import NO_VALUE, queued_op
 from asiolike.detail.handler_check import EC, FUNCTION, METHOD
 from asiolike.error import error_code, operation_aborted, success
@@ -37,6 +38,7 @@ _heappush = heapq.heappush
 _heappop = heapq.heappop
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class wait_op(queued_op):
     """One ``async_wait``: delivers ``handler(ec)`` when the timer expires or is cancelled."""
 
@@ -60,6 +62,7 @@ class wait_op(queued_op):
         self.done = False
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class timer_queue:
     """The expiry-ordered waits of one io_context (thread-safe)."""
 
@@ -101,7 +104,8 @@ class timer_queue:
                 buckets[expiry] = op
                 heap = self._heap
                 _heappush(heap, expiry)
-                first = heap[0] is expiry
+                # ==, not is: compiled, a float is unboxed, and boxed anew for is.
+                first = heap[0] == expiry
             else:
                 if isinstance(bucket, list):
                     bucket.append(op)
