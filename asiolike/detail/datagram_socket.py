@@ -44,7 +44,15 @@ from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.cancellation import associated_cancellation_slot_of
 from asiolike.detail.basic_socket import basic_socket
 from asiolike.detail.completion import queued_op
-from asiolike.detail.handler_check import EC_BYTES, EC_BYTES_SENDER, FUNCTION, METHOD, check_handler
+from asiolike.detail.handler_check import (
+    EC_BYTES,
+    EC_BYTES_OK,
+    EC_BYTES_SENDER,
+    EC_BYTES_SENDER_OK,
+    FUNCTION,
+    METHOD,
+    check_handler,
+)
 from asiolike.detail.reactive_socket import _Endpoint
 from asiolike.detail.reactor import READ, WRITE
 from asiolike.detail.socket_ops import (
@@ -99,7 +107,7 @@ class recv_from_op(queued_op):
     ) -> None:
         t = handler.__class__
         key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_BYTES.verified:
+        if key not in EC_BYTES_OK and (t is not METHOD or key.__code__ not in EC_BYTES_OK):  # type: ignore[union-attr]
             EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
@@ -140,7 +148,7 @@ class send_to_op(send_op):
     ) -> None:
         t = handler.__class__
         key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_BYTES.verified:
+        if key not in EC_BYTES_OK and (t is not METHOD or key.__code__ not in EC_BYTES_OK):  # type: ignore[union-attr]
             EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
@@ -701,7 +709,8 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
                 # The fast path: _initiate_receive_from for a plain handler, inline.
                 t = token.__class__
                 key = token.__func__ if t is METHOD else token.__code__ if t is FUNCTION else token
-                if key not in EC_BYTES_SENDER.verified:
+                ok = EC_BYTES_SENDER_OK
+                if key not in ok and (t is not METHOD or key.__code__ not in ok):
                     EC_BYTES_SENDER.check(token)
                 fn = sock.recvfrom_into
                 self._start_receive(recv_from_op(_partial(_spread, token), None, fn, buffers, self))

@@ -8,21 +8,23 @@ and :class:`~asiolike.detail.completion.composed_op`), against its
 :class:`completion_signature`, and raises :class:`TypeError` naming the signature expected.
 
 Cost. The answer is cached per function: a plain function (a closure or a lambda too) by its
-code object, a bound method by its class's function (``__func__``), so that the check on the
-hot path is two attribute reads and one set lookup, with no call::
+code object; a bound method by its class's function (``__func__``) or, when that function
+is itself a closure (a class defined inside a function), by its code object. So the check on
+the hot path is a few attribute reads and set lookups, with no call::
 
     t = handler.__class__
     key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler
-    if key not in sig.verified:
+    ok = sig.verified
+    if key not in ok and (t is not METHOD or key.__code__ not in ok):
         sig.check(handler)
 
-Nothing of the user's is kept (rule R10): a code object holds no session, nor does a
-class's function; a method whose function is itself a closure is not remembered (it is
-checked again each time), and a callable object is remembered by its class. For those, for
-``functools.partial`` objects and for the binders, the check costs a call. Handlers
-whose parameters cannot be read (built-in functions, callable objects taking ``*args``) are
-accepted as they are; asiolike's own wrappers (``bind_executor``, ``bind_cancellation_slot``,
-handler tracking) are looked through (:func:`register_wrapper`).
+Nothing of the user's is kept (rule R10): a code object holds no session, nor does the
+function of a class defined at module level (a closure is never kept); a callable object is
+remembered by its class. For callable objects, ``functools.partial`` objects and the binders,
+the check costs a call. Handlers whose parameters cannot be read (built-in functions,
+callable objects taking ``*args``) are accepted as they are; asiolike's own wrappers
+(``bind_executor``, ``bind_cancellation_slot``, handler tracking) are looked through
+(:func:`register_wrapper`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ __all__ = [
     "EC_RESULTS",
     "EC_SIGNAL",
     "EC_BYTES_SENDER",
+    "EC_OK",
+    "EC_BYTES_OK",
+    "EC_BYTES_SENDER_OK",
     "EC_ENDPOINT",
     "EC_IS_TLS",
 ]
@@ -125,10 +130,9 @@ class completion_signature:
             if nargs == self.nargs:
                 self._codes.add(code)
         if nargs == self.nargs:
-            if not bound:
-                self.verified.add(code)  # the key of a function (see the module's docs)
-            elif func.__closure__ is None:
-                # The key of a bound method; safe to keep: a class's function holds no session.
+            self.verified.add(code)  # a code object holds no session
+            if bound and func.__closure__ is None:
+                # A bound method's first key; safe to keep: a class's function holds none.
                 self.verified.add(func)
 
     def _verify(self, func: Any, bound: int, nargs: int, handler: object) -> None:
@@ -181,6 +185,10 @@ EC_RESULTS: Final = completion_signature("ec", "results")
 EC_SIGNAL: Final = completion_signature("ec", "signal_number")
 EC_BYTES_SENDER: Final = completion_signature("ec", "bytes_transferred", "sender_endpoint")
 EC_ENDPOINT: Final = completion_signature("ec", "endpoint")
+# The hot paths' caches, as module globals (one lookup instead of two).
+EC_OK: Final = EC.verified
+EC_BYTES_OK: Final = EC_BYTES.verified
+EC_BYTES_SENDER_OK: Final = EC_BYTES_SENDER.verified
 EC_IS_TLS: Final = completion_signature("ec", "is_tls")
 
 
@@ -188,5 +196,6 @@ def check_handler(handler: Callable[..., object], sig: completion_signature) -> 
     """The hot-path check, for callers that are not on a hot path (one call)."""
     t = handler.__class__
     key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-    if key not in sig.verified:
+    ok = sig.verified
+    if key not in ok and (t is not METHOD or key.__code__ not in ok):  # type: ignore[union-attr]
         sig.check(handler)
