@@ -13,7 +13,8 @@ Each connection gets an HTTP session that serves files (``http_server_async``'s
 client may pipeline, and hands a WebSocket upgrade request (``websocket.is_upgrade``) to a
 WebSocket session that accepts it with ``async_accept(req)`` and echoes every message.
 The sessions are the plain ones of ``advanced_server_flex.py`` (Beast's two examples share
-that code too, the flex one adding TLS and the detector in front).
+that code too, the flex one adding TLS and the detector in front), including its one
+departure from the C++: a session that fails closes its connection at once.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class listener:
 
     def local_endpoint(self) -> tcp.endpoint:
         """The endpoint bound, with the port the system chose for port 0."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def run(self) -> None:
         """Start accepting incoming connections."""

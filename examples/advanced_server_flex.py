@@ -22,6 +22,12 @@ WebSocket session that accepts it (``async_accept(req)``) and echoes every messa
 As in Beast, the HTTP and WebSocket sessions share their logic: a base class holds it
 (Beast's CRTP base), the plain and TLS subclasses say how to reach the stream, how to end
 the connection and how to make the WebSocket session.
+
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ class websocket_session:
         self.ws = ws
         self.buffer = beast.flat_buffer()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        beast.get_lowest_layer(self.ws).close()
+
     def run(self, req: http.request) -> None:
         """Accept the upgrade request ``req`` already read by the HTTP session."""
         # Turn off the tcp_stream's timeout: the websocket stream has its own.
@@ -80,7 +91,7 @@ class websocket_session:
 
     def on_accept(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "accept")
+            return self.fail(ec, "accept")
         self.do_read()
 
     def do_read(self) -> None:
@@ -92,7 +103,7 @@ class websocket_session:
         if ec == websocket.error.closed:
             return
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         # Echo the message.
         self.ws.text(self.ws.got_text())
@@ -100,7 +111,7 @@ class websocket_session:
 
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         # Clear the buffer and do another read.
         self.buffer.consume(self.buffer.size())
@@ -138,6 +149,11 @@ class http_session:
         self.response_queue: deque[http.message_generator] = deque()
         self.parser: http.request_parser | None = None
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        beast.get_lowest_layer(self.stream).close()
+
     def do_read(self) -> None:
         # Construct a new parser for each message.
         self.parser = http.request_parser()
@@ -157,7 +173,7 @@ class http_session:
         if ec == http.error.end_of_stream:
             return self.do_eof()
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
         assert self.parser is not None
         req = self.parser.release()
 
@@ -192,7 +208,7 @@ class http_session:
 
     def on_write(self, keep_alive: bool, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         if not keep_alive:
             # This means we should close the connection, usually because the response
@@ -262,7 +278,7 @@ class ssl_http_session(http_session):
 
     def on_handshake(self, ec: net.error_code, bytes_used: int) -> None:
         if ec:
-            return fail(ec, "handshake")
+            return self.fail(ec, "handshake")
 
         # Consume the portion of the buffer used by the handshake.
         self.buffer.consume(bytes_used)
@@ -278,7 +294,7 @@ class ssl_http_session(http_session):
 
     def on_shutdown(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "shutdown")
+            return self.fail(ec, "shutdown")
 
         # At this point the connection is closed gracefully.
 
@@ -298,6 +314,11 @@ class detect_session:
         self.doc_root = doc_root
         self.buffer = beast.flat_buffer()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        self.stream.close()
+
     def run(self) -> None:
         """Launch the detector on the session's strand."""
         # We need to be executing within a strand to perform async operations on the I/O
@@ -312,7 +333,7 @@ class detect_session:
 
     def on_detect(self, ec: net.error_code, result: bool) -> None:
         if ec:
-            return fail(ec, "detect")
+            return self.fail(ec, "detect")
 
         if result:
             # Launch SSL session.
@@ -356,7 +377,7 @@ class listener:
 
     def local_endpoint(self) -> tcp.endpoint:
         """The endpoint bound, with the port the system chose for port 0."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def run(self) -> None:
         """Start accepting incoming connections."""

@@ -87,7 +87,7 @@ async def amain(text: str) -> str:
         net.co_spawn(ioc, ws_listen(acceptor, 1), net.detached)
 
         # asyncio awaits an asiolike coroutine: the result arrives in this thread.
-        reply = await net.co_spawn(ioc, ws_client(shout_port, ws_port, text), aio.use_asyncio)
+        reply: str = await net.co_spawn(ioc, ws_client(shout_port, ws_port, text), aio.use_asyncio)
 
         server.close()
         await server.wait_closed()

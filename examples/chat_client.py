@@ -30,7 +30,7 @@ from collections import deque
 from chat_message import chat_message
 
 import asiolike as net
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 # -- chat_client.cpp -----------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ class chat_client:
         endpoints: The server's endpoints, tried in order.
     """
 
-    def __init__(self, io_context: net.io_context, endpoints: basic_resolver_results) -> None:
+    def __init__(self, io_context: net.io_context, endpoints: tcp.resolver.results_type) -> None:
         self.io_context = io_context
         self.socket = tcp.socket(io_context)
         self.read_msg = chat_message()
@@ -67,7 +67,7 @@ class chat_client:
         """Close the connection; the io_context then runs out of work. Safe from any thread."""
         net.post(self.io_context, self.socket.close)
 
-    def do_connect(self, endpoints: basic_resolver_results) -> None:
+    def do_connect(self, endpoints: tcp.resolver.results_type) -> None:
         def handler(ec: net.error_code, endpoint: tcp.endpoint | None) -> None:
             if not ec:
                 self.do_read_header()

@@ -13,7 +13,9 @@ Beast's session shape: one method per step (``on_resolve``, ``on_connect``, ``on
 a line of standard input after the ``Enter message:`` prompt; it is read before the
 io_context runs, since reading the terminal from a handler would block the loop.
 Python has no destructor that runs at a known time, so the client closes its socket
-itself when it is done, where the C++ lets ``s`` go out of scope.
+itself when it is done, where the C++ lets ``s`` go out of scope: a step that fails calls
+``self.fail(ec, what)``, which reports with the module's ``fail`` and closes the socket,
+as the other examples' sessions do.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import sys
 
 import asiolike as net
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 #: The longest message, in bytes, as the C++ ``enum { max_length = 1024 }``.
 max_length = 1024
@@ -45,37 +47,40 @@ class client:
         self.request = b""
         self.reply = bytearray(max_length)
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        self.socket.close()
+
     def run(self, host: str, port: str, request: bytes) -> None:
         """Start the operation: resolve, connect, write the request, read the reply."""
         self.request = request[:max_length]
         self.resolver.async_resolve(host, port, self.on_resolve)
 
-    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+    def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
-            return fail(ec, "resolve")
+            return self.fail(ec, "resolve")
 
         # Try each endpoint of the lookup until one accepts.
         net.async_connect(self.socket, results, self.on_connect)
 
     def on_connect(self, ec: net.error_code, endpoint: tcp.endpoint | None) -> None:
         if ec:
-            self.socket.close()
-            return fail(ec, "connect")
+            return self.fail(ec, "connect")
 
         net.async_write(self.socket, self.request, self.on_write)
 
     def on_write(self, ec: net.error_code, request_length: int) -> None:
         if ec:
-            self.socket.close()
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         # Read exactly as many bytes as were sent: the whole echo.
         net.async_read(self.socket, net.buffer(self.reply, request_length), self.on_read)
 
     def on_read(self, ec: net.error_code, reply_length: int) -> None:
-        self.socket.close()
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
+        self.socket.close()
 
         print("Reply is: " + self.reply[:reply_length].decode("utf-8", "replace"))
 

@@ -9,6 +9,12 @@ The ``session`` keeps Beast's shape: one method per step (resolve, connect, writ
 each the completion handler of the step before, and one ``fail(ec, what)`` that reports
 an error. Where the C++ keeps the session alive with ``shared_from_this()``, the bound
 methods passed as handlers keep ``self`` alive here.
+
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import sys
 import asiolike as net
 from asiolike import beast
 from asiolike.beast import http
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 _USER_AGENT = f"asiolike/{net.__version__} http-client-async"
 
@@ -43,6 +49,11 @@ class session:
         self.req = http.request()
         self.res = http.response()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        self.stream.close()
+
     def run(self, host: str, port: str, target: str, version: int) -> None:
         """Start the operation: resolve, connect, write the request, read the response."""
         # Set up an HTTP GET request message.
@@ -55,9 +66,9 @@ class session:
         # Look up the domain name.
         self.resolver.async_resolve(host, port, self.on_resolve)
 
-    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+    def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
-            return fail(ec, "resolve")
+            return self.fail(ec, "resolve")
 
         # Set a timeout on the operation.
         self.stream.expires_after(30)
@@ -67,7 +78,7 @@ class session:
 
     def on_connect(self, ec: net.error_code, ep: tcp.endpoint | None) -> None:
         if ec:
-            return fail(ec, "connect")
+            return self.fail(ec, "connect")
 
         # Set a timeout on the operation.
         self.stream.expires_after(30)
@@ -77,14 +88,14 @@ class session:
 
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         # Receive the HTTP response.
         http.async_read(self.stream, self.buffer, self.res, self.on_read)
 
     def on_read(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         # Write the message to standard out.
         print(self.res)
@@ -95,7 +106,7 @@ class session:
         except net.system_error as exc:
             # not_connected happens sometimes, so don't bother reporting it.
             if exc.code != net.error.not_connected:
-                return fail(exc.code, "shutdown")
+                return self.fail(exc.code, "shutdown")
 
         # If we get here then the connection is closed gracefully.
         self.stream.close()

@@ -14,7 +14,8 @@ Each ``worker`` resolves, connects, writes ``GET /``, reads the response, then t
 next host. One ``steady_timer`` per worker bounds every step: when it expires the socket is
 shut down, which fails the pending operation, and the worker moves on (Beast's
 ``on_timer``). The ``crawl_report`` counts the failures of each step and the status codes
-received; workers update it through its strand.
+received; workers update it through its strand. A step that fails closes the worker's
+socket at once, before the worker moves on to the next host.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections import Counter
 import asiolike as net
 from asiolike import beast
 from asiolike.beast import http
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 _USER_AGENT = f"asiolike/{net.__version__} http-crawl"
 
@@ -140,7 +141,7 @@ class worker:
         self.timer.expires_after(self.timeout)
         self.resolver.async_resolve(name, port or "80", self.on_resolve)
 
-    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+    def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
             self.report.aggregate(_count("resolve_failures"))
             return self.do_get_host()
@@ -151,6 +152,7 @@ class worker:
     def on_connect(self, ec: net.error_code, endpoint: object) -> None:
         if ec:
             self.report.aggregate(_count("connect_failures"))
+            self.socket.close()
             return self.do_get_host()
         self.timer.expires_after(self.timeout)
 
@@ -165,6 +167,7 @@ class worker:
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
             self.report.aggregate(_count("write_failures"))
+            self.socket.close()
             return self.do_get_host()
         self.timer.expires_after(self.timeout)
 
@@ -176,6 +179,7 @@ class worker:
     def on_read(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
             self.report.aggregate(_count("read_failures"))
+            self.socket.close()
             return self.do_get_host()
 
         code = self.res.result_int()

@@ -20,12 +20,19 @@ so does this port without the option).
 A ``listener`` accepts connections; each gets a ``session`` on a strand of its own, so
 the example stays correct with several threads. As in Beast, the methods passed as
 handlers keep their object alive (the C++ uses ``shared_from_this()``), and the stream
-closes its socket when the session is dropped (Beast's destructor). As in Beast, the file
+closes its socket when the session is dropped (Beast's destructor), or at once when a
+step fails (below). As in Beast, the file
 is sent with ``http.file_body``: never read into memory, it goes from the page cache to
 the socket with ``os.sendfile`` (a small file is read and sent with its header in one
 system call). ``handle_request`` returns an ``http.message_generator``, so that it can
 answer with a string body, an empty body or a file body, and the session writes it with
 ``beast.async_write``, as Beast's current example does.
+
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
 
 When ``accept`` fails, the listener reports it and stops accepting, as Beast's does: a
 failure such as ``no_descriptors`` (``ulimit -n`` reached) would fail again at once, and
@@ -198,6 +205,11 @@ class session:
         self.doc_root = doc_root
         self.req = http.request()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        self.stream.close()
+
     def run(self) -> None:
         """Start the session on its strand."""
         # The I/O objects of the session may only be used from within its strand.
@@ -220,7 +232,7 @@ class session:
             return self.do_close()
 
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         # Send the response
         self.send_response(handle_request(self.doc_root, self.req))
@@ -233,7 +245,7 @@ class session:
 
     def on_write(self, keep_alive: bool, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         if not keep_alive:
             # This means we should close the connection, usually because
@@ -300,7 +312,7 @@ class listener:
 
     def local_endpoint(self) -> tcp.endpoint:
         """The endpoint bound, with the port the system chose for port 0."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def run(self) -> None:
         """Start accepting incoming connections."""

@@ -13,6 +13,11 @@ One coroutine listens; each connection gets a ``do_session`` coroutine. ``mime_t
 are imported from ``http_server_async.py`` rather than repeated (Beast repeats them in
 each example). The response goes out through a ``message_generator`` and
 ``beast.async_write``, as in Beast.
+
+One departure from the C++: the session's stream is closed in a ``finally`` clause, on
+every path, a step that raised included. In C++ the socket closes when the coroutine frame
+goes; the frame of a Python coroutine that raised lives on in the exception's traceback,
+which may sit in a reference cycle until the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -31,44 +36,46 @@ from asiolike.ip import make_address, tcp
 
 async def do_session(stream: beast.tcp_stream, doc_root: str) -> None:
     """Handle an HTTP server connection."""
-    # This buffer is required to persist across reads.
-    buffer = beast.flat_buffer()
-
     try:
-        while True:
-            # Set the timeout.
-            stream.expires_after(30)
+        # This buffer is required to persist across reads.
+        buffer = beast.flat_buffer()
 
-            # Read a request.
-            req = http.request()
-            await http.async_read(stream, buffer, req, net.use_awaitable)
+        try:
+            while True:
+                # Set the timeout.
+                stream.expires_after(30)
 
-            # Handle the request.
-            msg = handle_request(doc_root, req)
-            if not isinstance(msg, http.message_generator):
-                msg = http.message_generator(msg)  # a plain response
+                # Read a request.
+                req = http.request()
+                await http.async_read(stream, buffer, req, net.use_awaitable)
 
-            # Determine if we should close the connection.
-            keep_alive = msg.keep_alive()
+                # Handle the request.
+                msg = handle_request(doc_root, req)
 
-            # Send the response.
-            await beast.async_write(stream, msg, net.use_awaitable)
+                # Determine if we should close the connection.
+                keep_alive = msg.keep_alive()
 
-            if not keep_alive:
-                # This means we should close the connection, usually because
-                # the response indicated the "Connection: close" semantic.
-                break
-    except net.system_error as se:
-        if se.code != http.error.end_of_stream:
-            raise
+                # Send the response.
+                await beast.async_write(stream, msg, net.use_awaitable)
 
-    # Send a TCP shutdown.
-    try:
-        stream.socket().shutdown(tcp.socket.shutdown_send)
-    except net.system_error:
-        pass  # the peer may already be gone (the C++ passes an error_code it ignores)
+                if not keep_alive:
+                    # This means we should close the connection, usually because
+                    # the response indicated the "Connection: close" semantic.
+                    break
+        except net.system_error as se:
+            if se.code != http.error.end_of_stream:
+                raise
 
-    # At this point the connection is closed gracefully.
+        # Send a TCP shutdown.
+        try:
+            stream.socket().shutdown(tcp.socket.shutdown_send)
+        except net.system_error:
+            pass  # the peer may already be gone (the C++ passes an error_code it ignores)
+
+        # At this point the connection is closed gracefully.
+    finally:
+        # Closed at once, also when a step raised (see the module docstring).
+        stream.close()
 
 
 def report(what: str) -> Callable[[BaseException | None, None], None]:

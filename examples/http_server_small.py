@@ -10,6 +10,10 @@ prints ``listening on <address>:<port>``. Each connection serves one request (th
 says ``Connection: close``) and is closed after 60 seconds whatever happens, by a
 ``steady_timer``, as Beast's ``check_deadline``. The bodies are ``http.dynamic_body``
 (a ``beast.multi_buffer``), written to as Beast writes to ``beast::ostream``.
+
+One departure from the C++: a read or write that fails closes the connection at once
+(``http_connection.close``), where the C++ session only returns, and its socket stays
+open until the 60-second deadline closes it.
 """
 
 from __future__ import annotations
@@ -73,9 +77,16 @@ class http_connection:
         # Asynchronously receive a complete request message.
         http.async_read(self.socket, self.buffer, self.request, self.on_read)
 
+    def close(self) -> None:
+        """Close the connection at once and stop the deadline (a failed read or write)."""
+        self.socket.close()
+        self.deadline.cancel()
+
     def on_read(self, ec: net.error_code, bytes_transferred: int) -> None:
-        if not ec:
-            self.process_request()
+        if ec:
+            return self.close()
+
+        self.process_request()
 
     def process_request(self) -> None:
         # Determine what needs to be done with the request message.
@@ -127,6 +138,9 @@ class http_connection:
         http.async_write(self.socket, self.response, self.on_write)
 
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
+        if ec:
+            return self.close()
+
         try:
             self.socket.shutdown(tcp.socket.shutdown_send)
         except net.system_error:

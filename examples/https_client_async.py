@@ -13,6 +13,12 @@ must be valid for ``<host>``.
 The ``session`` keeps Beast's shape: one method per step (resolve, connect, TLS
 handshake, write, read, TLS shutdown), each the completion handler of the step before,
 and one ``fail(ec, what)`` that reports an error.
+
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import sys
 import asiolike as net
 from asiolike import beast, ssl
 from asiolike.beast import http
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 _USER_AGENT = f"asiolike/{net.__version__} https-client-async"
 
@@ -48,6 +54,11 @@ class session:
         self.req = http.request()
         self.res = http.response()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        beast.get_lowest_layer(self.stream).close()
+
     def run(self, host: str, port: str, target: str, version: int) -> None:
         """Start the operation: resolve, connect, handshake, write, read, shut down."""
         # Set SNI Hostname (many hosts need this to handshake successfully).
@@ -70,9 +81,9 @@ class session:
         # Look up the domain name.
         self.resolver.async_resolve(host, port, self.on_resolve)
 
-    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+    def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
-            return fail(ec, "resolve")
+            return self.fail(ec, "resolve")
 
         # Set a timeout on the operation.
         beast.get_lowest_layer(self.stream).expires_after(30)
@@ -82,14 +93,14 @@ class session:
 
     def on_connect(self, ec: net.error_code, ep: tcp.endpoint | None) -> None:
         if ec:
-            return fail(ec, "connect")
+            return self.fail(ec, "connect")
 
         # Perform the TLS handshake (the tcp_stream's timeout still runs).
         self.stream.async_handshake(ssl.stream_base.client, self.on_handshake)
 
     def on_handshake(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "handshake")
+            return self.fail(ec, "handshake")
 
         # Set a timeout on the operation.
         beast.get_lowest_layer(self.stream).expires_after(30)
@@ -99,14 +110,14 @@ class session:
 
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         # Receive the HTTP response.
         http.async_read(self.stream, self.buffer, self.res, self.on_read)
 
     def on_read(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         # Write the message to standard out.
         print(beast.make_printable(http.to_bytes(self.res)))

@@ -28,7 +28,7 @@ from chat_message import chat_message
 
 import asiolike as net
 from asiolike import posix
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 
 class posix_chat_client:
@@ -39,7 +39,7 @@ class posix_chat_client:
         endpoints: The server's endpoints, tried in order.
     """
 
-    def __init__(self, io_context: net.io_context, endpoints: basic_resolver_results) -> None:
+    def __init__(self, io_context: net.io_context, endpoints: tcp.resolver.results_type) -> None:
         self.socket = tcp.socket(io_context)
         self.input = posix.stream_descriptor(io_context, os.dup(0))
         self.output = posix.stream_descriptor(io_context, os.dup(1))

@@ -18,6 +18,12 @@ answers, until the client goes away. With them, it connects there.
 
 Beast's examples allow 30 seconds; this one allows 0.2 s by default (``--timeout``) so
 that the timeout shows at once.
+
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import sys
 import asiolike as net
 from asiolike import beast
 from asiolike.beast import http
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 #: The default time allowed for each step, in seconds (Beast's examples use 30).
 TIMEOUT = 0.2
@@ -55,14 +61,19 @@ class session:
         self.req = http.request(http.verb.get, "/", 11)
         self.res = http.response()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        self.stream.close()
+
     def run(self, host: str, port: str) -> None:
         """Start the operation: resolve, connect, write the request, read the response."""
         self.req.set(http.field.host, host)
         self.resolver.async_resolve(host, port, self.on_resolve)
 
-    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+    def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
-            return fail(ec, "resolve")
+            return self.fail(ec, "resolve")
 
         # Set a timeout on the operation.
         self.stream.expires_after(self.timeout)
@@ -70,7 +81,7 @@ class session:
 
     def on_connect(self, ec: net.error_code, ep: tcp.endpoint | None) -> None:
         if ec:
-            return fail(ec, "connect")
+            return self.fail(ec, "connect")
         print(f"connected to {ep}")
 
         # Set a timeout on the operation.
@@ -79,7 +90,7 @@ class session:
 
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
         print(f"request sent; waiting {self.timeout} s for the response")
 
         # Set a timeout on the operation: the peer has this long to answer.
@@ -90,7 +101,7 @@ class session:
         # A peer that never answers ends here with beast.error.timeout: the stream has
         # closed the socket, which is how the silent server learns that we left.
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         print(beast.make_printable(http.to_bytes(self.res)))
         self.stream.close()
@@ -110,7 +121,7 @@ class silent_server:
 
     def local_endpoint(self) -> tcp.endpoint:
         """Where the server listens."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def run(self) -> None:
         """Accept one connection."""

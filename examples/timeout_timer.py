@@ -39,7 +39,7 @@ import sys
 import time
 
 import asiolike as net
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 #: The time allowed to connect to one endpoint, in seconds (60 s in C++).
 CONNECT_TIMEOUT = 0.6
@@ -58,13 +58,13 @@ class client:
 
     def __init__(self, io_context: net.io_context) -> None:
         self.stopped = False
-        self.endpoints: basic_resolver_results | None = None
+        self.endpoints: tcp.resolver.results_type | None = None
         self.socket = tcp.socket(io_context)
         self.input_buffer = bytearray()
         self.deadline = net.steady_timer(io_context)
         self.heartbeat_timer = net.steady_timer(io_context)
 
-    def start(self, endpoints: basic_resolver_results) -> None:
+    def start(self, endpoints: tcp.resolver.results_type) -> None:
         """Start connecting to the endpoints, and the deadline actor."""
         self.endpoints = endpoints
         self.start_connect(0)
@@ -205,7 +205,7 @@ class quiet_server:
 
     def local_endpoint(self) -> tcp.endpoint:
         """Where the server listens."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def run(self) -> None:
         """Accept one connection."""

@@ -9,6 +9,12 @@ The ``session`` keeps Beast's shape: one method per step of the conversation, ea
 completion handler of the step before, and one ``fail(ec, what)`` that reports an error.
 Where the C++ keeps the session alive with ``shared_from_this()``, the bound methods
 passed as handlers keep ``self`` alive here.
+
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -43,6 +49,11 @@ class session:
         self.host = ""
         self.text = ""
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        beast.get_lowest_layer(self.ws).close()
+
     def run(self, host: str, port: str, text: str) -> None:
         """Start the conversation: resolve, connect, handshake, write, read, close."""
         # Kept for later steps: the Host field of the handshake, and the message.
@@ -53,7 +64,7 @@ class session:
 
     def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
-            return fail(ec, "resolve")
+            return self.fail(ec, "resolve")
 
         # The connect gets a deadline of its own from the tcp_stream ...
         beast.get_lowest_layer(self.ws).expires_after(30)
@@ -63,7 +74,7 @@ class session:
 
     def on_connect(self, ec: net.error_code, ep: tcp.endpoint | None) -> None:
         if ec:
-            return fail(ec, "connect")
+            return self.fail(ec, "connect")
         assert ep is not None
 
         # From here on the websocket stream times out by itself: switch the tcp_stream's
@@ -86,26 +97,26 @@ class session:
 
     def on_handshake(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "handshake")
+            return self.fail(ec, "handshake")
 
         self.ws.async_write(self.text, self.on_write)
 
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         # The answer is appended to our buffer.
         self.ws.async_read(self.buffer, self.on_read)
 
     def on_read(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         self.ws.async_close(websocket.close_code.normal, self.on_close)
 
     def on_close(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "close")
+            return self.fail(ec, "close")
 
         # Reaching this point means the connection was closed gracefully.
         print(beast.make_printable(self.buffer.data()))

@@ -14,6 +14,12 @@ CAs in ``--ca-file`` (Beast's example loads a built-in set), and must be valid f
 The stream is ``websocket.stream(beast.ssl_stream(...))``: Beast's
 ``websocket::stream<beast::ssl_stream<beast::tcp_stream>>``. The ``session`` keeps Beast's
 shape: one method per step, each the completion handler of the step before.
+
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import sys
 import asiolike as net
 from asiolike import beast, ssl
 from asiolike.beast import http, websocket
-from asiolike.ip import basic_resolver_results, tcp
+from asiolike.ip import tcp
 
 _USER_AGENT = f"asiolike/{net.__version__} websocket-client-async-ssl"
 
@@ -49,6 +55,11 @@ class session:
         self.host = ""
         self.text = ""
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        beast.get_lowest_layer(self.ws).close()
+
     def run(self, host: str, port: str, text: str) -> None:
         """Start the conversation: resolve, connect, TLS, WebSocket, write, read, close."""
         # Kept for later steps: the Host field of the handshake, and the message.
@@ -58,9 +69,9 @@ class session:
         # Look up the domain name.
         self.resolver.async_resolve(host, port, self.on_resolve)
 
-    def on_resolve(self, ec: net.error_code, results: basic_resolver_results) -> None:
+    def on_resolve(self, ec: net.error_code, results: tcp.resolver.results_type) -> None:
         if ec:
-            return fail(ec, "resolve")
+            return self.fail(ec, "resolve")
 
         # Set a timeout on the operation.
         beast.get_lowest_layer(self.ws).expires_after(30)
@@ -70,7 +81,7 @@ class session:
 
     def on_connect(self, ec: net.error_code, ep: tcp.endpoint | None) -> None:
         if ec:
-            return fail(ec, "connect")
+            return self.fail(ec, "connect")
         assert ep is not None
 
         # Set a timeout on the TLS handshake.
@@ -81,6 +92,7 @@ class session:
             self.ws.next_layer().set_server_name(self.host)
         except ValueError as e:
             print(f"set_server_name: {e}", file=sys.stderr)
+            beast.get_lowest_layer(self.ws).close()
             return
 
         # Set the expected hostname in the peer certificate for verification.
@@ -94,7 +106,7 @@ class session:
 
     def on_ssl_handshake(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "ssl_handshake")
+            return self.fail(ec, "ssl_handshake")
 
         # Turn off the tcp_stream's timeout: the websocket stream has its own.
         beast.get_lowest_layer(self.ws).expires_never()
@@ -113,28 +125,28 @@ class session:
 
     def on_handshake(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "handshake")
+            return self.fail(ec, "handshake")
 
         # Send the message.
         self.ws.async_write(self.text, self.on_write)
 
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         # Read a message into our buffer.
         self.ws.async_read(self.buffer, self.on_read)
 
     def on_read(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         # Close the WebSocket connection (and then TLS, and the socket).
         self.ws.async_close(websocket.close_code.normal, self.on_close)
 
     def on_close(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "close")
+            return self.fail(ec, "close")
 
         # If we get here then the connection is closed gracefully.
 

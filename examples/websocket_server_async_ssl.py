@@ -15,6 +15,12 @@ Each connection gets a ``session`` on a strand of its own, with a
 tcp_stream's timeout), then the WebSocket handshake, then the echo loop. When the client
 closes, the stream shuts TLS down and closes the socket.
 
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
+
 When ``accept`` fails, the listener reports it and stops accepting, as Beast's does: a
 failure such as ``no_descriptors`` (``ulimit -n`` reached) would fail again at once, and
 retrying at once would spin at 100% CPU. The process keeps serving the connections it
@@ -53,6 +59,11 @@ class session:
         self.ws = websocket.stream(beast.ssl_stream(socket, ctx))
         self.buffer = beast.flat_buffer()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        beast.get_lowest_layer(self.ws).close()
+
     def run(self) -> None:
         """Start the session on its strand."""
         # The I/O objects of the session may only be used from within its strand.
@@ -67,7 +78,7 @@ class session:
 
     def on_handshake(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "handshake")
+            return self.fail(ec, "handshake")
 
         # Turn off the tcp_stream's timeout: the websocket stream has its own.
         beast.get_lowest_layer(self.ws).expires_never()
@@ -86,7 +97,7 @@ class session:
 
     def on_accept(self, ec: net.error_code) -> None:
         if ec:
-            return fail(ec, "accept")
+            return self.fail(ec, "accept")
 
         self.do_read()
 
@@ -100,7 +111,7 @@ class session:
             return
 
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         # Echo the message, as text if it came as text.
         self.ws.text(self.ws.got_text())
@@ -108,7 +119,7 @@ class session:
 
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         # Clear the buffer.
         self.buffer.consume(self.buffer.size())
@@ -147,7 +158,7 @@ class listener:
 
     def local_endpoint(self) -> tcp.endpoint:
         """The endpoint bound, with the port the system chose for port 0."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def run(self) -> None:
         """Start accepting incoming connections."""

@@ -12,6 +12,11 @@ that line and connect.
 One coroutine listens; each connection gets a ``do_session`` coroutine of its own, spawned
 on the acceptor's executor, as in Beast. The C++ makes ``use_awaitable`` the default token
 of its stream type; here each call passes ``net.use_awaitable``.
+
+One departure from the C++: the session's stream is closed in a ``finally`` clause, on
+every path, a step that raised included. In C++ the socket closes when the coroutine frame
+goes; the frame of a Python coroutine that raised lives on in the exception's traceback,
+which may sit in a reference cycle until the garbage collector runs.
 """
 
 from __future__ import annotations
@@ -30,32 +35,36 @@ _SERVER = f"asiolike/{net.__version__} websocket-server-coro"
 
 async def do_session(ws: websocket.stream) -> None:
     """Echo back all received WebSocket messages."""
-    # Set suggested timeout settings for the websocket.
-    ws.set_option(websocket.stream_base.timeout.suggested(beast.role_type.server))
-
-    # Set a decorator to change the Server of the handshake.
-    def decorate(res: websocket.response_type) -> None:
-        res.set(http.field.server, _SERVER)
-
-    ws.set_option(websocket.stream_base.decorator(decorate))
-
-    # Accept the websocket handshake.
-    await ws.async_accept(net.use_awaitable)
-
     try:
-        while True:
-            # This buffer will hold the incoming message.
-            buffer = beast.flat_buffer()
+        # Set suggested timeout settings for the websocket.
+        ws.set_option(websocket.stream_base.timeout.suggested(beast.role_type.server))
 
-            # Read a message.
-            await ws.async_read(buffer, net.use_awaitable)
+        # Set a decorator to change the Server of the handshake.
+        def decorate(res: websocket.response_type) -> None:
+            res.set(http.field.server, _SERVER)
 
-            # Echo the message back.
-            ws.text(ws.got_text())
-            await ws.async_write(buffer.data(), net.use_awaitable)
-    except net.system_error as se:
-        if se.code != websocket.error.closed:
-            raise
+        ws.set_option(websocket.stream_base.decorator(decorate))
+
+        # Accept the websocket handshake.
+        await ws.async_accept(net.use_awaitable)
+
+        try:
+            while True:
+                # This buffer will hold the incoming message.
+                buffer = beast.flat_buffer()
+
+                # Read a message.
+                await ws.async_read(buffer, net.use_awaitable)
+
+                # Echo the message back.
+                ws.text(ws.got_text())
+                await ws.async_write(buffer.data(), net.use_awaitable)
+        except net.system_error as se:
+            if se.code != websocket.error.closed:
+                raise
+    finally:
+        # Closed at once, also when a step raised (see the module docstring).
+        beast.get_lowest_layer(ws).close()
 
 
 def report(what: str) -> Callable[[BaseException | None, None], None]:

@@ -35,6 +35,12 @@ The C++ sessions leave the shared state in their destructor; Python has no destr
 that runs at a known time, so a ``websocket_session`` leaves when its read loop ends,
 which is when its connection has ended.
 
+One departure from the C++: a step that fails calls ``self.fail(ec, what)``, which reports
+with the module's ``fail`` and closes the connection at once. In C++ the session's
+destructor closes the socket when its last handler lets go; a Python session freed by
+reference counting does too, but one that sits in a reference cycle would keep its
+descriptor until the garbage collector runs.
+
 When ``accept`` fails, the listener reports it and stops accepting, as Beast's does: a
 failure such as ``no_descriptors`` (``ulimit -n`` reached) would fail again at once, and
 retrying at once would spin at 100% CPU. The process keeps serving the connections it
@@ -215,6 +221,11 @@ class http_session:
         self.state = state
         self.req = http.request()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        self.stream.close()
+
     def run(self) -> None:
         """Start reading requests, on the session's strand."""
         net.dispatch(self.stream.get_executor(), self.do_read)
@@ -236,7 +247,7 @@ class http_session:
 
         # Handle the error, if any
         if ec:
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         # See if it is a WebSocket Upgrade
         if websocket.is_upgrade(self.req):
@@ -256,7 +267,7 @@ class http_session:
     def on_write(self, keep_alive: bool, ec: net.error_code, bytes_transferred: int) -> None:
         # Handle the error, if any
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         if not keep_alive:
             # This means we should close the connection, usually because
@@ -289,6 +300,11 @@ class websocket_session:
         self.buffer = beast.flat_buffer()
         self.queue: deque[str] = deque()
 
+    def fail(self, ec: net.error_code, what: str) -> None:
+        """Report a failure with :func:`fail` and close the connection at once."""
+        fail(ec, what)
+        beast.get_lowest_layer(self.ws).close()
+
     def run(self, req: http.request) -> None:
         """Answer the upgrade request ``req`` (already read), then start reading messages."""
         # Set suggested timeout settings for the websocket
@@ -306,7 +322,7 @@ class websocket_session:
     def on_accept(self, ec: net.error_code) -> None:
         # Handle the error, if any
         if ec:
-            return fail(ec, "accept")
+            return self.fail(ec, "accept")
 
         # Add this session to the list of active sessions
         self.state.join(self)
@@ -320,7 +336,7 @@ class websocket_session:
             # The connection has ended: remove this session from the list of active
             # sessions (the C++ destructor's part).
             self.state.leave(self)
-            return fail(ec, "read")
+            return self.fail(ec, "read")
 
         # Send to all connections
         self.state.send(beast.buffers_to_string(self.buffer.data()))
@@ -352,7 +368,7 @@ class websocket_session:
     def on_write(self, ec: net.error_code, bytes_transferred: int) -> None:
         # Handle the error, if any
         if ec:
-            return fail(ec, "write")
+            return self.fail(ec, "write")
 
         # Remove the string from the queue
         self.queue.popleft()
@@ -409,7 +425,7 @@ class listener:
 
     def local_endpoint(self) -> tcp.endpoint:
         """The endpoint bound, with the port the system chose for port 0."""
-        return self.acceptor.local_endpoint()  # type: ignore[no-any-return]
+        return self.acceptor.local_endpoint()
 
     def run(self) -> None:
         """Start accepting incoming connections."""

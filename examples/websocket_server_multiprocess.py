@@ -12,7 +12,8 @@ Python process runs Python code on one core at a time::
 Each worker runs the sessions of ``websocket_server_async.py`` (Beast's
 ``websocket_server_async.cpp``: echo every message), imported from it as the chat
 examples import ``chat_message``; the upgrade response names the worker
-(``Server: ... worker 2``).
+(``Server: ... worker 2``). As there, a session that fails closes its connection at once
+(``session.fail``), where the C++ leaves it to the destructor.
 
 The port is chosen and held by the parent before the workers start, with an unlistening
 socket bound with ``reuse_port`` (so port 0 picks one free port for all of them); once

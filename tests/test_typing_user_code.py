@@ -6,9 +6,9 @@ Issue 15 ("Types"): with every completion token typed ``Any``, ``mypy --strict``
 ``tcp_stream``'s and ``ssl.stream``'s) now have overloads on the token (a handler of
 the operation's shape returns ``None``, ``use_future`` a ``concurrent.futures.Future[T]``,
 ``use_awaitable`` an ``awaitable[T]``, the adapters ``Any``); sockets and acceptors are
-generic in their endpoint type. Two scripts are checked, one mypy run each (the second
-reuses the first's cache, under ``tmp_path``), against this checkout's ``asiolike``
-(``MYPYPATH``), whatever is installed:
+generic in their endpoint type. Two scripts and the examples are checked, one mypy run
+each (the later runs reuse the first's cache, under ``tmp_path``), against this checkout's
+``asiolike`` (``MYPYPATH``), whatever is installed:
 
 * :data:`SESSION` must pass: a Beast-style session class (resolve, range connect, write,
   read_until, read_some, a timeout timer), ``use_future`` results used as their types
@@ -51,8 +51,9 @@ reuses the first's cache, under ``tmp_path``), against this checkout's ``asiolik
 
   The WebSocket client that must pass is ``examples/websocket_client_async.py`` itself
   (Beast's ``websocket_client_async.cpp`` ported line by line: resolve,
-  ``get_lowest_layer(ws).async_connect``, handshake, write, read, close), checked as a
-  third script; :data:`SESSION` adds the same calls with ``use_future`` and
+  ``get_lowest_layer(ws).async_connect``, handshake, write, read, close), checked with
+  every other example in ``examples/`` in one run, as a user would check them
+  (``mypy --strict examples/``); :data:`SESSION` adds the same calls with ``use_future`` and
   ``use_awaitable``, ``websocket.stream(ioc)`` and its ``tcp_stream``, and the HTTP reads
   and writes.
 
@@ -77,7 +78,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Each mypy run's bound (a cold run checks the part of asiolike the script imports:
-#: about 5 s on a quiet two-core machine; the second run reuses the cache).
+#: about 5 s on a quiet two-core machine; the later runs reuse the cache, and the whole
+#: test takes about 10 s).
 TIMEOUT = 60
 
 SESSION = textwrap.dedent(
@@ -300,9 +302,14 @@ _ERROR = re.compile(
 
 def _mypy(tmp_path: Path, name: str, source: str) -> list[str]:
     """Run mypy --strict on ``source`` as ``name``; its output lines."""
-    pytest.importorskip("mypy", reason="mypy is not installed (it comes with the dev extra)")
     script = tmp_path / name
     script.write_text(source)
+    return _run_mypy(tmp_path, [name])
+
+
+def _run_mypy(tmp_path: Path, targets: list[str]) -> list[str]:
+    """Run mypy --strict on ``targets`` (files or folders) from ``tmp_path``; its output."""
+    pytest.importorskip("mypy", reason="mypy is not installed (it comes with the dev extra)")
     config = tmp_path / "mypy.ini"
     config.write_text("[mypy]\n")
     env = dict(os.environ, MYPYPATH=str(ROOT))
@@ -320,7 +327,7 @@ def _mypy(tmp_path: Path, name: str, source: str) -> list[str]:
             "--hide-error-context",
             "--no-pretty",
             "--show-error-codes",
-            name,
+            *targets,
         ],
         cwd=tmp_path,
         env=env,
@@ -346,11 +353,10 @@ def test_typing_user_code(tmp_path: Path) -> None:
     session = _mypy(tmp_path, "session.py", SESSION)
     assert session == [], "a correct session must pass mypy --strict:\n" + "\n".join(session)
 
-    client = (ROOT / "examples" / "websocket_client_async.py").read_text()
-    ported = _mypy(tmp_path, "websocket_client_async.py", client)
-    assert ported == [], "the ported WebSocket client must pass mypy --strict:\n" + "\n".join(
-        ported
-    )
+    examples = sorted((ROOT / "examples").glob("*.py"))
+    assert ROOT / "examples" / "websocket_client_async.py" in examples
+    ported = _run_mypy(tmp_path, [str(ROOT / "examples")])
+    assert ported == [], "every example must pass mypy --strict:\n" + "\n".join(ported)
 
     output = _mypy(tmp_path, "mistakes.py", MISTAKES)
     expected = {
