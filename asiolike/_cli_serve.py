@@ -30,6 +30,12 @@ at once here.
 until the idle timeout gives up on it: :data:`IDLE_TIMEOUT` by default (a ping after half
 of it without a byte received, then the end), much shorter than Beast's suggested 300 s.
 
+*A connection that fails* is closed at once, on every path: each failure goes through
+``session.fail``, which ends the session and closes its socket (not when the session is
+collected, which for one caught in a reference cycle would wait for the garbage
+collector); a client that resets while it waits in the backlog is closed and reported as
+a failed accept of that connection.
+
 *Buffers* are given back when a session has handled a large message (its
 ``flat_buffer`` keeps at most :data:`BUFFER_KEEP` bytes between messages) and when it
 ends (its socket is closed at once rather than when the session is collected). With
@@ -115,10 +121,11 @@ class session:
     Args:
         socket: The accepted connection; the session owns it from now on.
         owner: The server, told when the session ends.
+        peer: The client's endpoint, as the reports name it.
     """
 
-    def __init__(self, socket: tcp.socket, owner: server) -> None:
-        self.peer = str(socket.remote_endpoint())
+    def __init__(self, socket: tcp.socket, owner: server, peer: tcp.endpoint) -> None:
+        self.peer = str(peer)
         self.ws = websocket.stream(beast.tcp_stream(socket))
         self.buffer = beast.flat_buffer()
         self.owner = owner
@@ -262,13 +269,21 @@ class server:
             if not ec:
                 socket.close()
             return
+        if not ec:
+            try:
+                peer = socket.remote_endpoint()
+            except net.system_error as exc:
+                # The client reset the connection while it waited in the backlog
+                # (not_connected): a failed accept of that one connection.
+                socket.close()
+                ec = exc.code
         if ec:
             if ec in _OUT_OF_RESOURCES:
                 return self.back_off(ec)
             print(f"accept: {ec.name()} ({ec.message()})", file=self.err, flush=True)
         else:
             self.backoff = 0.0
-            s = session(socket, self)
+            s = session(socket, self, peer)
             self.sessions.add(s)
             s.run()
         self.do_accept()

@@ -322,3 +322,73 @@ def test_the_idle_timeout_is_short_by_default_and_can_be_changed() -> None:
         c.send("still")
         assert c.recv(timeout=BOUND) == "still"
         server.interrupt()
+
+
+# -- every failure path of a connection closes its socket at once (issue 15) -----------------
+
+
+def test_failing_connections_are_closed_at_once_and_serving_goes_on() -> None:
+    """In this process, with the cyclic GC off and every session in a reference cycle.
+
+    A client reset while it waited in the backlog (``remote_endpoint`` then fails with
+    ``not_connected``: it used to raise out of ``run()`` and end the server), a request
+    that is not an upgrade, and an upgrade cut inside a frame: each must be closed by the
+    server at once, and an honest client be served after them.
+    """
+    import io
+    import weakref
+
+    import asiolike as net
+    from asiolike import _cli_serve
+    from asiolike.ip import make_address, tcp
+    from tests.examples.test_fail_closes import (
+        NOT_AN_UPGRADE,
+        _closed_by_the_example,
+        _in_a_cycle,
+        _run_beside,
+        _upgrades_then_cuts,
+    )
+    from tests.support.lifetimes import gc_disabled
+
+    alive: list[weakref.ref[object]] = []
+    monkeypatch = pytest.MonkeyPatch()
+    err = io.StringIO()
+    closed: list[bool] = []
+    echoed: list[str] = []
+    try:
+        _in_a_cycle(monkeypatch, [_cli_serve.session], alive)
+        with gc_disabled():
+            ioc = net.io_context()
+            endpoint = tcp.endpoint(make_address("127.0.0.1"), 0)
+            srv = _cli_serve.server(ioc, endpoint, _cli_serve.serve_options(), err)
+            port = srv.local_endpoint().port()
+            # Reset (SO_LINGER 0) before the server runs, so that it is still unaccepted.
+            reset = socket.create_connection(("127.0.0.1", port), timeout=BOUND)
+            reset.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+            reset.close()
+            srv.run(None)
+
+            def clients() -> None:
+                with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock:
+                    sock.sendall(NOT_AN_UPGRADE)
+                    closed.append(_closed_by_the_example(sock))
+                with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as sock:
+                    _upgrades_then_cuts(sock)
+                    closed.append(_closed_by_the_example(sock))
+                with connect(f"ws://127.0.0.1:{port}/", open_timeout=BOUND) as ws:
+                    ws.send("still here")
+                    echoed.append(str(ws.recv(timeout=BOUND)))
+
+            _run_beside(ioc, clients)
+            assert any(ref() is not None for ref in alive), "no session was kept by its cycle"
+            srv.stop()
+            ioc.run_for(BOUND)
+            assert ioc.stopped()
+            ioc.close()
+    finally:
+        monkeypatch.undo()
+    report = err.getvalue()
+    assert closed == [True, True], report
+    assert echoed == ["still here"]
+    assert "accept: not_connected" in report
+    assert ": accept: " in report and ": read: " in report, report
