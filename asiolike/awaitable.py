@@ -10,28 +10,44 @@ on, and the completion handler ``co_spawn`` was given.
 *Awaiting an operation.* ``op(..., use_awaitable)`` does not start ``op``: it returns an
 ``awaitable_op`` holding the initiation and its arguments (as Asio, the operation starts
 when awaited). Its ``__await__`` yields the awaitable itself up the chain of ``await``\\ s
-to the thread driving the coroutine, which initiates the operation with *itself* as the
-handler. Resumption always happens on the coroutine's executor (R7): on a strand (or any
-executor but an io_context's own) the thread exposes it as ``associated_executor``, so the
-operation dispatches every completion into it; on an io_context's own executor it exposes
-no association, so the operation calls it straight from that context's run loop (the fast
-path, where a dispatch would call it anyway). Either way ``__call__`` checks that it runs
-in the executor and posts the resumption there when not: a handler invoked on a foreign
-thread never resumes the coroutine there. The thread is one object reused for every
-operation it awaits, so an ``await`` allocates only the awaitable and its ``__await__``
-generator.
+to the thread driving the coroutine, which initiates the operation with a handler that
+resumes the coroutine. Resumption always happens on the coroutine's executor (R7):
+
+* on an io_context's own executor, with no cancellation slot (the common case), the
+  handler is the bound method ``thread._resume``: a plain callable, so the I/O object
+  takes the fast path of the one completion path (``asiolike.detail.completion``) for it
+  exactly as for a callback's handler: no association to look up, no cancellation to
+  install, the completion queued by the scheduler and run from its loop (R1), where
+  ``_resume`` sends the result into the coroutine. Only a completion arriving on a thread
+  that is not running the coroutine's io_context (an I/O object of another context) is
+  posted to it first;
+* otherwise (a strand, any other executor, a cancellation slot) the handler is the thread
+  itself, which exposes the executor as ``associated_executor`` (every completion is
+  dispatched into it) and its cancellation slot; its ``__call__`` also posts a
+  completion that arrives on a foreign thread instead of resuming there.
+
+The thread is one object reused for every operation its coroutine awaits, so an ``await``
+allocates the awaitable, its ``__await__`` generator and the bound ``_resume`` (kept
+nowhere: an attribute holding it would make the thread a reference cycle).
 
 *Results* (``mode`` of the awaitable): for an operation's ``(ec, *values)``, a failing
-``ec`` is thrown into the coroutine as ``system_error``; otherwise no value gives ``None``,
-one value that value, several a tuple (``AUTO``; a first argument that is not an
+``ec`` raises ``system_error`` in the coroutine; otherwise no value gives ``None``, one
+value that value, several a tuple (``AUTO``; a first argument that is not an
 ``error_code`` makes all arguments values). A spawned coroutine's ``(exc, result)`` raises
 ``exc`` or gives ``result`` (``EXCEPTION``). ``as_tuple(use_awaitable)`` gives the argument
 tuple unchanged and never raises (``TUPLE``).
 
+*What an awaitable is sent.* The thread resumes a coroutine only with ``coro.send``: the
+result itself, ``_NOTHING`` for ``None``, or a ``_message`` carrying the exception to raise
+there. A ``None`` sent, or anything thrown in, therefore comes from some other driver (an
+asyncio task throws "got bad yield"): the awaitable raises ``RuntimeError`` saying that it
+was awaited outside ``co_spawn``. This costs two identity tests per ``await``, where a
+thread-local "running coroutine" costs four thread-local accesses per step.
+
 *Requests* (``await this_coro.executor``...) are yielded like awaitables, answered by the
 thread at once without suspending.
 
-*Lifetimes* (R10). Nothing refers to a ``coro_thread`` but the handler slot of the one
+*Lifetimes* (R10). Nothing refers to a ``coro_thread`` but the handler of the one
 operation it awaits (or the queue holding its resumption). When that operation is dropped
 (its io_context closed...), the thread goes, its outstanding work is released, and Python
 closes the coroutine (its ``finally`` blocks run), as Asio destroys the frame.
@@ -48,6 +64,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import types
 import weakref
 from collections.abc import Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
@@ -59,7 +76,7 @@ from asiolike.cancellation import (
 )
 from asiolike.detail.completion import associated_executor_of
 from asiolike.detail.scheduler import invokes_directly, io_context_executor, use_scheduler
-from asiolike.error import error_code, operation_aborted, system_error
+from asiolike.error import error_code, operation_aborted, success, system_error
 
 if TYPE_CHECKING:
     from asiolike.detail.completion import Executor
@@ -90,13 +107,49 @@ TUPLE: Final = 2
 _partial = functools.partial
 _get_ident = threading.get_ident
 _error_code = error_code
+_success = success
+_MethodType = types.MethodType
 
 
-class _thread_state(threading.local):
-    thread: coro_thread | None = None
+class _message:
+    """What a coroutine thread sends to the awaitable its coroutine is suspended at, when
+    the result is not a plain value: an exception to raise there, or :data:`_NOTHING`."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException | None) -> None:
+        self.exc = exc
+
+    def take(self) -> BaseException:
+        # Handed over and forgotten: the awaitable's frame, which the exception's
+        # traceback holds, must not hold the exception in turn (a cycle, R10).
+        exc, self.exc = self.exc, None
+        assert exc is not None
+        return exc
+
+    def __repr__(self) -> str:
+        return "<nothing>" if self is _NOTHING else f"<raise {self.exc!r}>"
 
 
-_tls = _thread_state()
+#: The result ``None`` as sent to an awaitable (a ``None`` sent is a foreign driver's), and
+#: the "no argument" default of ``coro_thread._resume``.
+_NOTHING: Final = _message(None)
+
+
+def _sent(exc: BaseException | None, value: Any) -> Any:
+    """What an awaitable is sent for the result ``(exc, value)``."""
+    if exc is not None:
+        return _message(exc)
+    return _NOTHING if value is None else value
+
+
+def _args_of(ec: Any, value: Any, more: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The argument tuple of a call of ``coro_thread._resume``."""
+    if ec is _NOTHING:
+        return ()
+    if value is _NOTHING:
+        return (ec,)
+    return (ec, value, *more)
 
 
 def _not_in_co_spawn(what: object) -> RuntimeError:
@@ -124,7 +177,30 @@ def unpack(mode: int, args: tuple[Any, ...]) -> tuple[BaseException | None, Any]
     return None, args
 
 
-class awaitable(Generic[_T_co]):
+class _suspension:
+    """Something a coroutine yields to the coroutine thread driving it (see the module docs)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        try:
+            sent = yield self
+        except GeneratorExit:  # the coroutine is being closed
+            raise
+        except BaseException as foreign:
+            # A coroutine thread never throws into its awaitables: a foreign driver does
+            # (asyncio's task: "got bad yield").
+            raise _not_in_co_spawn(self) from foreign
+        if type(sent) is _message:
+            if sent is _NOTHING:
+                return None
+            raise sent.take()
+        if sent is None:  # a foreign driver resumed the coroutine
+            raise _not_in_co_spawn(self)
+        return sent
+
+
+class awaitable(_suspension, Generic[_T_co]):
     """What a coroutine started by :func:`asiolike.co_spawn` may ``await`` (Asio's ``awaitable``).
 
     Made by ``op(..., net.use_awaitable)``, ``co_spawn(..., net.use_awaitable)`` and the
@@ -136,10 +212,9 @@ class awaitable(Generic[_T_co]):
     #: How the completion's arguments become the result (AUTO, EXCEPTION or TUPLE).
     _mode: int = AUTO
 
-    def __await__(self) -> Generator[Any, Any, _T_co]:
-        if _tls.thread is None:
-            raise _not_in_co_spawn(self)
-        return (yield self)  # type: ignore[no-any-return]
+    if TYPE_CHECKING:
+
+        def __await__(self) -> Generator[Any, Any, _T_co]: ...
 
     def _initiate(self, handler: Callable[..., object]) -> None:
         """Start the operation; ``handler`` receives the completion's arguments."""
@@ -177,12 +252,10 @@ class awaitable_op(awaitable[_T_co]):
         self._mode = mode
 
     def _initiate(self, handler: Callable[..., object]) -> None:
+        # coro_thread._step does the same without the call, for this exact type.
         initiation = self._initiation
         if initiation is None:
-            raise RuntimeError(
-                f"{self!r} was already awaited: an awaitable runs its operation once; "
-                "call the initiating function again for another"
-            )
+            raise _awaited_twice(self)
         self._initiation = None
         initiation(handler, *self._args)
 
@@ -190,6 +263,13 @@ class awaitable_op(awaitable[_T_co]):
         init = self._initiation
         name = getattr(init, "__qualname__", None) or repr(init)
         return f"<awaitable {name}>"
+
+
+def _awaited_twice(op: awaitable_op[Any]) -> RuntimeError:
+    return RuntimeError(
+        f"{op!r} was already awaited: an awaitable runs its operation once; "
+        "call the initiating function again for another"
+    )
 
 
 class use_awaitable_t:
@@ -235,18 +315,13 @@ def as_tuple(token: _T) -> as_tuple_t[_T]:
 # -- this_coro --------------------------------------------------------------------------------
 
 
-class _request:
+class _request(_suspension):
     """Something a coroutine asks its thread, answered without suspending."""
 
     __slots__ = ("_apply",)
 
     def __init__(self, apply: Callable[[coro_thread], Any]) -> None:
         self._apply = apply
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        if _tls.thread is None:
-            raise _not_in_co_spawn(self)
-        return (yield self)
 
 
 class cancellation_state:
@@ -355,6 +430,7 @@ class coro_thread:
         "_here",
         "_mode",
         "_outer_slot",
+        "_plain",
         "_signal",
         "_threads",
         "_throw_if_cancelled",
@@ -399,13 +475,16 @@ class coro_thread:
             self._signal = cancellation_signal()
             self.associated_cancellation_slot = self._signal.slot()
             outer_slot.assign(self._on_cancel)
+        # Nothing associated: an awaited operation may complete a plain handler by its
+        # fast path (see _resume).
+        self._plain = self.associated_executor is None and self.associated_cancellation_slot is None
         # A spawned coroutine is outstanding work until it finishes (R3).
         executor.on_work_started()
         self._work = True
 
     def start(self) -> None:
         """The first step (posted by ``co_spawn``, never run inside it)."""
-        self._step(None, None)
+        self._step(None)
 
     def _on_cancel(self, type: cancellation_type) -> None:
         wanted = int(type) & self._filter
@@ -419,77 +498,112 @@ class coro_thread:
     def __call__(self, *args: Any) -> None:
         """Resume the coroutine with the completion of the operation it awaits.
 
+        The handler of every awaited operation but the plain ones (see :meth:`_resume`).
         Every asiolike operation delivers through the associated executor, so this runs
         where the coroutine belongs; a handler called from anywhere else (a foreign
         thread) is posted there instead of resuming the coroutine in the wrong place.
         """
         threads = self._threads
         if (_get_ident() not in threads) if threads is not None else not self._here():
-            self.executor.post(_partial(self._resume, args))
+            self.executor.post(_partial(self._resume_posted, self._mode, args))
             return
-        if self._mode == AUTO:
-            if not args:
-                self._step(None, None)
-                return
-            ec = args[0]
-            if type(ec) is _error_code:
-                if ec:
-                    self._step(None, system_error(ec))
-                    return
-                n = len(args)
-                self._step(None if n == 1 else args[1] if n == 2 else args[1:], None)
-                return
         exc, value = unpack(self._mode, args)
-        self._step(value, exc)
+        self._step(_sent(exc, value))
 
-    def _resume(self, args: tuple[Any, ...]) -> None:
-        exc, value = unpack(self._mode, args)
-        self._step(value, exc)
+    def _resume(self, ec: Any = _NOTHING, value: Any = _NOTHING, *more: Any) -> None:
+        """The plain handler of an operation awaited for an ``(ec, value)`` result.
 
-    def _step(self, value: Any, exc: BaseException | None) -> None:
+        Handed out (as the bound method ``self._resume``, a new one per operation: an
+        attribute holding it would be a reference cycle, R10) instead of the thread
+        itself when the coroutine runs on an io_context's own executor and has no
+        cancellation slot: then an I/O object takes its fast path for it (``type(handler)
+        in self._fast``; no association to look up, no cancellation to install) and calls
+        it straight from its run loop, or through the scheduler's queue when the result
+        was known at once (R1). Only a completion arriving on a thread that is not
+        running the coroutine's io_context (an I/O object of another context) is posted.
+        """
+        threads = self._threads
+        if threads is None or _get_ident() not in threads:
+            self.executor.post(_partial(self._resume_posted, AUTO, _args_of(ec, value, more)))
+            return
+        if type(ec) is _error_code and not more:
+            # ``success`` by identity first: no error_code.__bool__ call on the common path.
+            if ec is _success or not ec:
+                self._step(_NOTHING if value is None else value)
+            else:
+                self._step(_message(system_error(ec)))
+            return
+        exc, result = unpack(AUTO, _args_of(ec, value, more))
+        self._step(_sent(exc, result))
+
+    def _resume_posted(self, mode: int, args: tuple[Any, ...]) -> None:
+        exc, value = unpack(mode, args)
+        self._step(_sent(exc, value))
+
+    def _step(self, sent: Any) -> None:
+        """Run the coroutine until it awaits an operation, or ends.
+
+        ``sent`` goes to the awaitable the coroutine is suspended at (see the module
+        docs); ``None`` for the first step.
+        """
         coro = self._coro
         if coro is None:
             raise AssertionError("a finished coroutine was resumed (an operation completed twice)")
-        tls = _tls
-        outer = tls.thread
-        tls.thread = self
-        try:
-            while True:
-                try:
-                    if exc is None:
-                        awaited = coro.send(value)
-                    else:
-                        thrown, exc = exc, None
-                        awaited = coro.throw(thrown)
-                except StopIteration as stop:
-                    error, result = None, stop.value
-                    break
-                except BaseException as escaped:
-                    error, result = escaped, None
-                    break
-                value = None
-                if type(awaited) is awaitable_op or isinstance(awaited, awaitable):
-                    if self._cancelled and self._throw_if_cancelled:
-                        exc = system_error(operation_aborted)
-                        continue
-                    self._mode = awaited._mode
-                    try:
-                        awaited._initiate(self)
-                    except BaseException as refused:
-                        exc = refused
-                        continue
-                    # From here on another thread may already be resuming the coroutine:
-                    # touch nothing of this thread's.
-                    return
-                if type(awaited) is _request:
-                    try:
-                        value = awaited._apply(self)
-                    except BaseException as failed:
-                        exc = failed
+        throw: BaseException | None = None
+        while True:
+            try:
+                if throw is None:
+                    awaited = coro.send(sent)
+                else:
+                    thrown, throw = throw, None
+                    awaited = coro.throw(thrown)
+            except StopIteration as stop:
+                error, result = None, stop.value
+                break
+            except BaseException as escaped:
+                error, result = escaped, None
+                break
+            kind = type(awaited)
+            if kind is awaitable_op or isinstance(awaited, awaitable):
+                if self._cancelled and self._throw_if_cancelled:
+                    sent = _message(system_error(operation_aborted))
                     continue
-                exc = _foreign(awaited)
-        finally:
-            tls.thread = outer
+                # The handler: the plain bound method when the result is an operation's
+                # (ec, value) and nothing is associated (see _resume); else the thread
+                # itself, which exposes its executor and its cancellation slot.
+                mode = awaited._mode
+                handler: Callable[..., object]
+                if mode == AUTO and self._plain:
+                    handler = self._resume
+                else:
+                    self._mode = mode
+                    handler = self
+                try:
+                    if kind is awaitable_op:
+                        # awaitable_op._initiate, without the call.
+                        initiation = awaited._initiation
+                        if initiation is None:
+                            raise _awaited_twice(awaited)
+                        awaited._initiation = None
+                        initiation(handler, *awaited._args)
+                    else:
+                        awaited._initiate(handler)
+                except BaseException as refused:
+                    sent = _message(refused)
+                    continue
+                # From here on another thread may already be resuming the coroutine:
+                # touch nothing of this thread's.
+                return
+            if kind is _request:
+                try:
+                    value = awaited._apply(self)
+                except BaseException as failed:
+                    sent = _message(failed)
+                else:
+                    sent = _NOTHING if value is None else value
+                continue
+            # Not ours: thrown where the coroutine yielded it (no awaitable of ours there).
+            throw = _foreign(awaited)
         self._finish(error, result)
 
     def _finish(self, error: BaseException | None, result: Any) -> None:
@@ -500,6 +614,7 @@ class coro_thread:
             self._outer_slot = None
         self._signal = None
         self.associated_cancellation_slot = None
+        self._plain = False
         ex = self.executor
         try:
             if handler is not None:
@@ -537,9 +652,6 @@ def handler_executor(handler: object) -> Executor | None:
     """Where ``handler`` runs: a coroutine's executor, else its associated executor."""
     if type(handler) is coro_thread:
         return handler.executor
+    if type(handler) is _MethodType and type(handler.__self__) is coro_thread:
+        return handler.__self__.executor  # its _resume
     return associated_executor_of(handler)
-
-
-def current_thread() -> coro_thread | None:
-    """The coroutine thread running in the calling thread now, if any (for adapters)."""
-    return _tls.thread

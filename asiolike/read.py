@@ -33,7 +33,7 @@ from typing import Any, Final, TypeAlias, overload
 from typing_extensions import Buffer
 
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
-from asiolike.awaitable import awaitable, use_awaitable_t
+from asiolike.awaitable import AUTO, awaitable, awaitable_op, use_awaitable_t
 from asiolike.buffer import DynamicBuffer
 from asiolike.buffer import buffer as _as_view
 from asiolike.completion_condition import (
@@ -447,10 +447,24 @@ def async_read(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any:
                 and buffers.c_contiguous
                 and not buffers.readonly
             )
-        ) and _transfer_all_now(stream, True, memoryview(buffers), a):
-            return None
+        ):
+            if type(a) is use_awaitable_t:
+                return awaitable_op(_read_all_when_awaited, (stream, buffers), AUTO)
+            if _transfer_all_now(stream, True, memoryview(buffers), a):
+                return None
     condition, token = _split_args("async_read", a, b)
     return async_initiate(_initiate_read, token, stream, buffers, condition)
+
+
+def _read_all_when_awaited(handler: ReadHandler, stream: Any, buffers: Any) -> None:
+    """``use_awaitable``'s initiation of ``async_read(stream, buffers)`` (one buffer).
+
+    A coroutine with nothing associated resumes through a plain handler (see
+    :class:`asiolike.awaitable.coro_thread`), which takes the fast path as any plain
+    handler does; anything else takes the general path and its checks.
+    """
+    if not _transfer_all_now(stream, True, memoryview(buffers), handler):
+        _initiate_read(handler, stream, buffers, _TRANSFER_ALL)
 
 
 def _initiate_read(

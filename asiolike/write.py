@@ -29,7 +29,7 @@ from typing import Any, Final, TypeAlias, overload
 from typing_extensions import Buffer
 
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
-from asiolike.awaitable import awaitable, use_awaitable_t
+from asiolike.awaitable import AUTO, awaitable, awaitable_op, use_awaitable_t
 from asiolike.buffer import DynamicBuffer, _views
 from asiolike.completion_condition import (
     _TRANSFER_ALL,
@@ -342,10 +342,23 @@ def async_write(stream: Any, buffers: Any, a: Any, b: Any = _NO_TOKEN, /) -> Any
             t is bytes
             or t is bytearray
             or (t is memoryview and buffers.format == "B" and buffers.c_contiguous)
-        ) and _transfer_all_now(stream, False, memoryview(buffers), a):
-            return None
+        ):
+            if type(a) is use_awaitable_t:
+                return awaitable_op(_write_all_when_awaited, (stream, buffers), AUTO)
+            if _transfer_all_now(stream, False, memoryview(buffers), a):
+                return None
     condition, token = _split_args("async_write", a, b)
     return async_initiate(_initiate_write, token, stream, buffers, condition)
+
+
+def _write_all_when_awaited(handler: WriteHandler, stream: Any, buffers: Any) -> None:
+    """``use_awaitable``'s initiation of ``async_write(stream, buffers)`` (one buffer).
+
+    As ``asiolike.read``'s: the fast path for the plain handler of a coroutine with
+    nothing associated, else the general path.
+    """
+    if not _transfer_all_now(stream, False, memoryview(buffers), handler):
+        _initiate_write(handler, stream, buffers, _TRANSFER_ALL)
 
 
 def _initiate_write(

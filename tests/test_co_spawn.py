@@ -19,7 +19,17 @@ from typing import Any
 import pytest
 
 import asiolike as net
+from asiolike import local
 from asiolike.error import operation_aborted, success
+
+
+def _stream_pair(
+    a_ctx: net.io_context, b_ctx: net.io_context | None = None
+) -> tuple[local.stream_protocol.socket, local.stream_protocol.socket]:
+    a = local.stream_protocol.socket(a_ctx)
+    b = local.stream_protocol.socket(a_ctx if b_ctx is None else b_ctx)
+    local.connect_pair(a, b)
+    return a, b
 
 
 async def value_after(ioc: net.io_context, seconds: float, value: Any) -> Any:
@@ -318,8 +328,10 @@ def test_co_spawn_argument_errors(ioc: net.io_context) -> None:
         net.co_spawn(object(), body(), net.detached)
 
 
-def test_dropped_coroutine_is_freed_and_its_work_released() -> None:
+@pytest.mark.parametrize("waiting_on", ["a queued post", "a socket read"])
+def test_dropped_coroutine_is_freed_and_its_work_released(waiting_on: str, no_gc: None) -> None:
     ctx = net.io_context()
+    a, b = _stream_pair(ctx)
     finalised: list[str] = []
 
     class marker:
@@ -331,19 +343,26 @@ def test_dropped_coroutine_is_freed_and_its_work_released() -> None:
         m = marker()
         refs.append(weakref.ref(m))
         try:
-            await net.steady_timer(ctx, 0).async_wait(net.use_awaitable)
-            await net.post(ctx, net.use_awaitable)  # never resumed: the context closes
+            if waiting_on == "a queued post":
+                await net.steady_timer(ctx, 0).async_wait(net.use_awaitable)
+                await net.post(ctx, net.use_awaitable)  # never resumed: the context closes
+            else:
+                await b.async_read_some(bytearray(4), net.use_awaitable)
         finally:
             finalised.append("finally")
 
     net.co_spawn(ctx, body(), net.detached)
-    ctx.run_one()  # start: waits on the timer
-    ctx.run_one_for(1)  # timer done; the post is queued
-    assert refs and refs[0]() is not None
+    ctx.run_one()  # start: waits on the timer, or the read waits in the reactor
+    if waiting_on == "a queued post":
+        ctx.run_one_for(1)  # timer done; the post is queued
+    else:
+        b.close()  # the read's completion (operation_aborted) is queued
+    assert refs and refs[0]() is not None and finalised == []
     ctx.close()  # drops the queued resumption: nothing else refers to the coroutine
     assert finalised == ["finally"]
-    assert refs[0]() is None  # freed by reference counting (no gc needed)
-    gc.collect()
+    assert refs[0]() is None  # freed by reference counting, the collector off
+    a.close()
+    b.close()
 
 
 def test_finished_coroutine_keeps_nothing(ioc: net.io_context, run_ioc: Callable[..., int]) -> None:
@@ -402,3 +421,129 @@ def test_never_started_coroutine_is_closed_quietly() -> None:
         ctx.close()  # the queued start is dropped: so is the coroutine, without a warning
         gc.collect()
     assert started == []
+
+
+# -- awaited socket operations: the plain resume handler (asiolike.awaitable.coro_thread) -----
+
+
+def test_awaited_socket_operations_resume_from_the_run_loop(
+    ioc: net.io_context, run_ioc: Callable[..., int]
+) -> None:
+    # R1 on the fast path: an operation done inside its initiating call (the write goes
+    # out at once, the data to read is there) resumes the coroutine through the queue,
+    # behind a handler posted before the await.
+    a, b = _stream_pair(ioc)
+    log: list[str] = []
+    buf = bytearray(5)
+    ops: list[tuple[str, Callable[[], Any]]] = [
+        ("write_some", lambda: a.async_write_some(b"hello", net.use_awaitable)),
+        ("async_write", lambda: net.async_write(a, b"hello", net.use_awaitable)),
+        ("read_some", lambda: b.async_read_some(buf, net.use_awaitable)),
+        ("async_read", lambda: net.async_read(b, buf, net.use_awaitable)),
+        ("async_write view", lambda: net.async_write(a, memoryview(b"hey"), net.use_awaitable)),
+        ("async_read view", lambda: net.async_read(b, memoryview(buf)[:3], net.use_awaitable)),
+    ]
+
+    async def body() -> None:
+        for name, op in ops:
+            net.post(ioc, lambda name=name: log.append("posted before " + name))
+            log.append(f"{name} {await op()}")
+        a.close()
+        b.close()
+
+    net.co_spawn(ioc, body(), net.detached)
+    run_ioc(ioc)
+    assert log == [
+        entry
+        for name, n in zip([name for name, _ in ops], [5, 5, 5, 5, 3, 3], strict=True)
+        for entry in (f"posted before {name}", f"{name} {n}")
+    ]
+
+
+def test_awaited_socket_errors_raise_and_as_tuple_gives_them(
+    ioc: net.io_context, run_ioc: Callable[..., int]
+) -> None:
+    a, b = _stream_pair(ioc)
+    got: list[Any] = []
+
+    async def body() -> None:
+        a.close()
+        try:
+            await net.async_read(b, bytearray(4), net.use_awaitable)
+        except net.system_error as exc:
+            got.append(exc.code)
+        got.append(await b.async_read_some(bytearray(4), net.as_tuple(net.use_awaitable)))
+        b.close()
+        try:
+            await b.async_read_some(bytearray(4), net.use_awaitable)
+        except net.system_error as exc:
+            got.append(exc.code)
+
+    net.co_spawn(ioc, body(), net.detached)
+    run_ioc(ioc)
+    assert got == [net.error.eof, (net.error.eof, 0), net.error.bad_descriptor]
+
+
+def test_socket_of_another_context_resumes_on_the_coroutines_context(
+    ioc: net.io_context, run_ioc: Callable[..., int]
+) -> None:
+    # The read's completion runs on the other context's thread: the coroutine is resumed
+    # on its own context (R7), never there.
+    other = net.io_context()
+    a, b = _stream_pair(ioc, other)
+    main_thread = threading.get_ident()
+    where: list[tuple[int, Any]] = []
+
+    async def body() -> None:
+        buf = bytearray(3)
+        where.append((threading.get_ident(), await net.async_read(b, buf, net.use_awaitable)))
+        where.append((threading.get_ident(), await b.async_read_some(buf, net.use_awaitable)))
+        where.append((threading.get_ident(), await b.async_write_some(b"x", net.use_awaitable)))
+
+    a.write_some(b"abcdef")
+    guard = net.make_work_guard(other)
+    runner = threading.Thread(target=other.run_for, args=(10,), daemon=True)
+    runner.start()
+    try:
+        net.co_spawn(ioc, body(), net.detached)
+        run_ioc(ioc)
+    finally:
+        guard.reset()
+        runner.join(10)
+        a.close()
+        b.close()
+        other.close()
+    assert where == [(main_thread, 3), (main_thread, 3), (main_thread, 1)]
+
+
+def test_cancelling_a_coroutine_reaches_the_socket_read_it_awaits(
+    ioc: net.io_context, run_ioc: Callable[..., int]
+) -> None:
+    # With a cancellation slot the coroutine is the operations' handler (no plain fast
+    # path): the signal reaches the pending read, and no byte is lost afterwards.
+    a, b = _stream_pair(ioc)
+    sig = net.cancellation_signal()
+    got: list[Any] = []
+    buf = bytearray(4)
+    reads: list[Callable[[], Any]] = [
+        lambda: b.async_read_some(buf, net.use_awaitable),
+        lambda: net.async_read(b, buf, net.use_awaitable),
+    ]
+
+    async def body() -> None:
+        for read in reads:
+            net.post(ioc, lambda: sig.emit(net.cancellation_type.terminal))
+            try:
+                await read()
+            except net.system_error as exc:
+                got.append(exc.code)
+            await net.this_coro.reset_cancellation_state()
+        a.write_some(b"abcd")
+        got.append(await net.async_read(b, buf, net.use_awaitable))
+        got.append(bytes(buf))
+        a.close()
+        b.close()
+
+    net.co_spawn(ioc, body(), net.bind_cancellation_slot(sig.slot(), net.detached))
+    run_ioc(ioc)
+    assert got == [operation_aborted, operation_aborted, 4, b"abcd"]

@@ -34,6 +34,51 @@ from asiolike.beast import websocket
 from asiolike.ip import make_address, tcp
 
 LOCAL = make_address("127.0.0.1")
+use_awaitable = net.use_awaitable
+async_write = net.async_write
+async_read = net.async_read
+
+
+# -- the asiolike coroutines (calls.py counts the same ones) ------------------------------------
+
+
+async def tcp_echo_session(sock: Any) -> None:
+    """The server's side of the TCP echo: read some, write it all back, until an error."""
+    view = memoryview(bytearray(65536))
+    read_some = sock.async_read_some
+    try:
+        while True:
+            n = await read_some(view, use_awaitable)
+            await async_write(sock, view[:n], use_awaitable)
+    except net.system_error:
+        sock.close()
+
+
+async def tcp_ping_pong(sock: Any, message: bytes, round_trips: int) -> None:
+    """The client's side of the TCP echo: write a message, read its echo, ``round_trips`` times."""
+    buf = bytearray(len(message))
+    for _ in range(round_trips):
+        await async_write(sock, message, use_awaitable)
+        await async_read(sock, buf, use_awaitable)
+
+
+async def ws_echo_loop(ws: Any) -> None:
+    """The server's side of the WebSocket echo: until the connection ends (raises)."""
+    buffer = beast.flat_buffer()
+    while True:
+        await ws.async_read(buffer, use_awaitable)
+        ws.text(ws.got_text())
+        await ws.async_write(buffer.data(), use_awaitable)
+        buffer.consume(buffer.size())
+
+
+async def ws_ping_pong(ws: Any, message: bytes, round_trips: int) -> None:
+    """The client's side of the WebSocket echo."""
+    buffer = beast.flat_buffer()
+    for _ in range(round_trips):
+        await ws.async_write(message, use_awaitable)
+        await ws.async_read(buffer, use_awaitable)
+        buffer.consume(buffer.size())
 
 
 # -- TCP echo -----------------------------------------------------------------------------------
@@ -45,35 +90,19 @@ def echo_asiolike(size: int, conns: int) -> float:
     endpoint = acceptor.local_endpoint()
     per_conn = ROUND_TRIPS // conns
     message = b"x" * size
-    use_awaitable = net.use_awaitable
-    async_write = net.async_write
-    async_read = net.async_read
-
-    async def session(sock: Any) -> None:
-        sock.set_option(tcp.no_delay(True))
-        view = memoryview(bytearray(65536))
-        read_some = sock.async_read_some
-        try:
-            while True:
-                n = await read_some(view, use_awaitable)
-                await async_write(sock, view[:n], use_awaitable)
-        except net.system_error:
-            sock.close()
 
     async def listen() -> None:
         for _ in range(conns):
             sock = await acceptor.async_accept(use_awaitable)
-            net.co_spawn(ioc, session(sock), net.detached)
+            sock.set_option(tcp.no_delay(True))
+            net.co_spawn(ioc, tcp_echo_session(sock), net.detached)
         acceptor.close()
 
     async def client() -> None:
         sock = tcp.socket(ioc)
         await sock.async_connect(endpoint, use_awaitable)
         sock.set_option(tcp.no_delay(True))
-        buf = bytearray(size)
-        for _ in range(per_conn):
-            await async_write(sock, message, use_awaitable)
-            await async_read(sock, buf, use_awaitable)
+        await tcp_ping_pong(sock, message, per_conn)
         sock.close()
 
     net.co_spawn(ioc, listen(), net.detached)
@@ -128,20 +157,14 @@ def ws_echo_asiolike(size: int, conns: int) -> float:
     port = acceptor.local_endpoint().port()
     per_conn = MESSAGES[size] // conns
     message = b"x" * size
-    use_awaitable = net.use_awaitable
     times: list[float] = []
 
     async def session(sock: Any) -> None:
         sock.set_option(tcp.no_delay(True))
         ws = websocket.stream(beast.tcp_stream(sock))
         await ws.async_accept(use_awaitable)
-        buffer = beast.flat_buffer()
         try:
-            while True:
-                await ws.async_read(buffer, use_awaitable)
-                ws.text(ws.got_text())
-                await ws.async_write(buffer.data(), use_awaitable)
-                buffer.consume(buffer.size())
+            await ws_echo_loop(ws)
         except net.system_error as e:
             assert e.code == websocket.error.closed, e
 
@@ -157,13 +180,9 @@ def ws_echo_asiolike(size: int, conns: int) -> float:
         beast.get_lowest_layer(ws).socket().set_option(tcp.no_delay(True))
         await ws.async_handshake(f"127.0.0.1:{port}", "/", use_awaitable)
         ws.binary(True)
-        buffer = beast.flat_buffer()
         if not times:
             times.append(time.perf_counter())
-        for _ in range(per_conn):
-            await ws.async_write(message, use_awaitable)
-            await ws.async_read(buffer, use_awaitable)
-            buffer.consume(buffer.size())
+        await ws_ping_pong(ws, message, per_conn)
         times.append(time.perf_counter())
         await ws.async_close(websocket.close_code.normal, use_awaitable)
 

@@ -12,8 +12,15 @@ Paths:
   reads the echo with ``net.async_read``; the server reads with ``async_read_some`` and
   answers with ``net.async_write``.
 * ``raw``: ``async_write_some`` / ``async_read_some`` on both sides.
+* ``coroutine``: the composed path awaited: coroutines started by ``co_spawn``, the client
+  awaiting ``net.async_write`` and ``net.async_read``, the server ``async_read_some`` and
+  ``net.async_write``, all with ``use_awaitable`` (``bench_coroutines.py``'s TCP echo).
 * ``asyncio Protocols``: ``data_received`` + ``transport.write`` (the reference).
+* ``asyncio streams``: the same echo as ``coroutine`` written with asyncio's
+  ``StreamReader``/``StreamWriter`` (the reference for coroutines).
 * ``websocket 64 B``: ``websocket.stream`` over ``beast.tcp_stream`` at both ends.
+* ``websocket 64 B, coroutines``: the same echo awaited with ``use_awaitable`` (the
+  WebSocket case of ``bench_coroutines.py``).
 * ``websockets 64 B``: the ``websockets`` library on asyncio, same echo (the reference).
 
     python tests/bench/calls.py [--round-trips N]
@@ -25,10 +32,13 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_coroutines
 
 import asiolike as net
 from asiolike import beast
@@ -131,6 +141,30 @@ def asiolike_tcp(round_trips: int, composed: bool) -> Callable[[], None]:
     return run
 
 
+def _run_coroutines(
+    ioc: net.io_context, server: Coroutine[Any, Any, None], client: Coroutine[Any, Any, None]
+) -> Callable[[], None]:
+    def run() -> None:
+        net.co_spawn(ioc, server, net.detached)
+        done = net.co_spawn(ioc, client, net.use_future)
+        ioc.run()
+        done.result(0)
+
+    return run
+
+
+def asiolike_coroutine_tcp(round_trips: int) -> Callable[[], None]:
+    """The TCP echo of ``bench_coroutines.py``: its coroutines, on a connected pair."""
+    ioc = net.io_context()
+    client, server = _tcp_pair(ioc)
+
+    async def pump() -> None:
+        await bench_coroutines.tcp_ping_pong(client, MESSAGE, round_trips)
+        client.close()
+
+    return _run_coroutines(ioc, bench_coroutines.tcp_echo_session(server), pump())
+
+
 # -- asyncio Protocols ------------------------------------------------------------------------
 
 
@@ -178,6 +212,50 @@ def asyncio_tcp(round_trips: int) -> Callable[[], None]:
         transport.close()
         server.close()
         loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+
+    return run
+
+
+def asyncio_streams(round_trips: int) -> Callable[[], None]:
+    """The coroutine echo with asyncio's streams (``bench_coroutines.py``'s reference)."""
+    loop = asyncio.new_event_loop()
+
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    async def setup() -> Any:
+        server = await asyncio.start_server(session, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        # Let the server's side of the connection be set up before counting starts.
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return server, reader, writer
+
+    server, reader, writer = loop.run_until_complete(setup())
+
+    async def pump() -> None:
+        for _ in range(round_trips):
+            writer.write(MESSAGE)
+            await writer.drain()
+            await reader.readexactly(SIZE)
+
+    def run() -> None:
+        loop.run_until_complete(pump())
+
+        async def shutdown() -> None:
+            writer.close()
+            await writer.wait_closed()
+            server.close()
+            await server.wait_closed()
+            for _ in range(10):  # the server's session sees the end and returns
+                await asyncio.sleep(0)
+
+        loop.run_until_complete(shutdown())
         loop.close()
 
     return run
@@ -252,6 +330,31 @@ def asiolike_ws(round_trips: int) -> Callable[[], None]:
     return run
 
 
+def asiolike_coroutine_ws(round_trips: int) -> Callable[[], None]:
+    """The WebSocket echo of ``bench_coroutines.py``: its coroutines, after the handshake."""
+    ioc = net.io_context()
+    csock, ssock = _tcp_pair(ioc)
+    cws = websocket.stream(beast.tcp_stream(csock))
+    sws = websocket.stream(beast.tcp_stream(ssock))
+    cws.async_handshake("127.0.0.1", "/", lambda ec: None)
+    sws.async_accept(lambda ec: None)
+    ioc.run()
+    ioc.restart()
+    cws.binary(True)
+
+    async def session() -> None:
+        try:
+            await bench_coroutines.ws_echo_loop(sws)
+        except net.system_error:
+            beast.get_lowest_layer(sws).close()
+
+    async def pump() -> None:
+        await bench_coroutines.ws_ping_pong(cws, MESSAGE, round_trips)
+        beast.get_lowest_layer(cws).close()
+
+    return _run_coroutines(ioc, session(), pump())
+
+
 def websockets_ws(round_trips: int) -> Callable[[], None]:
     from websockets.asyncio.client import connect
     from websockets.asyncio.server import serve
@@ -292,8 +395,11 @@ def websockets_ws(round_trips: int) -> Callable[[], None]:
 PATHS: dict[str, Callable[[int], Callable[[], None]]] = {
     "asiolike TCP, composed (async_write/async_read)": lambda n: asiolike_tcp(n, True),
     "asiolike TCP, raw (write_some/read_some)": lambda n: asiolike_tcp(n, False),
+    "asiolike TCP, coroutines (use_awaitable)": asiolike_coroutine_tcp,
     "asyncio Protocols": asyncio_tcp,
+    "asyncio streams": asyncio_streams,
     "asiolike WebSocket echo 64 B": asiolike_ws,
+    "asiolike WebSocket echo 64 B, coroutines": asiolike_coroutine_ws,
     "websockets on asyncio, echo 64 B": websockets_ws,
 }
 
