@@ -333,12 +333,10 @@ class composed_op:
         sig = self.handler_signature
         if sig is not None:
             t = handler.__class__
-            key = (
-                handler.__func__  # type: ignore[attr-defined]
-                if t is METHOD
-                else handler.__code__ if t is FUNCTION else handler
-            )
-            if key not in sig.verified:
+            h: Any = handler
+            key = h.__func__ if t is METHOD else h.__code__ if t is FUNCTION else h
+            ok = sig.verified
+            if key not in ok and (t is not METHOD or key.__code__ not in ok):
                 sig.check(handler)
         if type(handler) in PLAIN_CALLABLES:
             ex = None

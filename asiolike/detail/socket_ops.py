@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from asiolike._build import mypyc_attr
 from asiolike.detail.completion import NO_VALUE, queued_op
-from asiolike.detail.handler_check import EC, EC_BYTES, FUNCTION, METHOD
+from asiolike.detail.handler_check import EC, EC_BYTES, EC_BYTES_OK, EC_OK, FUNCTION, METHOD
 from asiolike.error import eof, error_code, from_errno, success
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class io_op(queued_op):
     ) -> None:
         t = handler.__class__
         key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_BYTES.verified:
+        if key not in EC_BYTES_OK and (t is not METHOD or key.__code__ not in EC_BYTES_OK):  # type: ignore[union-attr]
             EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
@@ -132,7 +132,7 @@ class stream_recv_op(recv_op):
     ) -> None:
         t = handler.__class__
         key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_BYTES.verified:
+        if key not in EC_BYTES_OK and (t is not METHOD or key.__code__ not in EC_BYTES_OK):  # type: ignore[union-attr]
             EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
@@ -184,7 +184,7 @@ class ec_op(queued_op):
     def __init__(self, handler: Callable[[error_code], object], executor: Executor | None) -> None:
         t = handler.__class__
         key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC.verified:
+        if key not in EC_OK and (t is not METHOD or key.__code__ not in EC_OK):  # type: ignore[union-attr]
             EC.check(handler)
         self.handler = handler
         self.executor = executor

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from asiolike._build import mypyc_attr
 from asiolike.detail.completion import NO_VALUE, queued_op
-from asiolike.detail.handler_check import EC, FUNCTION, METHOD
+from asiolike.detail.handler_check import EC, EC_OK, FUNCTION, METHOD
 from asiolike.error import error_code, operation_aborted, success
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class wait_op(queued_op):
     ) -> None:
         t = handler.__class__
         key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC.verified:
+        if key not in EC_OK and (t is not METHOD or key.__code__ not in EC_OK):  # type: ignore[union-attr]
             EC.check(handler)
         self.handler = handler
         self.executor = executor
