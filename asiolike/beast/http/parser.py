@@ -80,7 +80,12 @@ _DEFAULT_HEADER_LIMIT: Final = 8192
 
 log: Final = logging.getLogger("asiolike.beast.http")
 
-_CONNECTION_TOKENS: Final = frozenset(("close", "keep-alive", "upgrade"))
+# The Connection tokens the parser acts on, and the Upgrade field, as bits of _conn.
+_CLOSE: Final = 1
+_KEEP_ALIVE: Final = 2
+_UPGRADE: Final = 4
+_UPGRADE_FIELD: Final = 8
+_CONNECTION_TOKENS: Final = {"close": _CLOSE, "keep-alive": _KEEP_ALIVE, "upgrade": _UPGRADE}
 _FRAMING_KEYS: Final = frozenset(
     ("content-length", "transfer-encoding", "connection", "proxy-connection", "upgrade")
 )
@@ -125,9 +130,7 @@ class basic_parser(Generic[_M]):
         "_body_size",
         "_body_type",
         "_chunked",
-        "_conn_close",
-        "_conn_keep_alive",
-        "_conn_upgrade",
+        "_conn",
         "_content_length",
         "_eager",
         "_ec",
@@ -150,9 +153,7 @@ class basic_parser(Generic[_M]):
         "_seen",
         "_skip",
         "_state",
-        "_status",
         "_te_seen",
-        "_upgrade_field",
     )
 
     def __init__(self, msg: _M, body_type: Any, body_limit: int) -> None:
@@ -183,16 +184,12 @@ class basic_parser(Generic[_M]):
         self._remain = 0
         self._pieces: list[bytes] = []
         self._body_size = 0
-        self._status = 0
         self._expect_crlf = False
         self._http11 = True
         self._content_length: int | None = None
         self._te_seen = False
         self._chunked = False
-        self._conn_close = False
-        self._conn_keep_alive = False
-        self._conn_upgrade = False
-        self._upgrade_field = False
+        self._conn = 0  # _CLOSE | _KEEP_ALIVE | _UPGRADE | _UPGRADE_FIELD
         self._need_eof = False
         self._on_chunk_header: ChunkHeaderCallback | None = None
         self._on_chunk_body: ChunkBodyCallback | None = None
@@ -349,9 +346,9 @@ class basic_parser(Generic[_M]):
         """Whether the connection can carry another message after this one."""
         self._require_header("keep_alive")
         if self._http11:
-            if self._conn_close:
+            if self._conn & _CLOSE:
                 return False
-        elif not self._conn_keep_alive:
+        elif not self._conn & _KEEP_ALIVE:
             return False
         return not self._need_eof
 
@@ -363,7 +360,8 @@ class basic_parser(Generic[_M]):
     def upgrade(self) -> bool:
         """Whether the message asks for a protocol upgrade (Connection: upgrade + Upgrade)."""
         self._require_header("upgrade")
-        return self._conn_upgrade and self._upgrade_field
+        both = _UPGRADE | _UPGRADE_FIELD
+        return (self._conn & both) == both
 
     # -- input --------------------------------------------------------------------------
 
@@ -487,52 +485,66 @@ class basic_parser(Generic[_M]):
         return (0, ec) if ec is not success else (end + 4, ec)
 
     def _on_header(self, data: _Buffer, end: int) -> error_code:
+        # The common path: one regex for the start line, one pass over every field line (see
+        # _header.split_fields); whatever they refuse, _header.diagnose names octet by octet.
         text = str(data[: end + 2], "latin-1")
-        eol = text.index("\r\n")
-        start, rest = text[:eol], text[eol + 2 :]
-        if self._is_request:
-            match = _header.REQUEST_LINE.fullmatch(start)
-        else:
-            match = _header.STATUS_LINE.fullmatch(start)
-        parsed = _header.split_fields(rest) if match is not None else None
-        if match is None or parsed is None:
-            return _header.diagnose(data[: end + 4], self._is_request)
-        names, values = parsed
-        keys = "\n".join(names).lower().split("\n") if names else []
+        is_request = self._is_request
+        start = (_header.REQUEST_START if is_request else _header.STATUS_START).match(text)
+        parsed = _header.split_fields(text[start.end() :]) if start is not None else None
+        if start is None or parsed is None:
+            return _header.diagnose(data[: end + 4], is_request)
         msg = self._msg
-        if isinstance(msg, request):
-            method, msg._target, minor = match.groups()
-            msg._method = string_to_verb(method)
-            msg._method_string = method if msg._method is verb.unknown else ""
-            self._http11 = minor == "1"
-        else:
-            minor, code, msg._reason = match.groups()
-            self._http11 = minor == "1"
-            msg._result = self._status = int(code)
-        msg._version = 11 if self._http11 else 10
+        names, keys, values = parsed
         msg._names, msg._keys, msg._values = names, keys, values
+        code = 0
+        if isinstance(msg, request):
+            method, msg._target, minor = start.groups()
+            msg._method = method_verb = string_to_verb(method)
+            msg._method_string = method if method_verb is verb.unknown else ""
+        else:
+            minor, status_code, msg._reason = start.groups()
+            msg._result = code = int(status_code)
+        http11 = self._http11 = minor == "1"
+        msg._version = 11 if http11 else 10
         present = _FRAMING_KEYS.intersection(keys)
         if present:
             key = next(iter(present))
             if len(present) == 1 and keys.count(key) == 1:
-                # The usual case (one Connection or Content-Length): no loop over the fields.
-                ec = self._do_field(key, values[keys.index(key)])
-                if ec is not success:
-                    return ec
+                # The usual case (one Connection or Content-Length): no loop over the fields,
+                # and a lone Connection token (keep-alive, close) without another call.
+                value = values[keys.index(key)]
+                bit = _CONNECTION_TOKENS.get(value.lower()) if key == "connection" else None
+                if bit is not None:
+                    self._conn = bit
+                else:
+                    ec = self._do_field(key, value)
+                    if ec is not success:
+                        return ec
             else:
                 # In order: which of Content-Length / Transfer-Encoding came first picks the
                 # error, as in Beast.
                 for key, value in zip(keys, values, strict=True):
-                    if key in _FRAMING_KEYS:
+                    if key in present:
                         ec = self._do_field(key, value)
                         if ec is not success:
                             return ec
-            if self._te_seen and (not self._http11 or (self._is_request and not self._chunked)):
+            if self._te_seen and (not http11 or (is_request and not self._chunked)):
                 return error.bad_transfer_encoding
-        return self._finish_header()
+        return self._finish_header(code)
 
     def _do_field(self, key: str, value: str) -> error_code:
-        if key == "content-length":
+        if key == "connection" or key == "proxy-connection":
+            value = value.lower()
+            bit = _CONNECTION_TOKENS.get(value)
+            if bit is None:
+                tokens = _grammar.token_list(value)
+                if tokens is None:
+                    return error.bad_value
+                for token in tokens:
+                    self._conn |= _CONNECTION_TOKENS.get(token, 0)
+            else:
+                self._conn |= bit
+        elif key == "content-length":
             if self._te_seen:
                 return error.bad_content_length
             parsed = _grammar.uint64(value)
@@ -560,35 +572,19 @@ class basic_parser(Generic[_M]):
                 return error.bad_transfer_encoding
             self._te_seen = True
             self._chunked = codings[-1] == "chunked"
-        elif key == "upgrade":
-            self._upgrade_field = True
-        else:
-            value = value.lower()
-            if value in _CONNECTION_TOKENS:
-                tokens = [value]
-            else:
-                listed = _grammar.token_list(value)
-                if listed is None:
-                    return error.bad_value
-                tokens = listed
-            for token in tokens:
-                if token == "close":
-                    self._conn_close = True
-                elif token == "keep-alive":
-                    self._conn_keep_alive = True
-                elif token == "upgrade":
-                    self._conn_upgrade = True
+        else:  # upgrade
+            self._conn |= _UPGRADE_FIELD
         return success
 
-    def _finish_header(self) -> error_code:
+    def _finish_header(self, code: int) -> error_code:
+        # code: the status code of a response, 0 for a request. A message without a body
+        # completes here, and that is only the state: no body octet was collected and no
+        # reader made yet (that waits for the body's first step), so _finish() has no work.
         length = self._content_length
-        code = self._status
-        if self._skip or (not self._is_request and (100 <= code < 200 or code in (204, 304))):
-            self._finish()
-        elif length is not None:
-            if length == 0:
-                self._finish()
-                return success
+        if self._skip or 100 <= code < 200 or code == 204 or code == 304 or length == 0:
+            self._state = _COMPLETE
+            return success
+        if length is not None:
             limit = self._body_limit
             if limit is not None and length > limit:
                 return error.body_limit
@@ -597,11 +593,12 @@ class basic_parser(Generic[_M]):
         elif self._chunked:
             self._state = _CHUNK_HEADER
         elif self._is_request:
-            self._finish()
+            self._state = _COMPLETE
+            return success
         else:
             self._need_eof = True
             self._state = _BODY_TO_EOF
-        if self._state != _COMPLETE and self._body_type is not string_body and not self._empty:
+        if self._body_type is not string_body and not self._empty:
             # As Beast's body0 state: the reader is made when the body's first step runs,
             # so that a caller of read_header can prepare the body (open the file) first.
             self._body_init = True
@@ -799,8 +796,7 @@ class basic_parser(Generic[_M]):
         parsed = _header.split_fields(text)
         if parsed is None:
             return p, _header.diagnose(data[p : end + 4], None)
-        names, values = parsed
-        keys = [name.lower() for name in names]
+        names, keys, values = parsed
         if not _grammar.FORBIDDEN_TRAILERS.isdisjoint(keys):
             return p, error.bad_field
         msg: fields = self._msg

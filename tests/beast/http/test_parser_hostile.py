@@ -2,7 +2,9 @@
 
 * Linear work: a header dribbled in one octet per ``put()`` is checked octet by octet, each
   octet once; so are chunk-size lines and trailers searched for their end. Measured as work
-  (octets the checker and the searches look at), not time, so the tests cannot flake.
+  (octets the checker and the searches look at), not time, so the tests cannot flake. A
+  malformed field line that comes whole (where the regex's steps cannot be counted) is timed
+  against the same line well formed, with a margin far above any machine's noise.
 * The error never depends on how the input was split (whole, octet by octet, split in two
   anywhere), for hypothesis-made requests and responses.
 * The incremental checker and the fast path (regular expressions) agree on every header.
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -134,6 +137,47 @@ def test_chunk_lines_and_trailers_dribbled_in_are_searched_once(
     assert not _octet_by_octet(p, data)
     assert p.is_done() and p.get().body == b"hello"
     assert work.searched <= 5 * len(data), (work.searched, len(data))
+
+
+def _parse_seconds(data: bytes, is_request: bool) -> tuple[error_code, float]:
+    best = float("inf")
+    ec: error_code = E.need_more
+    for _ in range(3):
+        p: http.request_parser | http.response_parser = (
+            http.request_parser() if is_request else http.response_parser()
+        )
+        p.header_limit(1 << 20)
+        p.eager(True)
+        start = time.perf_counter()
+        ec = p.put(data)[1]
+        best = min(best, time.perf_counter() - start)
+    return ec, best
+
+
+@pytest.mark.parametrize(
+    ("start", "is_request"),
+    [
+        (b"GET / HTTP/1.1\r\n", True),
+        (b"HTTP/1.1 200 OK\r\n", False),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", True),  # trailers
+    ],
+)
+def test_a_long_malformed_field_line_that_comes_whole_is_linear(
+    start: bytes, is_request: bool
+) -> None:
+    # The fast path's field regex used to retry a malformed line from every octet of its
+    # name: 0.4 s for one 8 KiB line, minutes for 128 KiB. Regex steps cannot be counted, so
+    # this compares times, with a margin no machine's noise reaches: a line with a bare LF
+    # must cost about what the same line well formed costs.
+    size = 1 << 16
+    good, good_time = _parse_seconds(
+        start + b"A" * size + b": " + b"v" * size + b"\r\n\r\n", is_request
+    )
+    bad, bad_time = _parse_seconds(
+        start + b"A" * size + b": " + b"v" * size + b"\n\r\n\r\n", is_request
+    )
+    assert not good and bad == E.bad_value
+    assert bad_time < 20 * good_time + 0.25, (bad_time, good_time)
 
 
 # -- item 8: the split never changes the error ---------------------------------------------
