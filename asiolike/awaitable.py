@@ -592,7 +592,9 @@ class coro_thread:
                     sent = _message(refused)
                     continue
                 # From here on another thread may already be resuming the coroutine:
-                # touch nothing of this thread's.
+                # touch nothing of this thread's. (A message sent in an earlier round
+                # holds an exception whose traceback holds this frame: let go of it.)
+                sent = None
                 return
             if kind is _request:
                 try:
@@ -604,7 +606,13 @@ class coro_thread:
                 continue
             # Not ours: thrown where the coroutine yielded it (no awaitable of ours there).
             throw = _foreign(awaited)
-        self._finish(error, result)
+        try:
+            self._finish(error, result)
+        finally:
+            # An exception's traceback holds this frame, whose locals would hold the
+            # exception back: a cycle that would keep the coroutine's frame (and its
+            # sockets) for the garbage collector (R10).
+            error = result = sent = None
 
     def _finish(self, error: BaseException | None, result: Any) -> None:
         self._coro = None

@@ -547,3 +547,41 @@ def test_cancelling_a_coroutine_reaches_the_socket_read_it_awaits(
     net.co_spawn(ioc, body(), net.bind_cancellation_slot(sig.slot(), net.detached))
     run_ioc(ioc)
     assert got == [operation_aborted, operation_aborted, 4, b"abcd"]
+
+
+@pytest.mark.parametrize("how", ["returns", "raises", "catches a failed operation"])
+def test_a_finished_coroutine_is_freed_by_reference_counting(how: str, no_gc: None) -> None:
+    # R10: once the completion handler has run (and kept nothing), the coroutine's frame
+    # and what it held are gone, also when an exception ended it or passed through it
+    # (its traceback holds the driver's frame: the driver must not hold the exception).
+    ioc = net.io_context()
+    a, b = _stream_pair(ioc)
+
+    class marker:
+        pass
+
+    refs: list[weakref.ref[marker]] = []
+    outcomes: list[str] = []
+
+    async def body() -> None:
+        m = marker()
+        refs.append(weakref.ref(m))
+        await net.steady_timer(ioc, 0).async_wait(net.use_awaitable)
+        if how == "raises":
+            raise ValueError("boom")
+        if how == "catches a failed operation":
+            a.close()
+            try:
+                await a.async_read_some(bytearray(4), net.use_awaitable)
+            except net.system_error:
+                pass
+            await net.post(ioc, net.use_awaitable)
+
+    def done(exc: BaseException | None, result: object) -> None:
+        outcomes.append("error" if exc is not None else "ok")
+
+    net.co_spawn(ioc, body(), done)
+    ioc.run_for(5.0)
+    assert outcomes == ["error" if how == "raises" else "ok"]
+    assert refs and refs[0]() is None, "the coroutine's frame outlived its completion"
+    b.close()
