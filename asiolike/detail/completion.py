@@ -334,9 +334,10 @@ class composed_op:
         if sig is not None:
             t = handler.__class__
             h: Any = handler
-            key = h.__func__ if t is METHOD else h.__code__ if t is FUNCTION else h
+            key = h.__func__ if t is METHOD else h
             ok = sig.verified
-            if key not in ok and (t is not METHOD or key.__code__ not in ok):
+            ok = ok
+            if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
                 sig.check(handler)
         if type(handler) in PLAIN_CALLABLES:
             ex = None

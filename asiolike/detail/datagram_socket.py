@@ -106,8 +106,9 @@ class recv_from_op(queued_op):
         owner: basic_datagram_socket[Any],
     ) -> None:
         t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_BYTES_OK and (t is not METHOD or key.__code__ not in EC_BYTES_OK):  # type: ignore[union-attr]
+        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
+        ok = EC_BYTES_OK
+        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
             EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
@@ -147,8 +148,9 @@ class send_to_op(send_op):
         addr: Any,
     ) -> None:
         t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_BYTES_OK and (t is not METHOD or key.__code__ not in EC_BYTES_OK):  # type: ignore[union-attr]
+        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
+        ok = EC_BYTES_OK
+        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
             EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
@@ -708,9 +710,10 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
             if type(token) in self._fast and type(buffers) is bytearray and sock is not None:
                 # The fast path: _initiate_receive_from for a plain handler, inline.
                 t = token.__class__
-                key = token.__func__ if t is METHOD else token.__code__ if t is FUNCTION else token
+                key = token.__func__ if t is METHOD else token
                 ok = EC_BYTES_SENDER_OK
-                if key not in ok and (t is not METHOD or key.__code__ not in ok):
+                ok = ok
+                if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
                     EC_BYTES_SENDER.check(token)
                 fn = sock.recvfrom_into
                 self._start_receive(recv_from_op(_partial(_spread, token), None, fn, buffers, self))

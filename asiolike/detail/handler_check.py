@@ -7,24 +7,24 @@ operation checks its handler once, where it is built (the queued operations' con
 and :class:`~asiolike.detail.completion.composed_op`), against its
 :class:`completion_signature`, and raises :class:`TypeError` naming the signature expected.
 
-Cost. The answer is cached per function: a plain function (a closure or a lambda too) by its
-code object; a bound method by its class's function (``__func__``) or, when that function
-is itself a closure (a class defined inside a function), by its code object. So the check on
-the hot path is a few attribute reads and set lookups, with no call::
+Cost. The answer is cached per function: a module's or a class's function by itself (a
+bound method by its ``__func__``), hashed by identity; a closure (a lambda, a nested
+function, the method of a class defined inside a function) by its code object, which
+holds no session, hashed by content (a few hundred more instructions). The check on the
+hot path makes no call::
 
     t = handler.__class__
-    key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler
+    key = handler.__func__ if t is METHOD else handler
     ok = sig.verified
-    if key not in ok and (t is not METHOD or key.__code__ not in ok):
+    if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
         sig.check(handler)
 
-Nothing of the user's is kept (rule R10): a code object holds no session, nor does the
-function of a class defined at module level (a closure is never kept); a callable object is
-remembered by its class. For callable objects, ``functools.partial`` objects and the binders,
-the check costs a call. Handlers whose parameters cannot be read (built-in functions,
-callable objects taking ``*args``) are accepted as they are; asiolike's own wrappers
-(``bind_executor``, ``bind_cancellation_slot``, handler tracking) are looked through
-(:func:`register_wrapper`).
+Nothing of the user's is kept (rule R10): a closure is never kept, only its code object; a
+callable object is remembered by its class. For callable objects, ``functools.partial``
+objects and the binders, the check costs a call. Handlers whose parameters cannot be read
+(built-in functions, callable objects taking ``*args``) are accepted as they are;
+asiolike's own wrappers (``bind_executor``, ``bind_cancellation_slot``, handler tracking)
+are looked through (:func:`register_wrapper`).
 """
 
 from __future__ import annotations
@@ -130,10 +130,14 @@ class completion_signature:
             if nargs == self.nargs:
                 self._codes.add(code)
         if nargs == self.nargs:
-            self.verified.add(code)  # a code object holds no session
-            if bound and func.__closure__ is None:
-                # A bound method's first key; safe to keep: a class's function holds none.
+            if func.__closure__ is None:
+                # The first key, hashed by identity; safe to keep: a module's or a
+                # class's function holds no session.
                 self.verified.add(func)
+            else:
+                # A closure may hold one: only its code object is kept (the second key,
+                # hashed by content, which costs more).
+                self.verified.add(code)
 
     def _verify(self, func: Any, bound: int, nargs: int, handler: object) -> None:
         code = func.__code__
@@ -195,7 +199,8 @@ EC_IS_TLS: Final = completion_signature("ec", "is_tls")
 def check_handler(handler: Callable[..., object], sig: completion_signature) -> None:
     """The hot-path check, for callers that are not on a hot path (one call)."""
     t = handler.__class__
-    key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
+    key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
     ok = sig.verified
-    if key not in ok and (t is not METHOD or key.__code__ not in ok):  # type: ignore[union-attr]
+    ok = ok
+    if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
         sig.check(handler)

@@ -70,8 +70,9 @@ class io_op(queued_op):
         buf: Any,
     ) -> None:
         t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_BYTES_OK and (t is not METHOD or key.__code__ not in EC_BYTES_OK):  # type: ignore[union-attr]
+        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
+        ok = EC_BYTES_OK
+        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
             EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
@@ -131,8 +132,9 @@ class stream_recv_op(recv_op):
         size: int,
     ) -> None:
         t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_BYTES_OK and (t is not METHOD or key.__code__ not in EC_BYTES_OK):  # type: ignore[union-attr]
+        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
+        ok = EC_BYTES_OK
+        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
             EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
@@ -183,8 +185,9 @@ class ec_op(queued_op):
 
     def __init__(self, handler: Callable[[error_code], object], executor: Executor | None) -> None:
         t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_OK and (t is not METHOD or key.__code__ not in EC_OK):  # type: ignore[union-attr]
+        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
+        ok = EC_OK
+        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
             EC.check(handler)
         self.handler = handler
         self.executor = executor

@@ -51,8 +51,9 @@ class wait_op(queued_op):
         expiry: float,
     ) -> None:
         t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler.__code__ if t is FUNCTION else handler  # type: ignore[attr-defined]
-        if key not in EC_OK and (t is not METHOD or key.__code__ not in EC_OK):  # type: ignore[union-attr]
+        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
+        ok = EC_OK
+        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
             EC.check(handler)
         self.handler = handler
         self.executor = executor
