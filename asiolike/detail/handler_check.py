@@ -86,7 +86,7 @@ class completion_signature:
         self.nargs = len(params)
         self.text = f"handler({', '.join(params)})"
         self.verified: set[object] = set()
-        self._codes: set[types.CodeType] = set()
+        self._codes: set[tuple[types.CodeType, int]] = set()
         self._types: set[type] = set()
 
     def check(self, handler: object) -> None:
@@ -125,10 +125,10 @@ class completion_signature:
         if func.__class__ is not _FUNCTION:
             return  # a bound built-in
         code = func.__code__
-        if code not in self._codes:
+        if (code, bound) not in self._codes:
             self._verify(func, bound, nargs, handler)
             if nargs == self.nargs:
-                self._codes.add(code)
+                self._codes.add((code, bound))  # a function's verdict differs when bound
         if nargs == self.nargs:
             if func.__closure__ is None:
                 # The first key, hashed by identity; safe to keep: a module's or a
