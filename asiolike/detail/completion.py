@@ -336,7 +336,6 @@ class composed_op:
             h: Any = handler
             key = h.__func__ if t is METHOD else h
             ok = sig.verified
-            ok = ok
             if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
                 sig.check(handler)
         if type(handler) in PLAIN_CALLABLES:

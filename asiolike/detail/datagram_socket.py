@@ -712,7 +712,6 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
                 t = token.__class__
                 key = token.__func__ if t is METHOD else token
                 ok = EC_BYTES_SENDER_OK
-                ok = ok
                 if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
                     EC_BYTES_SENDER.check(token)
                 fn = sock.recvfrom_into

@@ -201,6 +201,5 @@ def check_handler(handler: Callable[..., object], sig: completion_signature) -> 
     t = handler.__class__
     key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
     ok = sig.verified
-    ok = ok
     if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
         sig.check(handler)
