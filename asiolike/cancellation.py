@@ -184,6 +184,38 @@ def associated_cancellation_slot_of(handler: object) -> cancellation_slot | None
     return slot
 
 
+class _cancel_with:
+    """A slot's handler: runs the action when the requested type is one of ``types``."""
+
+    __slots__ = ("action", "args", "types")
+
+    def __init__(self, types: int, action: Callable[..., object], args: tuple[Any, ...]) -> None:
+        self.types = types
+        self.action = action
+        self.args = args
+
+    def __call__(self, type: int) -> None:
+        if type & self.types:
+            self.action(*self.args)
+
+
+def install_cancellation(
+    handler: object, supported: int, action: Callable[..., object], *args: Any
+) -> None:
+    """For I/O objects: connect one pending operation to ``handler``'s cancellation slot.
+
+    When ``handler`` has a connected slot, a request of a type both the operation
+    (``supported``) and the handler (its ``cancellation_types``, when it is a composed
+    operation passing its own on) let through calls ``action(*args)``, which must end that
+    one operation with ``operation_aborted`` through the queue, and do nothing once it has
+    completed. A plain function has no slot: nothing is made.
+    """
+    slot = associated_cancellation_slot_of(handler)
+    if slot is not None and slot.is_connected():
+        types = supported & getattr(handler, "cancellation_types", supported)
+        slot.assign(_cancel_with(types, action, args))
+
+
 def get_associated_cancellation_slot(
     handler: object, default: cancellation_slot | None = None
 ) -> cancellation_slot:

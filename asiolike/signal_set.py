@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Final, overload
 
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
-from asiolike.cancellation import associated_cancellation_slot_of
+from asiolike.cancellation import cancellation_type, install_cancellation
 from asiolike.detail.completion import Executor, op_executor, queued_op
 from asiolike.detail.handler_check import EC_SIGNAL, check_handler
 from asiolike.detail.reactor import READ, descriptor_state
@@ -137,23 +137,6 @@ class _set_state:
         self._undelivered: dict[int, int] = {}
         self._waits: deque[_wait_op] = deque()
         self._service: _service | None = None
-
-
-class _wait_cancellation:
-    """Installed in a wait's cancellation slot: terminal, partial and total, as Asio's.
-
-    A cancelled wait takes no occurrence: the set is as if the wait had never started.
-    """
-
-    __slots__ = ("op", "set")
-
-    def __init__(self, s: _set_state, op: _wait_op) -> None:
-        self.set = s
-        self.op = op
-
-    def __call__(self, type: int) -> None:
-        if type & 7:  # terminal | partial | total
-            _registry.cancel_one(self.set, self.op)
 
 
 class _read_op:
@@ -258,9 +241,9 @@ class _signal_registry:
             else:
                 sched.work_started()
                 s._waits.append(op)
-                slot = associated_cancellation_slot_of(op.handler)
-                if slot is not None and slot.is_connected():
-                    slot.assign(_wait_cancellation(s, op))
+                # Terminal, partial and total, as Asio's: a cancelled wait takes no
+                # occurrence, the set is as if it had never started.
+                install_cancellation(op.handler, cancellation_type.all, self.cancel_one, s, op)
 
     def cancel_one(self, s: _set_state, op: _wait_op) -> None:
         """Complete one pending wait with ``operation_aborted``, if it is still pending."""

@@ -24,9 +24,10 @@ A descriptor's queues are touched both by the thread starting an operation and b
 running the poller, so changes to them happen under the reactor's lock.
 
 Per-operation cancellation is installed here, in :meth:`reactor.start_op`, for every operation
-that waits: when the operation's handler has a connected ``associated_cancellation_slot``, an
-:class:`op_cancellation` goes into it, so a request takes that one operation out of its queue
-and completes it with ``operation_aborted``. Every reactive operation (stream and datagram
+that waits: when the operation's handler has a connected ``associated_cancellation_slot``,
+:func:`asiolike.cancellation.install_cancellation` connects it to :meth:`reactor.cancel_op`,
+so a request takes that one operation out of its queue and completes it with
+``operation_aborted``. Every reactive operation (stream and datagram
 sockets, accept, connect, ``async_wait``, descriptors) thereby honours terminal, partial and
 total cancellation, as Asio's reactive operations do; a plain function or bound method has no
 slot, and the check costs it no call.
@@ -42,13 +43,14 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
+from asiolike.cancellation import install_cancellation
 from asiolike.detail.completion import PLAIN_CALLABLES
 from asiolike.error import error_code, operation_aborted
 
 if TYPE_CHECKING:
     from asiolike.detail.scheduler import scheduler
 
-__all__ = ["reactor", "descriptor_state", "reactor_op", "op_cancellation", "READ", "WRITE"]
+__all__ = ["reactor", "descriptor_state", "reactor_op", "READ", "WRITE"]
 
 READ = 0
 WRITE = 1
@@ -118,32 +120,6 @@ class _poller:
         close = getattr(self._impl, "close", None)
         if close is not None:
             close()
-
-
-class op_cancellation:
-    """Installed in an operation's cancellation slot: cancels that one pending operation.
-
-    The protocol of :mod:`asiolike.cancellation`: called with the requested type, it acts
-    only on the types the operation (and, when its handler is a composed operation, that
-    operation: ``cancellation_types``) supports, and completes the operation with
-    ``operation_aborted`` through the scheduler's queue (exactly once). Once the operation
-    has completed it does nothing (the reactor no longer holds it).
-    """
-
-    __slots__ = ("kind", "op", "reactor", "state", "types")
-
-    def __init__(
-        self, reactor: reactor, state: descriptor_state, kind: int, op: reactor_op, types: int
-    ) -> None:
-        self.reactor = reactor
-        self.state = state
-        self.kind = kind
-        self.op = op
-        self.types = types
-
-    def __call__(self, type: int) -> None:
-        if type & self.types:
-            self.reactor.cancel_op(self.state, self.kind, self.op)
 
 
 class reactor:
@@ -265,12 +241,9 @@ class reactor:
             if _log.isEnabledFor(_DEBUG):
                 _log.debug("fd %d: the poller refused it: %s", state.fd, refused)
         elif work and type(handler) not in PLAIN_CALLABLES:
-            slot = getattr(handler, "associated_cancellation_slot", None)
-            if slot is not None and slot.is_connected():
-                types = _REACTIVE_CANCELLATION & getattr(
-                    handler, "cancellation_types", _REACTIVE_CANCELLATION
-                )
-                slot.assign(op_cancellation(self, state, kind, op, types))
+            install_cancellation(
+                handler, _REACTIVE_CANCELLATION, self.cancel_op, state, kind, op
+            )
 
     def cancel_ops(self, state: descriptor_state, ec: error_code = operation_aborted) -> int:
         """End every pending operation of ``state`` with ``ec``; returns how many."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeAlias, T
 
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
-from asiolike.cancellation import associated_cancellation_slot_of
+from asiolike.cancellation import cancellation_type, install_cancellation
 from asiolike.detail import resolver_pool
 from asiolike.detail.completion import op_executor, queued_op
 from asiolike.detail.handler_check import EC_RESULTS, check_handler
@@ -253,27 +253,6 @@ class _resolve_op(queued_op):
         except Exception:  # a lookup must always complete its handler
             ec, results = no_recovery, _EMPTY
         self.owner._finish(self, ec, results)
-
-
-class _resolve_cancellation:
-    """Installed in a lookup's cancellation slot: terminal, partial and total.
-
-    Asio documents no per-operation cancellation for its resolver; asiolike's lookups run
-    on a pool thread whose answer can simply be dropped, which leaves the resolver as if
-    the lookup had never started, so every type is honoured: the handler gets
-    ``operation_aborted`` at once (through the queue), as with :meth:`basic_resolver.cancel`,
-    and only this lookup is affected.
-    """
-
-    __slots__ = ("op", "owner")
-
-    def __init__(self, owner: basic_resolver[Any], op: _resolve_op) -> None:
-        self.owner = owner
-        self.op = op
-
-    def __call__(self, type: int) -> None:
-        if type & 7:  # terminal | partial | total
-            self.owner._finish(self.op, operation_aborted, _EMPTY)
 
 
 class basic_resolver(resolver_base, Generic[_Endpoint]):
@@ -592,9 +571,12 @@ class basic_resolver(resolver_base, Generic[_Endpoint]):
                 self._pending.discard(op)
             sched.work_finished()
             raise
-        slot = associated_cancellation_slot_of(handler)
-        if slot is not None and slot.is_connected():
-            slot.assign(_resolve_cancellation(self, op))
+        # Per-operation cancellation: terminal, partial and total. Asio documents none for
+        # its resolver; here the lookup's answer is simply dropped when it comes, which
+        # leaves the resolver as if the lookup had never started.
+        install_cancellation(
+            handler, cancellation_type.all, self._finish, op, operation_aborted, _EMPTY
+        )
 
     def _finish(
         self, op: _resolve_op, ec: error_code, results: basic_resolver_results[Any]
