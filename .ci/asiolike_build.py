@@ -41,6 +41,12 @@ COMPILED = [
     "asiolike/detail/reactor.py",
     "asiolike/detail/timer_queue.py",
     "asiolike/detail/socket_ops.py",
+    "asiolike/beast/websocket/_frame.py",
+    "asiolike/beast/websocket/_events.py",
+    "asiolike/beast/websocket/_protocol.py",
+    "asiolike/beast/websocket/_stream_op.py",
+    "asiolike/beast/websocket/_read_op.py",
+    "asiolike/beast/websocket/_write_op.py",
 ]
 #: The shared library's module (``asiolike/_core__mypyc.<abi>.so``).
 GROUP = "asiolike._core"

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Final
 from asiolike.beast import http
 from asiolike.beast.websocket._handshake import build_response, check_request, negotiated_deflate
 from asiolike.beast.websocket._http_io import http_reader, read_message_sync
-from asiolike.beast.websocket._impl import CLOSED, FAILED, HANDSHAKE, stream_op
+from asiolike.beast.websocket._impl import CLOSED, FAILED, HANDSHAKE
+from asiolike.beast.websocket._stream_op import stream_op
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.detail.completion import composed_op
 from asiolike.detail.handler_check import EC

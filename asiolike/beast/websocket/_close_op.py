@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from asiolike.beast.core.error import timeout as _timeout_error
 from asiolike.beast.websocket._events import CloseEvent, DataEvent, ErrorEvent
-from asiolike.beast.websocket._impl import CLOSED, CLOSING, FAILED, OPEN, stream_op
+from asiolike.beast.websocket._impl import CLOSED, CLOSING, FAILED, OPEN
+from asiolike.beast.websocket._stream_op import stream_op
 from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.beast.websocket.rfc6455 import close_reason

@@ -222,18 +222,25 @@ def parse_close(payload: bytes) -> tuple[close_reason, error_code]:
     if not is_valid_close_code(code):
         return close_reason(), error.bad_close_code
     if n == 2:
-        return close_reason(_as_close_code(code)), success
+        return _close_reason(code), success
     raw = payload[2:]
     if not check_utf8(raw):
         return close_reason(), error.bad_close_payload
-    return close_reason(_as_close_code(code), raw.decode("utf-8")), success
+    return _close_reason(code, raw.decode("utf-8")), success
 
 
-def _as_close_code(code: int) -> int:
+def _close_reason(code: int, reason: str = "") -> close_reason:
+    """``close_reason`` with the ``close_code`` member for ``code`` when there is one.
+
+    No helper returns the member typed ``int`` (nor ``close_code | int``, which mypy
+    simplifies to ``int``): compiled, an ``int`` result is unboxed and the member would
+    reach the reason as a plain int.
+    """
     try:
-        return close_code(code)
+        member = close_code(code)
     except ValueError:
-        return code
+        return close_reason(code, reason)
+    return close_reason(member, reason)
 
 
 def close_payload(cr: close_reason) -> bytes:

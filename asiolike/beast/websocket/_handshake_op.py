@@ -23,7 +23,8 @@ from asiolike.beast.websocket._handshake import (
     negotiated_deflate,
 )
 from asiolike.beast.websocket._http_io import copy_response, http_reader, read_message_sync
-from asiolike.beast.websocket._impl import CLOSED, FAILED, HANDSHAKE, stream_op
+from asiolike.beast.websocket._impl import CLOSED, FAILED, HANDSHAKE
+from asiolike.beast.websocket._stream_op import stream_op
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.detail.completion import composed_op
 from asiolike.detail.handler_check import EC

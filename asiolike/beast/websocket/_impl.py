@@ -51,7 +51,7 @@ from asiolike.beast.http._read_op import preview
 from asiolike.beast.websocket._deflate import permessage_deflate
 from asiolike.beast.websocket._options import frame_type, stream_base
 from asiolike.beast.websocket._protocol import READ_MESSAGE_MAX, WRITE_BUFFER_BYTES, Connection
-from asiolike.detail.completion import composed_op, pending_mark
+from asiolike.detail.completion import pending_mark
 from asiolike.detail.scheduler import fast_handlers
 from asiolike.error import error_code, operation_aborted
 from asiolike.write import async_write
@@ -70,8 +70,8 @@ def _describe_frames(out: Any) -> str:
     return f"first frame opcode={opcode} fin={fin} len7={len7}"
 
 
-
 if TYPE_CHECKING:
+    from asiolike.beast.websocket._stream_op import stream_op
     from asiolike.detail.completion import Executor
     from asiolike.io_context import io_context
     from asiolike.steady_timer import steady_timer
@@ -84,7 +84,6 @@ __all__ = [
     "CLOSED",
     "FAILED",
     "stream_impl",
-    "stream_op",
     "ControlCallback",
 ]
 
@@ -111,68 +110,6 @@ _JOIN_MAX: Final = 262144
 ControlCallback = Callable[[frame_type, bytes], object]
 
 _WRITE_SLOTS: Final = ("_wait_close", "_wait_idle_ping", "_wait_rd", "_wait_ping", "_wait_wr")
-
-
-class stream_op(composed_op):
-    """Base of the stream's composed operations: the stream and the frame being written.
-
-    Each operation initialises :class:`~asiolike.detail.completion.composed_op` itself
-    (``composed_op.__init__(self, handler, ws._executor, ws._plain, mark)``, ``mark``
-    being the stream's :class:`~asiolike.detail.completion.pending_mark` for its kind)
-    and sets ``_ws``; ``_out``, ``_off`` and ``_total`` are set by
-    :meth:`stream_impl._send` before anything reads them, ``_step`` by the operations
-    that have several.
-
-    ``_step`` says which next-layer operation the op waits for, so that one ``__call__``
-    serves as the intermediate handler of all of them. What is passed to the next layer
-    is the op itself when its handler is bound to an executor or has a cancellation slot
-    (``plain_steps`` false: the next layer then runs the steps there and honours the
-    slot), else its bound ``__call__``, a plain callable that the next layer completes by
-    its fastest path, on its own executor, as it would the op. A new bound method per
-    step, never one stored on the op: that would be a cycle (op, method, op) only the
-    cyclic GC breaks (R10).
-
-    ``direct`` (from :class:`~asiolike.detail.completion.composed_op`): the handler has no
-    association and the stream runs on its io_context's own executor (without handler
-    tracking). A continuation (``cont``) then runs inside that context's ``run()``, so
-    :meth:`complete` calls the handler right away, which is what dispatching through the
-    executor would do, minus its cost (this is every message's completion).
-
-    Per-operation cancellation: terminal only, as Beast's stream operations (passed on to
-    the next layer's current operation; the stream then fails, and only closing it makes
-    sense). Partial and total requests are ignored.
-    """
-
-    supported_cancellation = 1  # cancellation_type.terminal
-
-    __slots__ = ("_off", "_out", "_step", "_total", "_ws")
-
-    _ws: stream_impl
-    _out: Any
-    _off: int
-    _total: int
-    _step: int
-
-    def __call__(self, ec: error_code, n: int) -> None:
-        """The completion of a next-layer operation (each operation defines it)."""
-        raise NotImplementedError
-
-    def _more_to_write(self, ec: error_code, n: int) -> bool:
-        """Account for ``n`` bytes written; True when the rest was sent off (wait again)."""
-        off = self._off + n
-        if ec or off >= self._total:
-            return False
-        self._off = off
-        self._ws._next.async_write_some(
-            memoryview(self._out)[off:],
-            self.__call__ if self.plain_steps else self,
-        )
-        return True
-
-    def _post(self, fn: Callable[[], object]) -> None:
-        """Queue ``fn`` where this operation's handler runs (a resumption after a wait)."""
-        ex = self.associated_executor
-        (self.io_executor if ex is None else ex).post(fn)
 
 
 # Shared defaults: set_option replaces these objects and nothing changes them in place,
@@ -453,9 +390,7 @@ class stream_impl(stream_base):
             conn.own_input()
             if len(self._rbuf) > _RECV_MIN and conn.is_message_done():
                 self._shrink_recv()  # waiting for a new message: no large buffer meanwhile
-        self._next.async_read_some(
-            self._rview, op.__call__ if op.plain_steps else op
-        )
+        self._next.async_read_some(self._rview, op.__call__ if op.plain_steps else op)
 
     def _received(self, n: int) -> memoryview:
         """The ``n`` bytes just read (valid until the next read); resizes the buffer.

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from typing_extensions import Buffer
 
-from asiolike.beast.websocket._impl import CLOSED, stream_op
+from asiolike.beast.websocket._impl import CLOSED
+from asiolike.beast.websocket._stream_op import stream_op
 from asiolike.beast.websocket.rfc6455 import ping_data_max
 from asiolike.detail.completion import composed_op
 from asiolike.detail.handler_check import EC

@@ -53,6 +53,7 @@ import logging
 import zlib
 from typing import Final
 
+from asiolike._build import mypyc_attr
 from asiolike.beast.websocket import error
 from asiolike.beast.websocket._deflate import (
     DeflateParams,
@@ -123,8 +124,13 @@ _BINARY: Final = 2
 log: Final = logging.getLogger("asiolike.beast.websocket")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Connection:
     """The protocol state of one WebSocket connection (either role).
+
+    A subclass may override the private decoding steps (``_append``, ``_whole_frame``,
+    ``_take``, ``_control``): the tests of defence in depth (``_fault``) make them raise,
+    which works in the compiled build too (a compiled caller calls the override).
 
     Args:
         server: True for the server role (received frames must be masked, sent frames are

@@ -48,9 +48,9 @@ from asiolike.beast.websocket._impl import (
     FAILED,
     OPEN,
     _log,
-    stream_op,
 )
 from asiolike.beast.websocket._options import frame_type
+from asiolike.beast.websocket._stream_op import stream_op
 from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.buffer import DynamicBuffer, buffer_overflow_error
@@ -230,9 +230,7 @@ class read_op(stream_op):
             if not self._control(ev, cont):
                 return
 
-    def _append(
-        self, pieces: list[bytes | memoryview], buf: DynamicBuffer, cont: bool
-    ) -> bool:
+    def _append(self, pieces: list[bytes | memoryview], buf: DynamicBuffer, cont: bool) -> bool:
         """Append payload pieces to the buffer; False when it overflowed (op finished)."""
         data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
         k = len(data)

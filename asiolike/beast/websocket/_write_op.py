@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Buffer
 
-from asiolike.beast.websocket._impl import CLOSED, OPEN, stream_op
+from asiolike.beast.websocket._impl import CLOSED, OPEN
+from asiolike.beast.websocket._stream_op import stream_op
 from asiolike.detail.completion import composed_op
 from asiolike.detail.handler_check import EC_BYTES
 from asiolike.error import error_code, operation_aborted, success, system_error

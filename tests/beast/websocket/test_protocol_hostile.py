@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asiolike.beast.websocket import _frame, _protocol, _utf8, error
+from asiolike.beast.websocket import _frame, _utf8, error
 from asiolike.beast.websocket._deflate import DeflateParams, Inflater
 from asiolike.beast.websocket._protocol import (
     CloseEvent,
@@ -208,41 +208,72 @@ def _boom(*args: object, **kwargs: object) -> Any:
     raise RuntimeError("injected decoder fault")
 
 
-FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], bytes, bool, int]] = {
+def _faulty(method: str) -> Callable[[pytest.MonkeyPatch], type[Connection]]:
+    """A Connection whose private decoding step ``method`` raises.
+
+    A subclass overriding the step, not a patched module function: compiled, the core calls
+    the functions of its own modules directly, but it calls a subclass's override.
+    """
+
+    def inject(mp: pytest.MonkeyPatch) -> type[Connection]:
+        return type(f"faulty{method}", (Connection,), {method: _boom})
+
+    return inject
+
+
+def _patched(target: object, name: str) -> Callable[[pytest.MonkeyPatch], type[Connection]]:
+    """A Connection whose helper object (interpreted: the UTF-8 checker, the inflater) raises."""
+
+    def inject(mp: pytest.MonkeyPatch) -> type[Connection]:
+        mp.setattr(target, name, _boom)
+        return Connection
+
+    return inject
+
+
+FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], type[Connection]], bytes, bool, int]] = {
     # name: (inject, input, deflate, close code expected)
-    "frame header": (
-        lambda mp: mp.setattr(_protocol, "parse_header", _boom),
+    # Whole frames are decoded in one step (the header stage).
+    "whole frame": (
+        _faulty("_whole_frame"),
+        frame(2, b"data"),
+        False,
+        close_code.protocol_error,
+    ),
+    # A control frame's payload is taken before the frame's event (the header stage).
+    "control payload": (
+        _faulty("_take"),
         frame(9, b"ping"),
         False,
         close_code.protocol_error,
     ),
     # An unfinished frame: its payload is decoded piece by piece (the payload stage).
     "unmask": (
-        lambda mp: mp.setattr(_protocol, "mask", _boom),
+        _faulty("_take"),
         frame(2, b"x" * 300)[:-10],
         False,
         close_code.bad_payload,
     ),
     "utf-8": (
-        lambda mp: mp.setattr(_utf8.Utf8Checker, "write", _boom),
+        _patched(_utf8.Utf8Checker, "write"),
         frame(1, b"x" * 300)[:-10],
         False,
         close_code.bad_payload,
     ),
     "inflate": (
-        lambda mp: mp.setattr(Inflater, "inflate", _boom),
+        _patched(Inflater, "inflate"),
         frame(2, compress(b"x" * 300), rsv1=True),
         True,
         close_code.bad_payload,
     ),
     "close frame": (
-        lambda mp: mp.setattr(_protocol, "parse_close", _boom),
+        _faulty("_control"),
         frame(8, struct.pack("!H", 1000)),
         False,
         close_code.protocol_error,
     ),
     "buffering": (
-        lambda mp: mp.setattr(Connection, "_append", _boom),
+        _faulty("_append"),
         frame(2, b"x" * 300),
         False,
         close_code.protocol_error,
@@ -255,8 +286,7 @@ def test_a_decoder_fault_fails_the_connection_and_is_logged_once(
     name: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     inject, data, deflate, code = FAULTS[name]
-    conn = Connection(True, DeflateParams() if deflate else None)
-    inject(monkeypatch)
+    conn = inject(monkeypatch)(True, DeflateParams() if deflate else None)
     with caplog.at_level(logging.ERROR, logger="asiolike.beast.websocket"):
         conn.feed(data)
         ev = conn.next_event()
