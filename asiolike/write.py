@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable, Iterable
-from typing import Any, Final, TypeAlias, overload
+from typing import Any, TypeAlias, overload
 
 from typing_extensions import Buffer
 
@@ -36,20 +36,15 @@ from asiolike.completion_condition import (
     CompletionCondition,
     _adapt_result,
     _check_condition,
-    default_max_transfer_size,
 )
-from asiolike.detail.completion import Executor, composed_op
-from asiolike.detail.handler_check import EC_BYTES
+from asiolike.detail.read_op import transfer_all_now as _transfer_all_now
+from asiolike.detail.read_op import transfer_all_op
 from asiolike.detail.scheduler import invokes_directly
+from asiolike.detail.write_op import EMPTY as _EMPTY
+from asiolike.detail.write_op import cursor as _cursor
+from asiolike.detail.write_op import write_op
 from asiolike.error import error_code, make_error_code, success, system_error
-from asiolike.read import (
-    _NO_TOKEN,
-    _is_dynamic_buffer,
-    _split_args,
-    _stream_executor,
-    _transfer_all_now,
-    _transfer_all_op,
-)
+from asiolike.read import _NO_TOKEN, _is_dynamic_buffer, _split_args, _stream_executor
 
 __all__ = ["async_write", "write"]
 
@@ -57,65 +52,6 @@ WriteHandler = Callable[[error_code, int], object]
 
 #: What :func:`async_write` sends: a bytes-like object, a list of them, or a dynamic buffer.
 WriteBuffers: TypeAlias = Buffer | Iterable[Buffer] | DynamicBuffer
-
-# Buffers smaller than this, followed by more buffers, are joined (up to _GATHER_MAX bytes).
-_GATHER_MIN: Final = 16384
-_GATHER_MAX: Final = 65536
-_EMPTY: Final = memoryview(b"")
-
-
-class _cursor:
-    """The unwritten part of a buffer sequence: the current chunk, then the rest."""
-
-    __slots__ = ("current", "following", "next")
-
-    def __init__(self, views: list[memoryview]) -> None:
-        self.following = views
-        self.next = 0
-        self.current = _EMPTY
-        self.load()
-
-    def load(self) -> None:
-        """Make ``current`` the next non-empty chunk (``_EMPTY`` at the end)."""
-        views = self.following
-        count = len(views)
-        i = self.next
-        while i < count and views[i].nbytes == 0:
-            i += 1
-        if i == count:
-            self.next = i
-            self.current = _EMPTY
-            return
-        first = views[i]
-        i += 1
-        if first.nbytes >= _GATHER_MIN or i == count or views[i].nbytes >= _GATHER_MIN:
-            self.next = i
-            self.current = first
-            return
-        parts = [first]
-        total = first.nbytes
-        while i < count:
-            view = views[i]
-            if view.nbytes >= _GATHER_MIN or total + view.nbytes > _GATHER_MAX:
-                break
-            parts.append(view)
-            total += view.nbytes
-            i += 1
-        self.next = i
-        self.current = memoryview(b"".join(parts)) if len(parts) > 1 else first
-
-    def chunk(self, limit: int) -> memoryview:
-        """What the next step writes: at most ``limit`` bytes of ``current``."""
-        current = self.current
-        return current if current.nbytes <= limit else current[:limit]
-
-    def advance(self, n: int) -> None:
-        """``n`` bytes of the last chunk were written."""
-        current = self.current
-        if n < current.nbytes:
-            self.current = current[n:]
-        else:
-            self.load()
 
 
 def _dynamic_views(dynbuf: DynamicBuffer) -> list[memoryview]:
@@ -133,84 +69,6 @@ def _source(buffers: object, who: str) -> list[memoryview]:
     if t is str:
         raise TypeError(f"{who}: a str is not a buffer; encode it first, e.g. text.encode()")
     return _views(buffers, who)  # type: ignore[arg-type]
-
-
-class _write_op(composed_op):
-    """Writes a buffer sequence (and, for a dynamic buffer, consumes what was written)."""
-
-    handler_signature = EC_BYTES
-
-    __slots__ = ("_chunk", "_condition", "_cursor", "_dynbuf", "_size", "_stream", "_total")
-
-    def __init__(
-        self,
-        handler: WriteHandler,
-        io_executor: Executor,
-        stream: Any,
-        views: list[memoryview],
-        condition: CompletionCondition,
-        dynbuf: DynamicBuffer | None,
-    ) -> None:
-        super().__init__(handler, io_executor)
-        self._stream = stream
-        self._size = sum(view.nbytes for view in views)
-        self._cursor = _cursor(views)
-        self._condition = condition
-        self._total = 0
-        self._dynbuf = dynbuf
-        self._chunk: memoryview | None = None
-
-    def start(self) -> None:
-        limit = _adapt_result(self._condition(success, 0), "async_write")
-        if limit == 0 or self._size == 0:
-            self._finish(False, success)
-            return
-        self._send(self._cursor.chunk(limit))
-
-    def __call__(self, ec: error_code, n: int) -> None:
-        total = self._total = self._total + n
-        if total >= self._size or (n == 0 and not ec):
-            self._finish(True, ec)
-            return
-        condition = self._condition
-        if condition is _TRANSFER_ALL:
-            limit = 0 if ec else default_max_transfer_size
-        else:
-            result = condition(ec, total)
-            limit = (
-                result
-                if type(result) is int and result > 0
-                else _adapt_result(result, "async_write")
-            )
-        if limit == 0:
-            self._finish(True, ec)
-            return
-        cursor = self._cursor
-        cursor.advance(n)
-        self._send(cursor.chunk(limit))
-
-    def _send(self, chunk: memoryview) -> None:
-        self._chunk = chunk
-        self._stream.async_write_some(chunk, self)
-
-    def _finish(self, cont: bool, ec: error_code) -> None:
-        # Release every view of the caller's memory this operation made (the stream may
-        # still hold the last chunk): the handler may then resize or clear its bytearray,
-        # and a dynamic_buffer can consume.
-        cursor = self._cursor
-        chunk = self._chunk
-        if chunk is not None:
-            self._chunk = None
-            chunk.release()
-        if cursor.current is not _EMPTY:
-            cursor.current.release()
-        for view in cursor.following:
-            view.release()
-        dynbuf = self._dynbuf
-        if dynbuf is not None:
-            self._dynbuf = None
-            dynbuf.consume(self._total)
-        self.complete(cont, ec, self._total)
 
 
 @overload
@@ -368,14 +226,14 @@ def _initiate_write(
     if _is_dynamic_buffer(buffers):
         dynbuf: DynamicBuffer = buffers
         views = _dynamic_views(dynbuf)
-        _write_op(handler, io_executor, stream, views, condition, dynbuf).start()
+        write_op(handler, io_executor, stream, views, condition, dynbuf).start()
     else:
         views = _source(buffers, "async_write")
         if condition is _TRANSFER_ALL and len(views) == 1:
             direct = invokes_directly(io_executor)
-            _transfer_all_op(handler, io_executor, direct, stream.async_write_some, views[0])
+            transfer_all_op(handler, io_executor, direct, stream.async_write_some, views[0])
         else:
-            _write_op(handler, io_executor, stream, views, condition, None).start()
+            write_op(handler, io_executor, stream, views, condition, None).start()
 
 
 def write(stream: Any, buffers: Any, completion_condition: Any = None) -> int:
