@@ -39,16 +39,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, overloa
 from asiolike import socket_base
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
-from asiolike.detail.completion import Executor, op_executor
+from asiolike.detail.completion import Executor
 from asiolike.detail.reactor import READ, WRITE
-from asiolike.detail.scheduler import bind_io_object
+from asiolike.detail.socket_core import socket_core
 from asiolike.detail.socket_ops import error_of, poll_fd, wait_op
 from asiolike.error import already_open, bad_descriptor, error_code, system_error, would_block
 from asiolike.executor import as_executor
 
 if TYPE_CHECKING:
-    from asiolike.detail.reactor import descriptor_state
-    from asiolike.detail.scheduler import scheduler
+    pass
 
 __all__ = ["reactive_socket"]
 
@@ -65,7 +64,7 @@ _POLL_EVENTS = (
 )
 
 
-class reactive_socket(Generic[_Endpoint]):
+class reactive_socket(socket_core, Generic[_Endpoint]):
     """What stream sockets and acceptors share: the descriptor, options, endpoints, waits.
 
     Subclasses set ``protocol_type`` and ``endpoint_type`` and implement
@@ -74,24 +73,10 @@ class reactive_socket(Generic[_Endpoint]):
     ``local_endpoint()`` is a ``tcp.endpoint`` for a ``tcp.socket``.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_conn_aborted",
-        "_direct",
-        "_executor",
-        "_fast",
-        "_protocol",
-        "_reactor",
-        "_recv",
-        "_sched",
-        "_send",
-        "_sock",
-        "_spec_backoff",
-        "_spec_skip",
-        "_speculate",
-        "_state",
-        "_user_nb",
-    )
+    # The fields are socket_core's; the weak-reference slot is this class's (see
+    # asiolike.detail.socket_core: CPython clears it when an interpreted class's object
+    # is freed).
+    __slots__ = ("__weakref__",)
 
     protocol_type: ClassVar[Any]
     endpoint_type: ClassVar[Any]
@@ -132,34 +117,10 @@ class reactive_socket(Generic[_Endpoint]):
     send_low_watermark = socket_base.send_low_watermark
     linger = socket_base.linger
 
-    _sock: _socket.socket | None
-    _state: descriptor_state | None
-    _recv: Callable[[Any], int] | None
-    _send: Callable[[Any], int] | None
-    _sched: scheduler
-    _executor: Executor
-    _direct: bool
-    _fast: frozenset[type]
-
     def __init__(
         self, ctx_or_ex: Any, protocol_or_endpoint: Any = None, native: Any = None
     ) -> None:
-        executor = as_executor(ctx_or_ex)
-        self._executor = executor
-        sched, self._direct, self._fast = bind_io_object(executor)
-        self._sched = sched
-        self._reactor = sched.reactor
-        self._sock = None
-        self._state = None
-        self._recv = None
-        self._send = None
-        self._protocol: Any = None
-        self._user_nb = False
-        self._conn_aborted = False
-        self._speculate = True
-        # Stream reads' speculation back-off (see basic_stream_socket._initiate_read).
-        self._spec_skip = 0
-        self._spec_backoff = 0
+        socket_core.__init__(self, as_executor(ctx_or_ex))
         if native is not None:
             if protocol_or_endpoint is None:
                 raise TypeError(
@@ -189,10 +150,6 @@ class reactive_socket(Generic[_Endpoint]):
     def lowest_layer(self) -> Any:
         """This object (Asio's ``lowest_layer()``: a socket is its own lowest layer)."""
         return self
-
-    def _op_executor(self, handler: object) -> Executor | None:
-        # None: call the handler straight from the run loop.
-        return op_executor(handler, self._executor, self._direct)
 
     # -- opening and closing ----------------------------------------------------------------
 

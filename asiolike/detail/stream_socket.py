@@ -38,7 +38,6 @@ from asiolike.detail.socket_ops import (
     recv_op,
     send_fn,
     send_op,
-    stream_recv_op,
 )
 from asiolike.error import bad_descriptor, eof, error_code, from_errno, system_error
 
@@ -328,48 +327,6 @@ class basic_stream_socket(basic_socket[_Endpoint]):
             return None
         return async_initiate(self._initiate_read, token, buffers)
 
-    def _initiate_read(self, handler: Callable[[error_code, int], object], buffers: Any) -> None:
-        ex = None if type(handler) in self._fast else self._op_executor(handler)
-        t = type(buffers)
-        op: recv_op
-        if t is bytearray:
-            size = len(buffers)
-            op = stream_recv_op(handler, ex, self._recv, buffers, self, size)  # type: ignore[arg-type]
-        elif t is memoryview and not buffers.readonly and buffers.c_contiguous:
-            size = buffers.nbytes
-            op = stream_recv_op(handler, ex, self._recv, buffers, self, size)  # type: ignore[arg-type]
-        else:
-            size, sequence = mutable_size(buffers)
-            fn = None if self._sock is None else recv_fn(self._sock, sequence, 0)
-            op = recv_op(handler, ex, fn, buffers)  # type: ignore[arg-type]
-        state = self._state
-        if state is not None and size:
-            if not self._speculate or state.ops[0]:
-                pending = True
-            elif self._spec_skip:
-                self._spec_skip -= 1
-                pending = True
-            elif op.perform():
-                self._spec_backoff = 0
-                pending = False
-            else:
-                # Nothing there. In a request/response exchange the answer never is yet,
-                # and a failed attempt (a system call and an exception) costs about as
-                # much as the rest of a read: after failures in a row, the next 1, 3, 7,
-                # then 15 reads go straight to the reactor; one success and every read
-                # tries at once again (a stream, where data is usually waiting).
-                self._speculate = False
-                backoff = self._spec_backoff * 2 + 1
-                self._spec_backoff = self._spec_skip = backoff if backoff < 15 else 15
-                pending = True
-            if pending:
-                self._reactor.start_op(state, READ, op)
-                return
-        elif state is None:
-            op.ec = bad_descriptor
-        # Done at once (R1: through the queue, never inline).
-        self._sched.post_immediate_completion(op)
-
     @overload
     def async_write_some(self, buffers: ConstBuffers, token: use_awaitable_t) -> awaitable[int]: ...
 
@@ -436,49 +393,6 @@ class basic_stream_socket(basic_socket[_Endpoint]):
             return None
         return async_initiate(self._initiate_write, token, buffers)
 
-    def _initiate_write(self, handler: Callable[[error_code, int], object], buffers: Any) -> None:
-        ex = None if type(handler) in self._fast else self._op_executor(handler)
-        t = type(buffers)
-        if t is bytes or t is bytearray:
-            size = 1 if buffers else 0  # only "empty or not" matters; no len() call
-            fn = self._send
-        elif t is memoryview and buffers.c_contiguous:
-            size = buffers.nbytes
-            fn = self._send
-        else:
-            size, sequence = const_size(buffers)
-            fn = None if self._sock is None else send_fn(self._sock, sequence, 0)
-        op = send_op(handler, ex, fn, buffers)  # type: ignore[arg-type]
-        state = self._state
-        if state is not None and size:
-            if state.ops[1] or not op.perform():
-                self._reactor.start_op(state, WRITE, op)
-                return
-        elif state is None:
-            op.ec = bad_descriptor
-        self._sched.post_immediate_completion(op)
-
-    def _send_now(self, data: bytes | bytearray | memoryview | list[Any]) -> int:
-        """One non-blocking send of a buffer (a list: gathered), now; -1 when not done now.
-
-        For a composed operation (the WebSocket write) that would otherwise start
-        ``async_write_some`` only to have its completion queued at once: this is the
-        speculative attempt of :meth:`async_write_some` without the operation object. -1
-        (nothing was sent) when a write is queued, the socket is not open, the kernel would
-        block or the call failed: the caller then uses ``async_write_some``, which waits
-        or reports the error.
-        """
-        state = self._state
-        send = self._send
-        sock = self._sock
-        if state is None or send is None or sock is None or state.ops[1]:
-            return -1
-        try:
-            # sendmsg refuses more than IOV_MAX buffers (EMSGSIZE): declined like the rest.
-            return sock.sendmsg(data) if type(data) is list else send(data)
-        except OSError:
-            return -1
-
     @overload
     def async_receive(
         self, buffers: MutableBuffers, token: use_awaitable_t, /
@@ -506,14 +420,10 @@ class basic_stream_socket(basic_socket[_Endpoint]):
     ) -> concurrent.futures.Future[int]: ...
 
     @overload
-    def async_receive(
-        self, buffers: MutableBuffers, flags: int, token: AdapterToken, /
-    ) -> Any: ...
+    def async_receive(self, buffers: MutableBuffers, flags: int, token: AdapterToken, /) -> Any: ...
 
     @overload
-    def async_receive(
-        self, buffers: MutableBuffers, flags: int, token: IoHandler, /
-    ) -> None: ...
+    def async_receive(self, buffers: MutableBuffers, flags: int, token: IoHandler, /) -> None: ...
 
     def async_receive(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
         """As :meth:`async_read_some`; ``async_receive(buffers, flags, token)`` adds flags.
@@ -578,14 +488,10 @@ class basic_stream_socket(basic_socket[_Endpoint]):
     ) -> concurrent.futures.Future[int]: ...
 
     @overload
-    def async_send(
-        self, buffers: ConstBuffers, flags: int, token: AdapterToken, /
-    ) -> Any: ...
+    def async_send(self, buffers: ConstBuffers, flags: int, token: AdapterToken, /) -> Any: ...
 
     @overload
-    def async_send(
-        self, buffers: ConstBuffers, flags: int, token: IoHandler, /
-    ) -> None: ...
+    def async_send(self, buffers: ConstBuffers, flags: int, token: IoHandler, /) -> None: ...
 
     def async_send(self, buffers: Any, flags_or_token: Any, token: Any = None) -> Any:
         """As :meth:`async_write_some`; ``async_send(buffers, flags, token)`` adds flags.
