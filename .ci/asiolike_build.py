@@ -47,6 +47,10 @@ COMPILED = [
     "asiolike/beast/websocket/_stream_op.py",
     "asiolike/beast/websocket/_read_op.py",
     "asiolike/beast/websocket/_write_op.py",
+    "asiolike/detail/read_op.py",
+    "asiolike/detail/write_op.py",
+    "asiolike/detail/read_until_op.py",
+    "asiolike/detail/socket_core.py",
 ]
 #: The shared library's module (``asiolike/_core__mypyc.<abi>.so``).
 GROUP = "asiolike._core"
