@@ -21,7 +21,7 @@ import pytest
 import asiolike as net
 from asiolike import beast
 from asiolike.beast import http, websocket
-from asiolike.detail.handler_check import EC_BYTES
+from asiolike.detail.handler_check import EC, EC_BYTES
 from asiolike.ip import make_address, tcp, udp
 
 LOOPBACK = make_address("127.0.0.1")
@@ -222,3 +222,113 @@ def test_a_verified_function_costs_no_call() -> None:
     # The hot path's test: a verified bound method's function is in the set.
     EC_BYTES.check(_session().on_two)
     assert _session.on_two in EC_BYTES.verified
+
+
+class _hashes_in_python:
+    """A callable object that cannot be hashed (as a dataclass with ``eq``)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, ec: Any, n: Any) -> None:
+        self.calls += 1
+
+
+def test_a_handler_object_is_never_hashed(pair: tuple[tcp.socket, tcp.socket]) -> None:
+    # The cache keys a callable object by its class: an unhashable one is a handler as good
+    # as any (it used to raise "unhashable type" from the initiating call).
+    client, server = pair
+    handler = _hashes_in_python()
+    client.async_write_some(b"x", handler)
+    client.async_write_some(b"y", handler)
+    client.get_executor().context().run_for(5.0)
+    assert handler.calls == 2
+    assert _hashes_in_python in EC_BYTES.verified
+
+
+def test_a_function_made_per_operation_is_not_kept(ioc: net.io_context) -> None:
+    # A lambda or nested function closing over nothing is still one new object per
+    # operation, and its defaults may hold a session: only its code object is cached, so
+    # the cache does not grow with every operation and the session is freed.
+    class session:
+        pass
+
+    def start(timer: net.steady_timer, owner: session) -> None:
+        timer.async_wait(lambda ec, owner=owner: None)
+
+    s = session()
+    ref = weakref.ref(s)
+    gc.disable()
+    try:
+        timer = net.steady_timer(ioc, 0.0)
+        start(timer, s)
+        size = len(EC.verified)
+        for _ in range(20):
+            start(timer, s)
+        assert len(EC.verified) == size
+        del s
+        ioc.run_for(5.0)
+        del timer
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_a_local_class_is_not_kept(ioc: net.io_context) -> None:
+    # Its instances are checked through its __call__'s code; the class itself (which may
+    # be made per session, and would then pile up) is not cached.
+    def make_class() -> type:
+        class local_handler:
+            def __call__(self, ec: Any) -> None:
+                pass
+
+        return local_handler
+
+    cls = make_class()
+    timer = net.steady_timer(ioc, 0.0)
+    timer.async_wait(cls())
+    ioc.run_for(5.0)
+    ref = weakref.ref(cls)
+    del cls
+    gc.collect()  # a class is a cycle (its __mro__, its methods' __class__ cells)
+    assert ref() is None
+
+
+class _with_super(_session):
+    def on_two(self, ec: Any, n: Any) -> None:
+        super().on_two(ec, n)  # a closure over __class__ only: still the module's
+
+
+def test_a_method_using_super_is_keyed_by_itself() -> None:
+    EC_BYTES.check(_with_super().on_two)
+    assert _with_super.on_two in EC_BYTES.verified
+
+
+def test_python_O_skips_the_check_as_it_skips_assert() -> None:
+    # The check is what Asio does at compile time; a program that wants its last few
+    # hundred instructions per operation back runs with -O, which removes it as it removes
+    # assert statements. A wrong handler then fails where Python would call it: in run().
+    import subprocess
+    import sys
+
+    script = (
+        "import asiolike as net\n"
+        "ioc = net.io_context()\n"
+        "net.steady_timer(ioc, 0.0).async_wait(lambda: None)\n"
+        "print('started')\n"
+        "try:\n"
+        "    ioc.run_for(5.0)\n"
+        "except TypeError as exc:\n"
+        "    print('in run:', exc)\n"
+    )
+    checked = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert "started" not in checked.stdout
+    assert "must take handler(ec)" in checked.stderr, checked
+    unchecked = subprocess.run(
+        [sys.executable, "-O", "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert unchecked.stdout.startswith("started\nin run:"), unchecked

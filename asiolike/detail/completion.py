@@ -71,6 +71,7 @@ from typing import Any, ClassVar, Final
 from asiolike._build import mypyc_attr
 from asiolike.detail.executor_concept import Executor
 from asiolike.detail.handler_check import (
+    CHECK,
     FUNCTION,
     METHOD,
     completion_signature,
@@ -331,10 +332,10 @@ class composed_op:
         mark: pending_mark | None = None,
     ) -> None:
         sig = self.handler_signature
-        if sig is not None:
-            t = handler.__class__
+        if CHECK and sig is not None:  # the handler check (asiolike.detail.handler_check)
             h: Any = handler
-            key = h.__func__ if t is METHOD else h
+            t = h.__class__
+            key = h.__func__ if t is METHOD else h if t is FUNCTION else t
             ok = sig.verified
             if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
                 sig.check(handler)

@@ -8,23 +8,31 @@ and :class:`~asiolike.detail.completion.composed_op`), against its
 :class:`completion_signature`, and raises :class:`TypeError` naming the signature expected.
 
 Cost. The answer is cached per function: a module's or a class's function by itself (a
-bound method by its ``__func__``), hashed by identity; a closure (a lambda, a nested
-function, the method of a class defined inside a function) by its code object, which
-holds no session, hashed by content (a few hundred more instructions). The check on the
-hot path makes no call::
+bound method by its ``__func__``), a callable object by its class, both hashed by
+identity; a function that may not live as long as its module (a closure, a lambda or a
+nested function, the method of a class defined inside a function) by its code object,
+which holds no session, hashed by content (a few hundred more instructions). The check on
+the hot path makes no call::
 
-    t = handler.__class__
-    key = handler.__func__ if t is METHOD else handler
+    h: Any = handler
+    t = h.__class__
+    key = h.__func__ if t is METHOD else h if t is FUNCTION else t
     ok = sig.verified
     if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
         sig.check(handler)
 
-Nothing of the user's is kept (rule R10): a closure is never kept, only its code object; a
-callable object is remembered by its class. For callable objects, ``functools.partial``
-objects and the binders, the check costs a call. Handlers whose parameters cannot be read
-(built-in functions, callable objects taking ``*args``) are accepted as they are;
-asiolike's own wrappers (``bind_executor``, ``bind_cancellation_slot``, handler tracking)
-are looked through (:func:`register_wrapper`).
+Like an ``assert``, the check is left out when Python runs with ``-O`` (:data:`CHECK`).
+docs/explanation/completion.rst gives its cost per kind of handler and per round trip.
+
+Nothing of the user's is kept (rule R10), and the caches stay bounded: only functions and
+classes whose qualified name has no ``<locals>`` (created once, with their module), and
+functions closing over nothing but their class, are kept themselves; of any other, only
+its code object. A handler object is never hashed
+(it may not be hashable, or hash in Python code). ``functools.partial`` objects and the
+binders are checked through (a call each time: what they wrap decides). Handlers whose
+parameters cannot be read (built-in functions, compiled callables, callable objects
+taking ``*args``) are accepted as they are; asiolike's own wrappers (``bind_executor``,
+``bind_cancellation_slot``, handler tracking) are looked through (:func:`register_wrapper`).
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 __all__ = [
+    "CHECK",
     "FUNCTION",
     "METHOD",
     "completion_signature",
@@ -56,6 +65,10 @@ __all__ = [
     "EC_IS_TLS",
 ]
 
+#: Whether operations check their handler: true unless Python runs with ``-O``, which
+#: leaves the check out as it leaves out ``assert`` statements. A constant, so that the
+#: compiled build reads it as one (``__debug__`` itself it looks up at run time).
+CHECK: Final = __debug__
 METHOD: Final = types.MethodType
 FUNCTION: Final = types.FunctionType
 _FUNCTION: Final = FUNCTION
@@ -80,14 +93,13 @@ class completion_signature:
         verified: the cache of the hot-path check (see the module's docs).
     """
 
-    __slots__ = ("_codes", "_types", "nargs", "text", "verified")
+    __slots__ = ("_codes", "nargs", "text", "verified")
 
     def __init__(self, *params: str) -> None:
         self.nargs = len(params)
         self.text = f"handler({', '.join(params)})"
         self.verified: set[object] = set()
         self._codes: set[tuple[types.CodeType, int]] = set()
-        self._types: set[type] = set()
 
     def check(self, handler: object) -> None:
         """Raise :class:`TypeError` unless ``handler`` can take :attr:`nargs` arguments."""
@@ -95,6 +107,7 @@ class completion_signature:
 
     def _check(self, handler: object, nargs: int) -> None:
         cls = handler.__class__
+        mine = nargs == self.nargs  # else a partial's inner handler: cached per code only
         if cls is _PARTIAL:
             p: functools.partial[Any] = handler  # type: ignore[assignment]
             if not p.keywords:  # keywords may fill positional parameters: not checked
@@ -111,33 +124,33 @@ class completion_signature:
             if unwrap is not None:
                 self._check(unwrap(handler), nargs)
                 return
-            mine = nargs == self.nargs
-            if mine and cls in self._types:
-                return
             # The class's own __call__ (the first in its MRO), not the instance's bound one.
             call = next((vars(c)["__call__"] for c in cls.__mro__ if "__call__" in vars(c)), None)
-            if call.__class__ is not _FUNCTION:
-                return  # a built-in or a wrapper: its parameters cannot be read
-            self._verify(call, 1, nargs, handler)
-            if mine:
-                self._types.add(cls)
+            if call.__class__ is _FUNCTION:
+                self._verify_code(call, 1, nargs, handler)
+            # else a built-in or compiled __call__: its parameters cannot be read
+            if mine and _lives_with_module(cls):
+                self.verified.add(cls)
             return
         if func.__class__ is not _FUNCTION:
             return  # a bound built-in
-        code = func.__code__
-        if (code, bound) not in self._codes:
-            self._verify(func, bound, nargs, handler)
-            if nargs == self.nargs:
-                self._codes.add((code, bound))  # a function's verdict differs when bound
+        self._verify_code(func, bound, nargs, handler)
+        if mine:
+            # A function created once, with its module, is the first key (hashed by
+            # identity); of any other only the code object is kept (the second key, hashed
+            # by content, which costs more): it may hold a session, and there may be one
+            # per operation.
+            self.verified.add(func if _lives_with_module(func) else func.__code__)
+
+    def _verify_code(self, func: Any, bound: int, nargs: int, handler: object) -> None:
+        """:meth:`_verify`, remembered per code object (a function's verdict differs when
+        it is called as a bound method, hence the key ``(code, bound)``)."""
+        key = (func.__code__, bound)
+        if nargs == self.nargs and key in self._codes:
+            return
+        self._verify(func, bound, nargs, handler)
         if nargs == self.nargs:
-            if func.__closure__ is None:
-                # The first key, hashed by identity; safe to keep: a module's or a
-                # class's function holds no session.
-                self.verified.add(func)
-            else:
-                # A closure may hold one: only its code object is kept (the second key,
-                # hashed by content, which costs more).
-                self.verified.add(code)
+            self._codes.add(key)
 
     def _verify(self, func: Any, bound: int, nargs: int, handler: object) -> None:
         code = func.__code__
@@ -156,6 +169,22 @@ class completion_signature:
 
     def __repr__(self) -> str:
         return f"<completion_signature {self.text}>"
+
+
+def _lives_with_module(obj: Any) -> bool:
+    """Whether ``obj`` (a function or a class) was created by its module's code, once: only
+    then may a cache keep it (R10) without growing with every operation.
+
+    Its qualified name has no ``<locals>`` and, for a function, it closes over nothing but
+    its class (the cell of ``super()``): ``functools.wraps`` copies a name onto the closure
+    a decorator makes, possibly for each operation.
+    """
+    if "<locals>" in obj.__qualname__:
+        return False
+    return obj.__class__ is not _FUNCTION or obj.__code__.co_freevars in _NO_CELLS
+
+
+_NO_CELLS: Final = frozenset({(), ("__class__",)})
 
 
 def _name(handler: object) -> str:
@@ -198,8 +227,11 @@ EC_IS_TLS: Final = completion_signature("ec", "is_tls")
 
 def check_handler(handler: Callable[..., object], sig: completion_signature) -> None:
     """The hot-path check, for callers that are not on a hot path (one call)."""
-    t = handler.__class__
-    key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
+    if not CHECK:
+        return
+    h: Any = handler
+    t = h.__class__
+    key = h.__func__ if t is METHOD else h if t is FUNCTION else t
     ok = sig.verified
     if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
         sig.check(handler)

@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from asiolike._build import mypyc_attr
 from asiolike.detail.completion import NO_VALUE, queued_op
-from asiolike.detail.handler_check import EC, EC_BYTES, EC_BYTES_OK, EC_OK, FUNCTION, METHOD
+from asiolike.detail.handler_check import (
+    CHECK,
+    EC,
+    EC_BYTES,
+    EC_BYTES_OK,
+    EC_OK,
+    FUNCTION,
+    METHOD,
+)
 from asiolike.error import eof, error_code, from_errno, success
 
 if TYPE_CHECKING:
@@ -69,11 +77,13 @@ class io_op(queued_op):
         fn: Callable[[Any], int],
         buf: Any,
     ) -> None:
-        t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
-        ok = EC_BYTES_OK
-        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
-            EC_BYTES.check(handler)
+        if CHECK:  # the handler check (asiolike.detail.handler_check)
+            h: Any = handler
+            t = h.__class__
+            key = h.__func__ if t is METHOD else h if t is FUNCTION else t
+            ok = EC_BYTES_OK
+            if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
+                EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
         self.fn = fn
@@ -131,11 +141,13 @@ class stream_recv_op(recv_op):
         owner: Any,
         size: int,
     ) -> None:
-        t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
-        ok = EC_BYTES_OK
-        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
-            EC_BYTES.check(handler)
+        if CHECK:  # the handler check (asiolike.detail.handler_check)
+            h: Any = handler
+            t = h.__class__
+            key = h.__func__ if t is METHOD else h if t is FUNCTION else t
+            ok = EC_BYTES_OK
+            if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
+                EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
         self.fn = fn
@@ -184,11 +196,13 @@ class ec_op(queued_op):
     __slots__ = ()
 
     def __init__(self, handler: Callable[[error_code], object], executor: Executor | None) -> None:
-        t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
-        ok = EC_OK
-        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
-            EC.check(handler)
+        if CHECK:  # the handler check (asiolike.detail.handler_check)
+            h: Any = handler
+            t = h.__class__
+            key = h.__func__ if t is METHOD else h if t is FUNCTION else t
+            ok = EC_OK
+            if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
+                EC.check(handler)
         self.handler = handler
         self.executor = executor
         self.ec = success

@@ -20,11 +20,11 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asiolike._build import mypyc_attr
 from asiolike.detail.completion import NO_VALUE, queued_op
-from asiolike.detail.handler_check import EC, EC_OK, FUNCTION, METHOD
+from asiolike.detail.handler_check import CHECK, EC, EC_OK, FUNCTION, METHOD
 from asiolike.error import error_code, operation_aborted, success
 
 if TYPE_CHECKING:
@@ -50,11 +50,13 @@ class wait_op(queued_op):
         executor: Executor | None,
         expiry: float,
     ) -> None:
-        t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
-        ok = EC_OK
-        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
-            EC.check(handler)
+        if CHECK:  # the handler check (asiolike.detail.handler_check)
+            h: Any = handler
+            t = h.__class__
+            key = h.__func__ if t is METHOD else h if t is FUNCTION else t
+            ok = EC_OK
+            if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
+                EC.check(handler)
         self.handler = handler
         self.executor = executor
         self.ec = success
