@@ -41,6 +41,7 @@ COMPILED = [
     "asiolike/detail/reactor.py",
     "asiolike/detail/timer_queue.py",
     "asiolike/detail/socket_ops.py",
+    "asiolike/detail/handler_check.py",
     "asiolike/beast/websocket/_frame.py",
     "asiolike/beast/websocket/_events.py",
     "asiolike/beast/websocket/_protocol.py",
