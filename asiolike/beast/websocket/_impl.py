@@ -41,34 +41,28 @@ still pending operation gets ``operation_aborted``. A timeout is delivered first
 
 from __future__ import annotations
 
-import functools
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from asiolike.beast.core.error import timeout as _timeout_error
-from asiolike.beast.http._read_op import preview
 from asiolike.beast.websocket._deflate import permessage_deflate
 from asiolike.beast.websocket._options import frame_type, stream_base
 from asiolike.beast.websocket._protocol import READ_MESSAGE_MAX, WRITE_BUFFER_BYTES, Connection
+from asiolike.beast.websocket._stream_op import (
+    _RECV_MIN,
+    CLOSED,
+    CLOSING,
+    FAILED,
+    HANDSHAKE,
+    INIT,
+    OPEN,
+    received,
+    send,
+    start_read,
+)
 from asiolike.detail.completion import pending_mark
 from asiolike.detail.scheduler import fast_handlers
 from asiolike.error import error_code, operation_aborted
-from asiolike.write import async_write
-
-_log: Final = logging.getLogger("asiolike.beast.websocket")
-_partial: Final = functools.partial
-_DEBUG: Final = logging.DEBUG
-
-
-def _describe_frames(out: Any) -> str:
-    """The first frame of ``out`` (bytes or a list of pieces) for a DEBUG line."""
-    first = bytes(out[0] if type(out) is list else out)[:2]
-    if len(first) < 2:
-        return "?"
-    opcode, fin, len7 = first[0] & 0x0F, bool(first[0] & 0x80), first[1] & 0x7F
-    return f"first frame opcode={opcode} fin={fin} len7={len7}"
-
 
 if TYPE_CHECKING:
     from asiolike.beast.websocket._stream_op import stream_op
@@ -86,26 +80,6 @@ __all__ = [
     "stream_impl",
     "ControlCallback",
 ]
-
-INIT: Final = 0
-HANDSHAKE: Final = 1
-OPEN: Final = 2
-CLOSING: Final = 3
-CLOSED: Final = 4
-FAILED: Final = 5
-
-# The receive buffer starts small (many idle connections cost little) and grows while
-# reads keep filling it, to 128 KiB at once and then to _RECV_MAX (a large message then
-# takes two or three system calls, not six). It goes back to _RECV_MIN once a read uses at
-# most a quarter of it (the burst is over) and whenever a message has been read whole
-# (the next read may wait long, and 5000 connections waiting with 128 KiB each are 625 MiB
-# of nothing): see _read, _received and _shrink_recv.
-_RECV_MIN: Final = 8192
-_RECV_MAX: Final = 262144
-# Frames of a message up to this size are joined into one buffer for one write: copying
-# 256 KiB costs less than a gathered async_write (which would copy runs of small frames
-# anyway), and a 64 KiB message auto-fragmented into 4 KiB frames is 64 KiB and more.
-_JOIN_MAX: Final = 262144
 
 ControlCallback = Callable[[frame_type, bytes], object]
 
@@ -325,94 +299,17 @@ class stream_impl(stream_base):
     # -- I/O helpers --------------------------------------------------------------------------
 
     def _send(self, op: stream_op, out: Any, now: bool = False) -> bool:
-        """Write ``out`` (bytes, or the core's list of buffers) whole; ``op`` is called.
-
-        With ``now``, a next layer that can write at once is tried first: when the kernel
-        takes everything, nothing is started and True is returned (the caller completes;
-        it is the only case in which ``op`` is not called).
-        """
-        if _log.isEnabledFor(_DEBUG):
-            pieces = out if type(out) is list else [out]
-            _log.debug(
-                "send %d bytes, %s: %s",
-                sum(len(piece) for piece in pieces),
-                "the HTTP handshake" if self._status <= HANDSHAKE else _describe_frames(out),
-                preview(pieces[0]),
-            )
-        send_now = self._send_now if now else None
-        if type(out) is not list:
-            total = len(out)
-        elif len(out) == 1:
-            out = out[0]
-            total = len(out)
-        else:
-            total = 0
-            for piece in out:
-                total += len(piece)
-            if total > _JOIN_MAX:
-                op._out = None
-                op._off = 0
-                op._total = total
-                async_write(self._next, out, op)
-                return False
-            if send_now is None:
-                out = b"".join(out)
-            # else: the frames of a fragmented message go in one gathering system call,
-            # joined only if the kernel takes part of them.
-        sent = 0
-        if send_now is not None:
-            sent = send_now(out)
-            if sent == total:
-                return True
-            if sent < 0:
-                sent = 0
-            if type(out) is list:
-                out = b"".join(out)
-        op._out = out
-        op._off = sent
-        op._total = total
-        self._next.async_write_some(
-            memoryview(out)[sent:] if sent else out,
-            op.__call__ if op.plain_steps else op,
-        )
-        return False
+        """:func:`~asiolike.beast.websocket._stream_op.send` (for the operations of the
+        handshake, close and ping; the message path calls the function)."""
+        return send(self, op, out, now)
 
     def _read(self, op: Any) -> None:
-        """Read some bytes from the next layer into the receive buffer; ``op`` is called.
-
-        ``op`` is a :class:`stream_op` or the teardown's composed operation.
-
-        The core may still hold a view of the last read (see ``_received``): it copies what
-        it has left first, since the read overwrites the buffer.
-        """
-        conn = self._conn
-        if conn is not None:
-            conn.own_input()
-            if len(self._rbuf) > _RECV_MIN and conn.is_message_done():
-                self._shrink_recv()  # waiting for a new message: no large buffer meanwhile
-        self._next.async_read_some(self._rview, op.__call__ if op.plain_steps else op)
+        """:func:`~asiolike.beast.websocket._stream_op.start_read` (as ``_send``)."""
+        start_read(self, op)
 
     def _received(self, n: int) -> memoryview:
-        """The ``n`` bytes just read (valid until the next read); resizes the buffer.
-
-        Reads feed the core these bytes with ``borrow=True``, so a large read is not copied
-        before decoding: :meth:`_read` and :meth:`_sync_read` make the core copy what it
-        has not decoded before the buffer is reused. A new buffer (grown when the read
-        filled this one, back to the minimum when it used a quarter or less) takes its
-        place for the next read; ``data`` keeps the old one alive while it is borrowed.
-        """
-        view = self._rview
-        data = view[:n]
-        if _log.isEnabledFor(_DEBUG):
-            _log.debug("received %d bytes: %s", n, preview(data))
-        size = len(view)
-        if n == size:
-            if size < _RECV_MAX:
-                self._rbuf = bytearray(min(size * 16, _RECV_MAX))
-                self._rview = memoryview(self._rbuf)
-        elif size > _RECV_MIN and n <= size >> 2:
-            self._shrink_recv()
-        return data
+        """:func:`~asiolike.beast.websocket._stream_op.received` (as ``_send``)."""
+        return received(self, n)
 
     def _message_read(self) -> None:
         """A read operation finished: a message read whole needs no large buffer any more.

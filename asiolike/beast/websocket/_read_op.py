@@ -40,7 +40,8 @@ from asiolike.beast.websocket._events import (
     PingEvent,
     PongEvent,
 )
-from asiolike.beast.websocket._impl import (
+from asiolike.beast.websocket._options import frame_type
+from asiolike.beast.websocket._stream_op import (
     _DEBUG,
     _RECV_MIN,
     CLOSED,
@@ -48,9 +49,11 @@ from asiolike.beast.websocket._impl import (
     FAILED,
     OPEN,
     _log,
+    received,
+    send,
+    start_read,
+    stream_op,
 )
-from asiolike.beast.websocket._options import frame_type
-from asiolike.beast.websocket._stream_op import stream_op
 from asiolike.beast.websocket._teardown import async_teardown, teardown
 from asiolike.beast.websocket._timeout import update_timer
 from asiolike.buffer import DynamicBuffer, buffer_overflow_error
@@ -165,7 +168,7 @@ class read_op(stream_op):
                 lim = len(self._view)
             ev = conn.next_event(lim)
             if ev is None:
-                ws._read(self)
+                start_read(ws, self)
                 return
             if type(ev) is DataEvent:
                 data = ev.data
@@ -225,7 +228,7 @@ class read_op(stream_op):
                     return
                 pieces = []
             if ev is None:
-                self._ws._read(self)
+                start_read(self._ws, self)
                 return
             if not self._control(ev, cont):
                 return
@@ -314,7 +317,7 @@ class read_op(stream_op):
             reply = b""  # a close frame went out while we waited: no pong after it
         if reply:
             self._step = _REPLY
-            ws._send(self, reply)
+            send(ws, self, reply)
         else:
             self._after_reply(cont)
 
@@ -343,7 +346,7 @@ class read_op(stream_op):
                 ws._last_rx = _monotonic()
             conn = ws._conn
             assert conn is not None
-            conn.feed(ws._received(n), True)
+            conn.feed(received(ws, n), True)
             if self._whole:
                 assert self._buf is not None
                 self._read_message(True, conn, self._buf)
@@ -381,7 +384,7 @@ class read_op(stream_op):
         if ws._wr_lock is self:
             ws._wr_release()
         if len(ws._rbuf) > _RECV_MIN:
-            ws._message_read()  # let go of a large receive buffer (see _impl._RECV_MIN)
+            ws._message_read()  # let go of a large receive buffer (see _stream_op._RECV_MIN)
         if _log.isEnabledFor(_DEBUG):
             _log.debug("read done: %d bytes, ec=%s", self._n, ec.name())
         self.complete(cont, ec, self._n)
@@ -421,7 +424,7 @@ def read_sync(
                 k = ws._sync_read()
             except system_error as exc:
                 _raise(ws, exc.code)
-            conn.feed(ws._received(k), True)
+            conn.feed(received(ws, k), True)
             continue
         if type(ev) is DataEvent:
             assert isinstance(ev, DataEvent)

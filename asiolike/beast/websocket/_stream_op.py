@@ -1,24 +1,73 @@
-"""The base of ``websocket.stream``'s composed operations (see ``_impl``'s theory of operation).
+"""The base of ``websocket.stream``'s composed operations and their I/O helpers.
 
-A module of its own, apart from :class:`~asiolike.beast.websocket._impl.stream_impl`, so
-that the compiled build can compile it with the operations of the message path
-(``_read_op``, ``_write_op``: docs/explanation/compiled.rst) while the stream's state, a
-base of the public ``websocket.stream``, stays interpreted.
+See ``_impl``'s theory of operation. A module of its own, apart from
+:class:`~asiolike.beast.websocket._impl.stream_impl`, so that the compiled build can
+compile it (the operations' base, the stream's status values, and :func:`send`,
+:func:`start_read` and :func:`received`, which move a message's bytes) with the operations
+of the message path (``_read_op``, ``_write_op``: docs/explanation/compiled.rst), while the
+stream's state, a base of the public ``websocket.stream``, stays interpreted. The stream's
+``_send``, ``_read`` and ``_received`` call these for the other operations.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from asiolike._build import mypyc_attr
+from asiolike.beast.http._read_op import preview
 from asiolike.detail.completion import composed_op
 from asiolike.error import error_code
+from asiolike.write import async_write
 
 if TYPE_CHECKING:
     from asiolike.beast.websocket._impl import stream_impl
 
-__all__ = ["stream_op"]
+__all__ = [
+    "INIT",
+    "HANDSHAKE",
+    "OPEN",
+    "CLOSING",
+    "CLOSED",
+    "FAILED",
+    "stream_op",
+    "send",
+    "start_read",
+    "received",
+]
+
+INIT: Final = 0
+HANDSHAKE: Final = 1
+OPEN: Final = 2
+CLOSING: Final = 3
+CLOSED: Final = 4
+FAILED: Final = 5
+
+# The receive buffer starts small (many idle connections cost little) and grows while
+# reads keep filling it, to 128 KiB at once and then to _RECV_MAX (a large message then
+# takes two or three system calls, not six). It goes back to _RECV_MIN once a read uses at
+# most a quarter of it (the burst is over) and whenever a message has been read whole
+# (the next read may wait long, and 5000 connections waiting with 128 KiB each are 625 MiB
+# of nothing): see start_read, received and stream_impl._shrink_recv.
+_RECV_MIN: Final = 8192
+_RECV_MAX: Final = 262144
+# Frames of a message up to this size are joined into one buffer for one write: copying
+# 256 KiB costs less than a gathered async_write (which would copy runs of small frames
+# anyway), and a 64 KiB message auto-fragmented into 4 KiB frames is 64 KiB and more.
+_JOIN_MAX: Final = 262144
+
+_log: Final = logging.getLogger("asiolike.beast.websocket")
+_DEBUG: Final = logging.DEBUG
+
+
+def _describe_frames(out: Any) -> str:
+    """The first frame of ``out`` (bytes or a list of pieces) for a DEBUG line."""
+    first = bytes(out[0] if type(out) is list else out)[:2]
+    if len(first) < 2:
+        return "?"
+    opcode, fin, len7 = first[0] & 0x0F, bool(first[0] & 0x80), first[1] & 0x7F
+    return f"first frame opcode={opcode} fin={fin} len7={len7}"
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -83,3 +132,96 @@ class stream_op(composed_op):
         """Queue ``fn`` where this operation's handler runs (a resumption after a wait)."""
         ex = self.associated_executor
         (self.io_executor if ex is None else ex).post(fn)
+
+
+def send(ws: stream_impl, op: stream_op, out: Any, now: bool = False) -> bool:
+    """Write ``out`` (bytes, or the core's list of buffers) whole; ``op`` is called.
+
+    With ``now``, a next layer that can write at once is tried first: when the kernel
+    takes everything, nothing is started and True is returned (the caller completes;
+    it is the only case in which ``op`` is not called).
+    """
+    if _log.isEnabledFor(_DEBUG):
+        pieces = out if type(out) is list else [out]
+        _log.debug(
+            "send %d bytes, %s: %s",
+            sum(len(piece) for piece in pieces),
+            "the HTTP handshake" if ws._status <= HANDSHAKE else _describe_frames(out),
+            preview(pieces[0]),
+        )
+    send_now = ws._send_now if now else None
+    if type(out) is not list:
+        total = len(out)
+    elif len(out) == 1:
+        out = out[0]
+        total = len(out)
+    else:
+        total = 0
+        for piece in out:
+            total += len(piece)
+        if total > _JOIN_MAX:
+            op._out = None
+            op._off = 0
+            op._total = total
+            async_write(ws._next, out, op)
+            return False
+        if send_now is None:
+            out = b"".join(out)
+        # else: the frames of a fragmented message go in one gathering system call,
+        # joined only if the kernel takes part of them.
+    sent = 0
+    if send_now is not None:
+        sent = send_now(out)
+        if sent == total:
+            return True
+        if sent < 0:
+            sent = 0
+        if type(out) is list:
+            out = b"".join(out)
+    op._out = out
+    op._off = sent
+    op._total = total
+    ws._next.async_write_some(
+        memoryview(out)[sent:] if sent else out,
+        op.__call__ if op.plain_steps else op,
+    )
+    return False
+
+
+def start_read(ws: stream_impl, op: Any) -> None:
+    """Read some bytes from the next layer into the receive buffer; ``op`` is called.
+
+    ``op`` is a :class:`stream_op` or the teardown's composed operation.
+
+    The core may still hold a view of the last read (see :func:`received`): it copies what
+    it has left first, since the read overwrites the buffer.
+    """
+    conn = ws._conn
+    if conn is not None:
+        conn.own_input()
+        if len(ws._rbuf) > _RECV_MIN and conn.is_message_done():
+            ws._shrink_recv()  # waiting for a new message: no large buffer meanwhile
+    ws._next.async_read_some(ws._rview, op.__call__ if op.plain_steps else op)
+
+
+def received(ws: stream_impl, n: int) -> memoryview:
+    """The ``n`` bytes just read (valid until the next read); resizes the buffer.
+
+    Reads feed the core these bytes with ``borrow=True``, so a large read is not copied
+    before decoding: :func:`start_read` and ``stream_impl._sync_read`` make the core copy what it
+    has not decoded before the buffer is reused. A new buffer (grown when the read
+    filled this one, back to the minimum when it used a quarter or less) takes its
+    place for the next read; ``data`` keeps the old one alive while it is borrowed.
+    """
+    view = ws._rview
+    data = view[:n]
+    if _log.isEnabledFor(_DEBUG):
+        _log.debug("received %d bytes: %s", n, preview(data))
+    size = len(view)
+    if n == size:
+        if size < _RECV_MAX:
+            ws._rbuf = bytearray(min(size * 16, _RECV_MAX))
+            ws._rview = memoryview(ws._rbuf)
+    elif size > _RECV_MIN and n <= size >> 2:
+        ws._shrink_recv()
+    return data

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Buffer
 
-from asiolike.beast.websocket._impl import CLOSED, OPEN
-from asiolike.beast.websocket._stream_op import stream_op
+from asiolike.beast.websocket._stream_op import CLOSED, OPEN, send, stream_op
 from asiolike.detail.completion import composed_op
 from asiolike.detail.handler_check import EC_BYTES
 from asiolike.error import error_code, operation_aborted, success, system_error
@@ -87,7 +86,7 @@ class write_op(stream_op):
         if ws._status != OPEN and conn.close_sent:
             self._finish(cont, operation_aborted)
             return
-        if ws._send(self, conn.write(self._data, self._fin), True):
+        if send(ws, self, conn.write(self._data, self._fin), True):
             self._finish(cont, success)  # the kernel took it all at once
 
     def _on_write_lock(self) -> None:
