@@ -45,6 +45,7 @@ from asiolike.cancellation import associated_cancellation_slot_of
 from asiolike.detail.basic_socket import basic_socket
 from asiolike.detail.completion import queued_op
 from asiolike.detail.handler_check import (
+    CHECK,
     EC_BYTES,
     EC_BYTES_OK,
     EC_BYTES_SENDER,
@@ -105,11 +106,13 @@ class recv_from_op(queued_op):
         buf: Any,
         owner: basic_datagram_socket[Any],
     ) -> None:
-        t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
-        ok = EC_BYTES_OK
-        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
-            EC_BYTES.check(handler)
+        if CHECK:  # the handler check (asiolike.detail.handler_check)
+            h: Any = handler
+            t = h.__class__
+            key = h.__func__ if t is METHOD else h if t is FUNCTION else t
+            ok = EC_BYTES_OK
+            if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
+                EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
         self.ec = success
@@ -147,11 +150,13 @@ class send_to_op(send_op):
         buf: Any,
         addr: Any,
     ) -> None:
-        t = handler.__class__
-        key = handler.__func__ if t is METHOD else handler  # type: ignore[attr-defined]
-        ok = EC_BYTES_OK
-        if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
-            EC_BYTES.check(handler)
+        if CHECK:  # the handler check (asiolike.detail.handler_check)
+            h: Any = handler
+            t = h.__class__
+            key = h.__func__ if t is METHOD else h if t is FUNCTION else t
+            ok = EC_BYTES_OK
+            if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
+                EC_BYTES.check(handler)
         self.handler = handler
         self.executor = executor
         self.fn = fn  # type: ignore[assignment]
@@ -709,11 +714,15 @@ class basic_datagram_socket(basic_socket[_Endpoint]):
             sock = self._sock
             if type(token) in self._fast and type(buffers) is bytearray and sock is not None:
                 # The fast path: _initiate_receive_from for a plain handler, inline.
-                t = token.__class__
-                key = token.__func__ if t is METHOD else token
-                ok = EC_BYTES_SENDER_OK
-                if key not in ok and not ((t is METHOD or t is FUNCTION) and key.__code__ in ok):
-                    EC_BYTES_SENDER.check(token)
+                if CHECK:  # the handler check (asiolike.detail.handler_check)
+                    h: Any = token
+                    t = h.__class__
+                    key = h.__func__ if t is METHOD else h if t is FUNCTION else t
+                    ok = EC_BYTES_SENDER_OK
+                    if key not in ok and not (
+                        (t is METHOD or t is FUNCTION) and key.__code__ in ok
+                    ):
+                        EC_BYTES_SENDER.check(token)
                 fn = sock.recvfrom_into
                 self._start_receive(recv_from_op(_partial(_spread, token), None, fn, buffers, self))
                 return None
