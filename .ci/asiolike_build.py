@@ -52,6 +52,8 @@ COMPILED = [
     "asiolike/detail/write_op.py",
     "asiolike/detail/read_until_op.py",
     "asiolike/detail/socket_core.py",
+    "asiolike/beast/http/_parser_core.py",
+    "asiolike/beast/http/_serializer_core.py",
 ]
 #: The shared library's module (``asiolike/_core__mypyc.<abi>.so``).
 GROUP = "asiolike._core"

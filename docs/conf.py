@@ -98,6 +98,10 @@ nitpick_ignore = [
     # concrete classes (tcp.socket, udp.socket, local sockets) with their inherited members.
     ("py:class", "basic_stream_socket"),
     ("py:class", "basic_datagram_socket"),
+    # The compiled cores of the HTTP parser and serializer (docs/explanation/compiled.rst):
+    # the reference documents basic_parser and serializer, which derive from them.
+    ("py:class", "asiolike.beast.http._parser_core.parser_core"),
+    ("py:class", "asiolike.beast.http._serializer_core.serializer_core"),
     # What async_resolve's protocol argument offers (family()): tcp.v4(), udp.v6()...
     ("py:class", "asiolike.ip.basic_resolver._protocol_like"),
     ("py:obj", "asiolike.ip.network._A"),

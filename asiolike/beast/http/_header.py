@@ -47,6 +47,18 @@ _HEX: Final = re.compile(r"[0-9A-Fa-f]+")
 _MAX_CHUNK_SIZE: Final = (1 << 64) - 1
 
 
+_NEEDLES: Final = {b"\r\n": re.compile(b"\r\n"), b"\r\n\r\n": re.compile(b"\r\n\r\n")}
+
+
+def find(data: bytes | bytearray | memoryview, needle: bytes, start: int, end: int) -> int:
+    """``data.find(needle, start, end)``, for a ``memoryview`` too (``needle``: CRLF or
+    CRLF CRLF): memoryview has no find(), but re searches any buffer without copying it."""
+    if type(data) is memoryview:
+        match = _NEEDLES[needle].search(data, start, end)
+        return -1 if match is None else match.start()
+    return data.find(needle, start, end)
+
+
 def split_fields(text: str) -> tuple[list[str], list[str], list[str]] | None:
     """Names, lower-cased names and values of a block of field lines, each ending in CRLF.
 

@@ -42,6 +42,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from asiolike.beast.http import error
+from asiolike.beast.http._parser_core import put
 from asiolike.beast.http.body import empty_body, string_body
 from asiolike.beast.http.message import request, response
 from asiolike.beast.http.parser import basic_parser, request_parser, response_parser
@@ -195,7 +196,7 @@ def _parse(buffer: Any, parser: basic_parser[Any]) -> tuple[int, error_code]:
     """Offer the buffered bytes to the parser and consume what it used."""
     view = buffer.data()
     try:
-        used, ec = parser.put(view)
+        used, ec = put(parser, view)  # parser.put() without its interpreted frame
     finally:
         view.release()
     if used:

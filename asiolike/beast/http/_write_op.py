@@ -47,6 +47,7 @@ from typing import Any, Final
 from asiolike.beast.core.tcp_stream import basic_stream
 from asiolike.beast.http import error
 from asiolike.beast.http._read_op import log, preview
+from asiolike.beast.http._serializer_core import consume, next_buffer
 from asiolike.beast.http.serializer import serializer
 from asiolike.detail.completion import Executor, composed_op
 from asiolike.detail.handler_check import EC_BYTES
@@ -197,7 +198,7 @@ class write_op(composed_op):
                 self._write(piece)
                 return
         try:
-            data = sr.next()
+            data = next_buffer(sr)
         except system_error as exc:
             # The body's writer failed, or has nothing yet (need_buffer).
             self._done(cont, exc.code)
@@ -223,7 +224,7 @@ class write_op(composed_op):
             if self._range:
                 sr.sendfile_consume(n)
             else:
-                sr.consume(n)
+                consume(sr, n)
         self._range = False
         self._total += n
         # A write that moves nothing without an error would loop forever: stop, as
@@ -268,7 +269,7 @@ def write_sync(stream: Any, sr: serializer[Any], until: int, who: str) -> int:
                 if n == 0 or until == SOME:
                     break
                 continue
-        data = sr.next()  # raises the writer's system_error (need_buffer...)
+        data = next_buffer(sr)  # raises the writer's system_error (need_buffer...)
         if data is None:
             break
         if log.isEnabledFor(_DEBUG):
@@ -277,7 +278,7 @@ def write_sync(stream: Any, sr: serializer[Any], until: int, who: str) -> int:
             n = write_some(data)
         except OSError as exc:
             raise system_error(make_error_code(exc), who) from None
-        sr.consume(n)
+        consume(sr, n)
         total += n
         if n == 0 or until == SOME:
             break

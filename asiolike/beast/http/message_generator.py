@@ -27,6 +27,7 @@ from typing import Any, overload
 from asiolike.async_result import AdapterToken, async_initiate, use_future_t
 from asiolike.awaitable import awaitable, use_awaitable_t
 from asiolike.beast.http import _write_op as _w
+from asiolike.beast.http._serializer_core import consume, next_buffer
 from asiolike.beast.http.message import request, response
 from asiolike.beast.http.serializer import serializer
 from asiolike.error import error_code
@@ -69,12 +70,12 @@ class message_generator:
         Raises:
             system_error: The body's writer failed (or has no octets yet: ``need_buffer``).
         """
-        data = self._sr.next()
+        data = next_buffer(self._sr)  # self._sr.next() without its interpreted frame
         return [] if data is None else [data]
 
     def consume(self, n: int) -> None:
         """Report that ``n`` octets of the last :meth:`prepare` were written."""
-        self._sr.consume(n)
+        consume(self._sr, n)
 
     def is_done(self) -> bool:
         """Whether the whole message was written."""

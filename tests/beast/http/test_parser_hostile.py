@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asiolike.beast import http
-from asiolike.beast.http import _grammar, _header, parser
+from asiolike.beast.http import _grammar, _header
 from asiolike.error import error_code
 from tests.beast.http.http_feed import drive, feed_all_ways
 
@@ -65,7 +65,7 @@ class _Work:
         self.scanned = 0
         self.searched = 0
         scan = _header.HeaderScanner.scan
-        find = parser._find
+        find = _header.find
 
         def counting_scan(scanner: _header.HeaderScanner, data: Any, end: int) -> error_code:
             before = scanner.pos
@@ -79,7 +79,7 @@ class _Work:
             return found
 
         monkeypatch.setattr(_header.HeaderScanner, "scan", counting_scan)
-        monkeypatch.setattr(parser, "_find", counting_find)
+        monkeypatch.setattr(_header, "find", counting_find)
 
 
 def _octet_by_octet(p: http.request_parser | http.response_parser, data: bytes) -> error_code:
