@@ -96,17 +96,31 @@ def _manifest() -> str:
     return "".join(lines)
 
 
-def _remove_compiled(root: str) -> None:
-    """Remove a previous compiled build from ``root`` (an in-place build's source tree)."""
+def _remove_compiled(root: str, keep: frozenset[str] = frozenset()) -> None:
+    """Remove a previous compiled build from ``root`` (an in-place build's source tree),
+    but for the extensions of the modules in ``keep`` (which a new build replaces).
+
+    The previous build's modules are those its manifest lists, not only today's
+    :data:`COMPILED`: a module dropped from the list must not leave its stub behind, which
+    would ask the new shared library for a module it no longer has.
+    """
     manifest = os.path.join(root, MANIFEST)
     if not os.path.exists(manifest):
         return
+    with open(manifest, encoding="utf-8") as f:
+        previous = [line.split(maxsplit=1)[1].strip() for line in f if line.strip()]
     suffixes = (".so", ".pyd")
-    for path in [*COMPILED, GROUP.replace(".", "/") + "__mypyc.py"]:
+    removed = 0
+    for path in {*COMPILED, *previous, GROUP.replace(".", "/") + "__mypyc.py"} - keep:
         stem = os.path.join(root, path[: -len(".py")])
         for built in glob.glob(glob.escape(stem) + ".*"):
             if built.endswith(suffixes):
                 os.remove(built)
+                removed += 1
+    if keep:
+        if removed:
+            _say(f"removed {removed} stale extensions of modules no longer compiled")
+        return
     os.remove(manifest)
     _say(f"removed the previous compiled build from {root or '.'}")
 
@@ -151,6 +165,10 @@ class build_ext(_build_ext):
         super().copy_extensions_to_source()
         built = os.path.join(self.build_lib, MANIFEST)
         if os.path.exists(built) and getattr(self, "_mypyc_names", None):
+            # The shared library and today's modules were just copied over; only the
+            # extensions of modules an earlier build compiled and this one does not go.
+            keep = frozenset([*COMPILED, GROUP.replace(".", "/") + "__mypyc.py"])
+            _remove_compiled(".", keep)
             shutil.copyfile(built, MANIFEST)
         elif os.path.exists(MANIFEST):
             _remove_compiled(".")
