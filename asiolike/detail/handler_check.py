@@ -32,12 +32,12 @@ docs/explanation/completion.rst gives its cost per kind of handler and per round
 Nothing of the user's is kept (rule R10), and the caches stay bounded: only functions and
 classes whose qualified name has no ``<locals>`` (created once, with their module), and
 functions closing over nothing but their class, are kept themselves; of any other, only
-its code object. A handler object is never hashed
-(it may not be hashable, or hash in Python code). ``functools.partial`` objects and the
-binders are checked through (a call each time: what they wrap decides). Handlers whose
-parameters cannot be read (built-in functions, compiled callables, callable objects
-taking ``*args``) are accepted as they are; asiolike's own wrappers (``bind_executor``,
-``bind_cancellation_slot``, handler tracking) are looked through (:func:`register_wrapper`).
+its code object. A handler object is never hashed (it may not be hashable, or hash in
+Python code). ``functools.partial`` objects and the binders are checked through (a call
+each time: what they wrap decides). Handlers whose parameters cannot be read (built-in
+functions, compiled callables, callable objects taking ``*args``) are accepted as they
+are; asiolike's own wrappers (``bind_executor``, ``bind_cancellation_slot``, handler
+tracking) are looked through (:func:`register_wrapper`).
 """
 
 from __future__ import annotations
